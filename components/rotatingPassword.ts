@@ -1,0 +1,92 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as azuread from "@pulumi/azuread";
+import { DateTime } from "luxon";
+import {
+    PERIOD_START_MARKER, PlannedCredential, RotationSchedule, RotationSettings, SERVES_UNTIL_MARKER,
+    nextRotation, plannedCredentials, rotationSchedule, toRfc3339,
+} from "./schedule";
+
+export interface RotatingPasswordArgs {
+    /** The application's resource id (azuread.Application.id, "/applications/<object id>"). */
+    applicationId: pulumi.Input<string>;
+    /** Schedule; `every` defaults to P90D, `validFor` to 2 × every + 1 day. */
+    rotation?: RotationSettings;
+    /** Prefix of each credential's display name in Entra; default the resource name. */
+    displayName?: string;
+}
+
+export interface CredentialSummary {
+    slot: string;
+    keyId: string;
+    startDate: string;
+    endDate: string;
+    /** When the next credential takes its place in Key Vault. */
+    servesUntil: string;
+    inService: boolean;
+}
+
+/** The planned credential set of one application, computed once per run. */
+export function planRotatingPassword(name: string, rotation: RotationSettings | undefined, resource: string, at: DateTime = DateTime.utc()) {
+    const schedule: RotationSchedule = rotationSchedule(name, rotation, resource);
+    const credentials = plannedCredentials(schedule, at);
+    return { schedule, credentials, inService: credentials[credentials.length - 1], nextRotation: nextRotation(schedule, at) };
+}
+
+/**
+ * Overlapping, time-boxed azuread.ApplicationPasswords for one application: one in service,
+ * one retiring, and for a day after each rotation the one before it. Every input is fixed by
+ * the period, so re-running the program inside a period changes nothing.
+ */
+export class RotatingPassword extends pulumi.ComponentResource {
+    /** The in-service credential's value, as a Pulumi secret. */
+    public readonly value: pulumi.Output<string>;
+    /** The in-service credential's Secret ID (a GUID: metadata, never the value). */
+    public readonly keyId: pulumi.Output<string>;
+    public readonly startDate: pulumi.Output<string>;
+    /** End of the in-service credential, RFC 3339. */
+    public readonly endDate: pulumi.Output<string>;
+    /** When a run will next issue a credential, RFC 3339. */
+    public readonly nextRotation: pulumi.Output<string>;
+    public readonly credentials: pulumi.Output<CredentialSummary[]>;
+    public readonly passwords: azuread.ApplicationPassword[];
+
+    constructor(name: string, args: RotatingPasswordArgs, opts?: pulumi.ComponentResourceOptions) {
+        const plan = planRotatingPassword(name, args.rotation, `RotatingPassword "${name}"`);
+        super("keyrelay:index:RotatingPassword", name, {}, opts);
+        const displayName = args.displayName ?? name;
+        this.passwords = plan.credentials.map((credential) => passwordFor(this, name, displayName, args.applicationId, credential));
+        const current = this.passwords[this.passwords.length - 1];
+        this.value = pulumi.secret(current.value);
+        this.keyId = current.keyId;
+        this.startDate = pulumi.output(toRfc3339(plan.inService.startDate));
+        this.endDate = pulumi.output(toRfc3339(plan.inService.endDate));
+        this.nextRotation = pulumi.output(toRfc3339(plan.nextRotation));
+        this.credentials = pulumi.all(this.passwords.map((p) => p.keyId)).apply((keyIds) =>
+            plan.credentials.map((credential, i) => ({
+                slot: credential.slot,
+                keyId: keyIds[i],
+                startDate: toRfc3339(credential.startDate),
+                endDate: toRfc3339(credential.endDate),
+                servesUntil: toRfc3339(credential.servesUntil),
+                inService: credential.inService,
+            })));
+        this.registerOutputs({
+            keyId: this.keyId, value: this.value, startDate: this.startDate, endDate: this.endDate,
+            nextRotation: this.nextRotation, credentials: this.credentials,
+        });
+    }
+}
+
+function passwordFor(parent: pulumi.Resource, name: string, displayName: string, applicationId: pulumi.Input<string>, credential: PlannedCredential): azuread.ApplicationPassword {
+    const startDate = toRfc3339(credential.startDate);
+    return new azuread.ApplicationPassword(`${name}-${credential.slot}`, {
+        applicationId,
+        displayName: `${displayName} (keyrelay slot ${credential.slot}, from ${credential.startDate.toISODate()})`,
+        startDate,
+        endDate: toRfc3339(credential.endDate),
+        rotateWhenChanged: {
+            [PERIOD_START_MARKER]: startDate,
+            [SERVES_UNTIL_MARKER]: toRfc3339(credential.servesUntil),
+        },
+    }, { parent });
+}

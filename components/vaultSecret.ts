@@ -20,6 +20,9 @@ export interface VaultSecretArgs {
     retainOnDelete?: pulumi.Input<boolean>;
 }
 
+/** One provider object for every VaultSecret: Pulumi serializes it once per process and reuses the text. */
+const vaultSecretProvider = createVaultSecretProvider();
+
 /** A Key Vault secret written through @azure/keyvault-secrets; every change of value, expiry or tags is a new version. */
 export class VaultSecret extends pulumi.dynamic.Resource {
     declare public readonly vaultUrl: pulumi.Output<string>;
@@ -33,7 +36,7 @@ export class VaultSecret extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: VaultSecretArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            createVaultSecretProvider(),
+            vaultSecretProvider,
             name,
             { versionId: undefined, version: undefined, secretUri: undefined, ...args, value: pulumi.secret(args.value) },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["value"] }),

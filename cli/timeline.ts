@@ -1,0 +1,101 @@
+// The plan's picture: an SVG with one row per app, one bar per credential, the span in which
+// Key Vault points at a credential drawn darker, a tick at each rotation and a line for today.
+// Pure: string in, string out.
+import { DateTime } from "luxon";
+
+export interface TimelineCredential {
+    /** Shown in the bar's tooltip, e.g. "slot b". */
+    readonly label: string;
+    readonly start: DateTime;
+    readonly end: DateTime;
+    /** The span in which this credential is the one in Key Vault. */
+    readonly inServiceFrom: DateTime;
+    readonly inServiceUntil: DateTime;
+}
+
+export interface TimelineApp {
+    readonly name: string;
+    readonly credentials: readonly TimelineCredential[];
+    readonly rotations: readonly DateTime[];
+}
+
+export interface TimelineInput {
+    readonly from: DateTime;
+    readonly to: DateTime;
+    readonly today: DateTime;
+    readonly apps: readonly TimelineApp[];
+    readonly title: string;
+}
+
+const LABEL_WIDTH = 200;
+const CHART_WIDTH = 960;
+const HEADER_HEIGHT = 56;
+const LANE_HEIGHT = 8;
+/** Credentials of one app overlap at most three at a time (in service, retiring, expiring). */
+const LANES = 3;
+const ROW_HEIGHT = LANES * LANE_HEIGHT + 10;
+const FOOTER_HEIGHT = 28;
+
+export function escapeXml(text: string): string {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+}
+
+function day(t: DateTime): string {
+    return t.toUTC().toISODate()!;
+}
+
+export function renderTimelineSvg(input: TimelineInput): string {
+    const { from, to } = input;
+    const span = to.toMillis() - from.toMillis();
+    if (!(span > 0)) throw new Error(`keyrelay: timeline: the horizon ends (${day(to)}) before it starts (${day(from)}).`);
+    const x = (t: DateTime) => {
+        const clamped = Math.min(Math.max(t.toMillis(), from.toMillis()), to.toMillis());
+        return LABEL_WIDTH + ((clamped - from.toMillis()) / span) * CHART_WIDTH;
+    };
+    const width = LABEL_WIDTH + CHART_WIDTH + 20;
+    const chartBottom = HEADER_HEIGHT + input.apps.length * ROW_HEIGHT;
+    const height = chartBottom + FOOTER_HEIGHT;
+    const fmt = (n: number) => n.toFixed(1);
+    const out: string[] = [];
+    out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
+    out.push(`<style>.credential{fill:#c9d8ef}.in-service{fill:#2f6db5}.rotation{stroke:#d08a00;stroke-width:1.5}.today{stroke:#c0392b;stroke-width:2}.grid{stroke:#e3e3e3}</style>`);
+    out.push(`<text x="10" y="18" font-size="14" font-weight="bold">${escapeXml(input.title)}</text>`);
+    out.push(`<text x="10" y="36" fill="#555">${escapeXml(`${day(from)} to ${day(to)}. Light bar: credential valid; dark: the one Key Vault points at; orange tick: rotation; red line: today.`)}</text>`);
+
+    for (let month = from.toUTC().startOf("month").plus({ months: 1 }); month < to; month = month.plus({ months: 1 })) {
+        const mx = fmt(x(month));
+        out.push(`<line class="grid" x1="${mx}" y1="${HEADER_HEIGHT - 4}" x2="${mx}" y2="${chartBottom}"/>`);
+        if (month.month === 1 || month.month === 7) {
+            out.push(`<text x="${mx}" y="${chartBottom + 14}" text-anchor="middle" fill="#555">${month.toFormat("yyyy-MM")}</text>`);
+        }
+    }
+
+    input.apps.forEach((app, row) => {
+        const top = HEADER_HEIGHT + row * ROW_HEIGHT;
+        out.push(`<g class="app" data-app="${escapeXml(app.name)}">`);
+        out.push(`<text x="10" y="${top + ROW_HEIGHT / 2 + 4}">${escapeXml(app.name)}</text>`);
+        app.credentials.forEach((credential, i) => {
+            const y = top + 4 + (i % LANES) * LANE_HEIGHT;
+            const x1 = x(credential.start), x2 = x(credential.end);
+            const s1 = x(credential.inServiceFrom), s2 = x(credential.inServiceUntil);
+            const tip = `${app.name} ${credential.label}: valid ${day(credential.start)} to ${day(credential.end)}; in Key Vault ${day(credential.inServiceFrom)} to ${day(credential.inServiceUntil)}`;
+            out.push(`<g class="credential-bar"><title>${escapeXml(tip)}</title>`
+                + `<rect class="credential" x="${fmt(x1)}" y="${y}" width="${fmt(Math.max(x2 - x1, 0.5))}" height="${LANE_HEIGHT - 2}"/>`
+                + `<rect class="in-service" x="${fmt(s1)}" y="${y}" width="${fmt(Math.max(s2 - s1, 0))}" height="${LANE_HEIGHT - 2}"/></g>`);
+        });
+        for (const rotation of app.rotations) {
+            if (rotation < from || rotation > to) continue;
+            const rx = fmt(x(rotation));
+            out.push(`<line class="rotation" x1="${rx}" y1="${top + 1}" x2="${rx}" y2="${top + ROW_HEIGHT - 3}"><title>${escapeXml(`${app.name} rotates ${day(rotation)}`)}</title></line>`);
+        }
+        out.push(`</g>`);
+    });
+
+    if (input.today >= from && input.today <= to) {
+        const tx = fmt(x(input.today));
+        out.push(`<line class="today" x1="${tx}" y1="${HEADER_HEIGHT - 8}" x2="${tx}" y2="${chartBottom}"/>`);
+        out.push(`<text x="${tx}" y="${HEADER_HEIGHT - 10}" text-anchor="middle" fill="#c0392b">today ${day(input.today)}</text>`);
+    }
+    out.push(`</svg>`);
+    return out.join("\n") + "\n";
+}

@@ -1,0 +1,89 @@
+import { strict as assert } from "assert";
+import { DOMParser } from "@xmldom/xmldom";
+import { DateTime } from "luxon";
+import { escapeXml, renderTimelineSvg, TimelineApp } from "../../cli/timeline";
+import { formatTable } from "../../cli/table";
+
+const t = (iso: string) => DateTime.fromISO(iso, { zone: "utc" });
+
+/** Parses strictly: any warning or error fails the test. */
+export function parseSvg(svg: string): Document {
+    const problems: string[] = [];
+    // xmldom lets a bare "&" through; XML does not.
+    assert.doesNotMatch(svg, /&(?!(amp|lt|gt|quot|apos);)/);
+    const doc = new DOMParser({ onError: (level, message) => { problems.push(`${level}: ${message}`); } }).parseFromString(svg, "image/svg+xml");
+    assert.deepEqual(problems, []);
+    return doc as unknown as Document;
+}
+
+function elements(doc: Document, tag: string, className?: string): Element[] {
+    return Array.from(doc.getElementsByTagName(tag)).filter((e) => className === undefined || e.getAttribute("class") === className);
+}
+
+const apps: TimelineApp[] = [
+    {
+        name: "billing <api> & co",
+        credentials: [
+            { label: "slot a", start: t("2025-12-01"), end: t("2026-06-01"), inServiceFrom: t("2025-12-01"), inServiceUntil: t("2026-03-01") },
+            { label: "slot b", start: t("2026-03-01"), end: t("2026-09-01"), inServiceFrom: t("2026-03-01"), inServiceUntil: t("2026-06-01") },
+            { label: "slot c", start: t("2026-06-01"), end: t("2026-12-01"), inServiceFrom: t("2026-06-01"), inServiceUntil: t("2026-09-01") },
+        ],
+        rotations: [t("2026-03-01"), t("2026-06-01"), t("2027-06-01")],
+    },
+    { name: "orders", credentials: [{ label: "slot a", start: t("2026-02-01"), end: t("2026-08-01"), inServiceFrom: t("2026-02-01"), inServiceUntil: t("2026-05-01") }], rotations: [] },
+];
+
+describe("cli/timeline", () => {
+    const from = t("2026-01-01"), to = t("2027-01-01");
+    const svg = renderTimelineSvg({ from, to, today: t("2026-04-15"), apps, title: "keyrelay PLAN (not a deployment)" });
+    const doc = parseSvg(svg);
+
+    it("parses as SVG with one row per app and one bar per credential", () => {
+        assert.equal(doc.documentElement.tagName, "svg");
+        assert.equal(doc.documentElement.getAttribute("xmlns"), "http://www.w3.org/2000/svg");
+        const rows = elements(doc, "g", "app");
+        assert.deepEqual(rows.map((r) => r.getAttribute("data-app")), ["billing <api> & co", "orders"]);
+        assert.equal(Array.from(rows[0].getElementsByTagName("rect")).filter((r) => r.getAttribute("class") === "credential").length, 3);
+        assert.equal(Array.from(rows[1].getElementsByTagName("rect")).filter((r) => r.getAttribute("class") === "credential").length, 1);
+        assert.equal(elements(doc, "rect", "in-service").length, 4);
+    });
+
+    it("draws the in-service span inside its credential's bar, clipped to the horizon", () => {
+        const bars = elements(doc, "rect", "credential");
+        const serving = elements(doc, "rect", "in-service");
+        const num = (e: Element, a: string) => Number(e.getAttribute(a));
+        for (let i = 0; i < bars.length; i++) {
+            assert.ok(num(serving[i], "x") >= num(bars[i], "x") - 1e-9);
+            assert.ok(num(serving[i], "x") + num(serving[i], "width") <= num(bars[i], "x") + num(bars[i], "width") + 1e-9);
+        }
+        // slot a starts before the horizon: its bar begins at the chart's left edge (200).
+        assert.equal(num(bars[0], "x"), 200);
+        // the chart is 960 wide over 365 days: 2026-03-01 is day 59.
+        assert.equal(num(bars[1], "x"), Number((200 + (59 / 365) * 960).toFixed(1)));
+    });
+
+    it("marks today and each rotation inside the horizon", () => {
+        assert.equal(elements(doc, "line", "today").length, 1);
+        assert.ok(svg.includes("today 2026-04-15"));
+        assert.equal(elements(doc, "line", "rotation").length, 2, "2027-06-01 is past the horizon");
+    });
+
+    it("states that it is a plan", () => {
+        assert.match(elements(doc, "text")[0].textContent ?? "", /PLAN \(not a deployment\)/);
+    });
+
+    it("refuses an empty horizon", () => {
+        assert.throws(() => renderTimelineSvg({ from: to, to: from, today: from, apps, title: "x" }), /horizon ends \(2026-01-01\) before it starts \(2027-01-01\)/);
+    });
+
+    it("escapes every XML special character", () => {
+        assert.equal(escapeXml(`<a href="x">'&'</a>`), "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;");
+    });
+});
+
+describe("cli/table", () => {
+    it("pads every column to its widest cell", () => {
+        assert.equal(formatTable(["app", "days"], [["billing", "3"], ["a", "120"]]),
+            "app      days\n-------  ----\nbilling  3\na        120");
+    });
+});

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { DOMParser } from "@xmldom/xmldom";
+import { DOMParser, Document, Element } from "@xmldom/xmldom";
 import { DateTime } from "luxon";
 import { escapeXml, renderTimelineSvg, TimelineApp } from "../../cli/timeline";
 import { formatTable } from "../../cli/table";
@@ -13,11 +13,11 @@ export function parseSvg(svg: string): Document {
     assert.doesNotMatch(svg, /&(?!(amp|lt|gt|quot|apos);)/);
     const doc = new DOMParser({ onError: (level, message) => { problems.push(`${level}: ${message}`); } }).parseFromString(svg, "image/svg+xml");
     assert.deepEqual(problems, []);
-    return doc as unknown as Document;
+    return doc;
 }
 
 function elements(doc: Document, tag: string, className?: string): Element[] {
-    return Array.from(doc.getElementsByTagName(tag)).filter((e) => className === undefined || e.getAttribute("class") === className);
+    return Array.from(doc.getElementsByTagName(tag)).filter((e: Element) => className === undefined || e.getAttribute("class") === className);
 }
 
 const apps: TimelineApp[] = [
@@ -39,12 +39,12 @@ describe("cli/timeline", () => {
     const doc = parseSvg(svg);
 
     it("parses as SVG with one row per app and one bar per credential", () => {
-        assert.equal(doc.documentElement.tagName, "svg");
-        assert.equal(doc.documentElement.getAttribute("xmlns"), "http://www.w3.org/2000/svg");
+        assert.equal(doc.documentElement!.tagName, "svg");
+        assert.equal(doc.documentElement!.getAttribute("xmlns"), "http://www.w3.org/2000/svg");
         const rows = elements(doc, "g", "app");
         assert.deepEqual(rows.map((r) => r.getAttribute("data-app")), ["billing <api> & co", "orders"]);
-        assert.equal(Array.from(rows[0].getElementsByTagName("rect")).filter((r) => r.getAttribute("class") === "credential").length, 3);
-        assert.equal(Array.from(rows[1].getElementsByTagName("rect")).filter((r) => r.getAttribute("class") === "credential").length, 1);
+        assert.equal(Array.from(rows[0].getElementsByTagName("rect")).filter((r: Element) => r.getAttribute("class") === "credential").length, 3);
+        assert.equal(Array.from(rows[1].getElementsByTagName("rect")).filter((r: Element) => r.getAttribute("class") === "credential").length, 1);
         assert.equal(elements(doc, "rect", "in-service").length, 4);
     });
 

@@ -1,0 +1,399 @@
+/**
+ * SimulatedEngine plays the Pulumi engine's part over the SDK's mock runtime, run after run,
+ * so a program can be "deployed" on any simulated day without Azure or the Pulumi CLI.
+ *
+ *   const engine = new SimulatedEngine({ program: programFromFile("index.ts"), config: stackConfigFromFile("Pulumi.example.yaml") });
+ *   const report = await engine.run(DateTime.fromISO("2027-01-01T02:00:00Z"));   // one `pulumi up` at that instant
+ *   report.created / replaced / updated / deleted / vaultWrites / errors
+ *   engine.resources()   // the stack after the run: type, name, urn, parent, inputs, outputs, propertyDependencies
+ *   engine.vault         // every Key Vault write, per secret (values stay in memory: never print them)
+ *   engine.directory     // every Entra password credential ever created, with createdAt / deletedAt
+ *
+ * What it does like the engine: remembers each resource's inputs between runs; replaces a resource
+ * when an input that forces replacement changes (every ApplicationPassword input; a VaultSecret's
+ * vault or name, by the provider's own diff); creates the replacement before the old one is
+ * deleted; deletes replaced and no-longer-declared resources at the end of a successful run;
+ * records each VaultSecret create/update that writes a version. A run whose program or hook
+ * fails deletes nothing, and keeps the old state of whatever failed.
+ * The luxon clock is pinned to the run's instant while the program runs.
+ */
+import * as path from "path";
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
+import { DateTime, Settings } from "luxon";
+import { vaultSecretChange, VaultSecretFields } from "../components/vaultSecretDiff";
+
+export const TYPES = {
+    application: "azuread:index/application:Application",
+    servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
+    applicationPassword: "azuread:index/applicationPassword:ApplicationPassword",
+    vaultSecret: "pulumi-nodejs:dynamic/keyrelay:VaultSecret",
+    roleAssignment: "azure-native:authorization:RoleAssignment",
+} as const;
+
+/** Inputs that force replacement, per type ("*": all of them). Others update in place. */
+export const REPLACE_ON_CHANGE: Record<string, "*" | string[]> = {
+    [TYPES.applicationPassword]: "*",
+    [TYPES.servicePrincipal]: ["clientId"],
+    [TYPES.roleAssignment]: ["principalId", "scope", "roleDefinitionId"],
+};
+
+export interface SimulatedResource {
+    urn: string;
+    type: string;
+    name: string;
+    parent?: string;
+    custom: boolean;
+    id: string;
+    inputs: Record<string, any>;
+    outputs: Record<string, any>;
+    /** Input name to the URNs its value came from. */
+    propertyDependencies: Record<string, string[]>;
+    createdAt: DateTime;
+}
+
+export interface VaultVersion {
+    vaultUrl: string;
+    name: string;
+    value: string;
+    expiresOn: string;
+    notBefore?: string;
+    tags: Record<string, string>;
+    writtenAt: DateTime;
+}
+
+export interface DirectoryCredential {
+    keyId: string;
+    applicationId: string;
+    startDate: string;
+    endDate: string;
+    value: string;
+    createdAt: DateTime;
+    deletedAt?: DateTime;
+}
+
+export interface RunReport {
+    at: DateTime;
+    created: SimulatedResource[];
+    replaced: { old: SimulatedResource; new: SimulatedResource }[];
+    updated: { old: SimulatedResource; new: SimulatedResource }[];
+    deleted: SimulatedResource[];
+    vaultWrites: VaultVersion[];
+    /** Empty when the run succeeded. */
+    errors: Error[];
+    stackOutputs: Record<string, unknown>;
+}
+
+export type VaultWriteHook = (secret: VaultSecretFields, kind: "create" | "update") => Promise<void>;
+
+export interface SimulatedEngineOptions {
+    /** Declares the stack's resources; may return the stack outputs. */
+    program: () => unknown | Promise<unknown>;
+    /** Stack config, "project:key" to value (objects are JSON-encoded as the CLI does). */
+    config?: Record<string, unknown>;
+    project?: string;
+    stack?: string;
+    /** Called for every Key Vault write before it is recorded; a throw fails the run there. */
+    onVaultWrite?: VaultWriteHook;
+}
+
+/** A deterministic generator, so a simulation's ids and values repeat from run to run of the suite. */
+class Sequence {
+    private state: number;
+    constructor(seed: number) { this.state = seed >>> 0; }
+    next(): number {
+        // mulberry32
+        this.state = (this.state + 0x6d2b79f5) >>> 0;
+        let t = this.state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    }
+    guid(): string {
+        const hex = Array.from({ length: 32 }, () => Math.floor(this.next() * 16).toString(16)).join("");
+        return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
+    }
+    /** Shaped like an Entra client secret value: 40 characters with "8Q~" after the hint. */
+    secretValue(): string {
+        const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.~-";
+        const pick = () => alphabet[Math.floor(this.next() * alphabet.length)];
+        return `${pick()}${pick()}${pick()}8Q~${Array.from({ length: 34 }, pick).join("")}`;
+    }
+}
+
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Strips Pulumi's secret wrappers: the simulation compares and stores plain values. */
+export function unwrapSecrets(value: any): any {
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value && typeof value === "object") {
+        if (value[SECRET_SIG_KEY] === SECRET_SIG) return unwrapSecrets(value.value);
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
+}
+
+function stableJson(value: unknown): string {
+    if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+    if (value && typeof value === "object") {
+        return `{${Object.keys(value).sort().filter((k) => (value as any)[k] !== undefined)
+            .map((k) => `${JSON.stringify(k)}:${stableJson((value as any)[k])}`).join(",")}}`;
+    }
+    return JSON.stringify(value);
+}
+
+function withoutProvider(inputs: Record<string, any>): Record<string, any> {
+    const { __provider, ...rest } = inputs;
+    return rest;
+}
+
+function changedInputs(olds: Record<string, any>, news: Record<string, any>): string[] {
+    const a = withoutProvider(olds);
+    const b = withoutProvider(news);
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => stableJson(a[k]) !== stableJson(b[k]));
+}
+
+interface RegistrationRequest {
+    getParent(): string;
+    getType(): string;
+    getName(): string;
+    getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
+}
+
+export class SimulatedEngine {
+    readonly vault = new Map<string, VaultVersion[]>();
+    readonly directory = new Map<string, DirectoryCredential>();
+    readonly runs: RunReport[] = [];
+    private state = new Map<string, SimulatedResource>();
+    private readonly sequence: Sequence;
+
+    constructor(private readonly options: SimulatedEngineOptions, seed = 1) {
+        this.sequence = new Sequence(seed);
+    }
+
+    resources(): SimulatedResource[] {
+        return [...this.state.values()];
+    }
+
+    resourcesOfType(type: string): SimulatedResource[] {
+        return this.resources().filter((r) => r.type === type);
+    }
+
+    /** The newest version of a secret, or undefined. */
+    latestVersion(vaultUrl: string, name: string): VaultVersion | undefined {
+        const versions = this.vault.get(vaultKey(vaultUrl, name));
+        return versions?.[versions.length - 1];
+    }
+
+    /** One `pulumi up` at `at`. */
+    async run(at: DateTime): Promise<RunReport> {
+        const report: RunReport = { at, created: [], replaced: [], updated: [], deleted: [], vaultWrites: [], errors: [], stackOutputs: {} };
+        const registered = new Set<string>();
+        const pendingDeletes: SimulatedResource[] = [];
+        const pinned = at.toMillis();
+        const previousNow = Settings.now;
+        Settings.now = () => pinned;
+        // The SDK reads a stack trace for every resource and promise; source-mapped traces would cost
+        // most of a run's time, and the simulation has no use for them.
+        const previousPrepareStackTrace = Error.prepareStackTrace;
+        (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+        const previousStackTraceLimit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+        let pendingRequest: RegistrationRequest | undefined;
+        const engine = this;
+
+        await pulumi.runtime.setMocks({
+            async newResource(args) {
+                const request = pendingRequest;
+                pendingRequest = undefined;
+                const parent = request?.getParent() || undefined;
+                const urn = `urn:pulumi:${engine.options.stack ?? "example"}::${engine.options.project ?? "keyrelay"}::${args.type}::${args.name}`;
+                registered.add(urn);
+                const propertyDependencies: Record<string, string[]> = {};
+                request?.getPropertydependenciesMap().forEach((deps, key) => { propertyDependencies[key] = deps.getUrnsList(); });
+                const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
+                try {
+                    const resource = await engine.step(at, { urn, type: args.type, name: args.name, parent, custom: args.custom ?? true, inputs, propertyDependencies }, report, pendingDeletes);
+                    return { id: resource.id, state: resource.outputs };
+                } catch (error) {
+                    report.errors.push(error as Error);
+                    throw error;
+                }
+            },
+            call(args) {
+                throw new Error(`SimulatedEngine: unexpected call ${args.token}`);
+            },
+        }, this.options.project ?? "keyrelay", this.options.stack ?? "example", false);
+        const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegistrationRequest, cb: unknown): unknown };
+        const registerResource = monitor.registerResource.bind(monitor);
+        monitor.registerResource = (req, cb) => {
+            pendingRequest = req;
+            return registerResource(req, cb);
+        };
+        pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(this.options.config ?? {})
+            .map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
+
+        const swallow = (reason: unknown) => { if (!report.errors.includes(reason as Error)) report.errors.push(reason as Error); };
+        process.on("unhandledRejection", swallow);
+        try {
+            const outputs = await this.options.program();
+            if (outputs && typeof outputs === "object") {
+                report.stackOutputs = unwrapSecrets(await settle(pulumi.output(outputs as Record<string, unknown>)));
+            }
+            await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        } catch (error) {
+            swallow(error);
+        } finally {
+            await new Promise((resolve) => setImmediate(resolve));
+            process.off("unhandledRejection", swallow);
+            Settings.now = previousNow;
+            Error.prepareStackTrace = previousPrepareStackTrace;
+            Error.stackTraceLimit = previousStackTraceLimit;
+        }
+
+        if (report.errors.length === 0) {
+            for (const resource of this.state.values()) {
+                if (!registered.has(resource.urn)) pendingDeletes.push(resource);
+            }
+            for (const resource of pendingDeletes) {
+                if (this.state.get(resource.urn) === resource) this.state.delete(resource.urn);
+                this.deleted(resource, at);
+                report.deleted.push(resource);
+            }
+        } else {
+            // Pulumi keeps replaced resources pending deletion; the next successful run removes them.
+            this.orphans.push(...pendingDeletes);
+        }
+        if (report.errors.length === 0) {
+            for (const orphan of this.orphans.splice(0)) {
+                this.deleted(orphan, at);
+                report.deleted.push(orphan);
+            }
+        }
+        this.runs.push(report);
+        return report;
+    }
+
+    private orphans: SimulatedResource[] = [];
+
+    private async step(at: DateTime, declared: Omit<SimulatedResource, "id" | "outputs" | "createdAt">, report: RunReport, pendingDeletes: SimulatedResource[]): Promise<SimulatedResource> {
+        const old = this.state.get(declared.urn);
+        if (!old) {
+            const created = await this.create(at, declared, report);
+            report.created.push(created);
+            return created;
+        }
+        const changed = changedInputs(old.inputs, declared.inputs);
+        if (changed.length === 0) {
+            return old;
+        }
+        if (this.forcesReplacement(declared.type, old.inputs, declared.inputs, changed)) {
+            const created = await this.create(at, declared, report);
+            report.replaced.push({ old, new: created });
+            pendingDeletes.push(old);
+            return created;
+        }
+        if (declared.type === TYPES.vaultSecret && vaultSecretChange(old.inputs, declared.inputs).writesVersion) {
+            await this.writeVault(at, declared.inputs as VaultSecretFields, "update", report);
+        }
+        const updated: SimulatedResource = { ...declared, id: old.id, outputs: { ...old.outputs, ...declared.inputs }, createdAt: old.createdAt };
+        this.state.set(declared.urn, updated);
+        report.updated.push({ old, new: updated });
+        return updated;
+    }
+
+    private forcesReplacement(type: string, olds: Record<string, any>, news: Record<string, any>, changed: string[]): boolean {
+        if (type === TYPES.vaultSecret) return vaultSecretChange(olds, news).replaces.length > 0;
+        const rule = REPLACE_ON_CHANGE[type];
+        return rule === "*" || (rule !== undefined && changed.some((k) => rule.includes(k)));
+    }
+
+    private async create(at: DateTime, declared: Omit<SimulatedResource, "id" | "outputs" | "createdAt">, report: RunReport): Promise<SimulatedResource> {
+        const inputs = declared.inputs;
+        let id = `${declared.name}-${this.sequence.guid().slice(0, 8)}`;
+        const outputs: Record<string, any> = { ...inputs };
+        switch (declared.type) {
+            case TYPES.application: {
+                outputs.clientId = this.sequence.guid();
+                outputs.objectId = this.sequence.guid();
+                id = `/applications/${outputs.objectId}`;
+                break;
+            }
+            case TYPES.servicePrincipal:
+                outputs.objectId = this.sequence.guid();
+                id = `/servicePrincipals/${outputs.objectId}`;
+                break;
+            case TYPES.applicationPassword: {
+                outputs.keyId = this.sequence.guid();
+                outputs.value = this.sequence.secretValue();
+                id = `${inputs.applicationId}/password/${outputs.keyId}`;
+                this.directory.set(outputs.keyId, {
+                    keyId: outputs.keyId, applicationId: inputs.applicationId, startDate: inputs.startDate,
+                    endDate: inputs.endDate, value: outputs.value, createdAt: at,
+                });
+                break;
+            }
+            case TYPES.vaultSecret: {
+                await this.writeVault(at, inputs as VaultSecretFields, "create", report);
+                id = `${String(inputs.vaultUrl).replace(/\/+$/, "")}/secrets/${inputs.name}`;
+                outputs.secretUri = id;
+                break;
+            }
+            default:
+                if (!declared.custom) id = "";
+        }
+        const resource: SimulatedResource = { ...declared, id, outputs, createdAt: at };
+        this.state.set(declared.urn, resource);
+        return resource;
+    }
+
+    private async writeVault(at: DateTime, secret: VaultSecretFields, kind: "create" | "update", report: RunReport): Promise<void> {
+        if (this.options.onVaultWrite) await this.options.onVaultWrite(secret, kind);
+        const version: VaultVersion = {
+            vaultUrl: secret.vaultUrl, name: secret.name, value: secret.value, expiresOn: secret.expiresOn,
+            notBefore: secret.notBefore, tags: { ...(secret.tags ?? {}) }, writtenAt: at,
+        };
+        const key = vaultKey(secret.vaultUrl, secret.name);
+        this.vault.set(key, [...(this.vault.get(key) ?? []), version]);
+        report.vaultWrites.push(version);
+    }
+
+    private deleted(resource: SimulatedResource, at: DateTime): void {
+        if (resource.type === TYPES.applicationPassword) {
+            const credential = this.directory.get(resource.outputs.keyId);
+            if (credential && !credential.deletedAt) credential.deletedAt = at;
+        }
+    }
+}
+
+export function vaultKey(vaultUrl: string, name: string): string {
+    return `${vaultUrl.replace(/\/+$/, "").toLowerCase()}/secrets/${name.toLowerCase()}`;
+}
+
+function settle<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((value) => { resolve(value); return value; }));
+}
+
+/** A program given as a file: re-required on every run, as each `pulumi up` starts it afresh. */
+export function programFromFile(file: string): () => unknown {
+    const entry = require.resolve(path.resolve(file));
+    const programDir = path.dirname(entry);
+    return () => {
+        for (const cached of Object.keys(require.cache)) {
+            // The program and its own modules run again; shared libraries (components, SDKs) stay loaded.
+            if (cached.startsWith(programDir + path.sep) && !cached.includes(`${path.sep}node_modules${path.sep}`)
+                && !cached.startsWith(path.join(programDir, "components") + path.sep)) {
+                delete require.cache[cached];
+            }
+        }
+        return require(entry);
+    };
+}
+
+/** The `config:` map of a Pulumi.<stack>.yaml file. */
+export function stackConfigFromFile(file: string): Record<string, unknown> {
+    const parsed = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | undefined;
+    return parsed?.config ?? {};
+}

@@ -1,0 +1,144 @@
+import { strict as assert } from "assert";
+import * as fc from "fast-check";
+import { DateTime } from "luxon";
+import {
+    DAY_MS, MAX_VALID_FOR_MS, SCHEDULE_EPOCH, credentialOfPeriod, defaultValidForMs, inServiceCredential,
+    minimumValidForMs, nextRotation, periodIndexAt, periodStart, plannedCredentials, rotationPhaseDays,
+    rotationSchedule, toRfc3339,
+} from "../components/schedule";
+
+const at = (iso: string) => DateTime.fromISO(iso, { zone: "utc" });
+
+describe("rotation schedule", () => {
+    it("defaults to every 90 days, credentials living 2 × 90 days + 1", () => {
+        const schedule = rotationSchedule("billing-api");
+        assert.equal(schedule.everyMs, 90 * DAY_MS);
+        assert.equal(schedule.validForMs, 181 * DAY_MS);
+        assert.ok(schedule.phaseMs >= 0 && schedule.phaseMs < 90 * DAY_MS && schedule.phaseMs % DAY_MS === 0);
+    });
+
+    it("keeps at least 15 days of life in service for short periods", () => {
+        assert.equal(defaultValidForMs(DAY_MS), 16 * DAY_MS);
+        assert.equal(defaultValidForMs(7 * DAY_MS), 22 * DAY_MS);
+        assert.equal(defaultValidForMs(30 * DAY_MS), 61 * DAY_MS);
+    });
+
+    it("starts periods at midnight UTC on the app's rotation day", () => {
+        const schedule = rotationSchedule("billing-api", { every: "P30D" });
+        const k = periodIndexAt(schedule, at("2026-11-26T15:00:00Z"));
+        const start = periodStart(schedule, k);
+        assert.equal(start.toFormat("HH:mm:ss"), "00:00:00");
+        assert.ok(start <= at("2026-11-26T15:00:00Z") && at("2026-11-26T15:00:00Z") < periodStart(schedule, k + 1));
+        assert.equal(periodStart(schedule, k + 1).diff(start).toMillis(), 30 * DAY_MS);
+    });
+
+    it("plans the in-service credential last, the retiring one before it", () => {
+        const schedule = rotationSchedule("billing-api");
+        const now = at("2026-11-26T02:00:00Z");
+        const k = periodIndexAt(schedule, now);
+        // A day or more into the period, credential k-2 has expired and is no longer planned.
+        const later = periodStart(schedule, k).plus({ days: 2 });
+        const planned = plannedCredentials(schedule, later);
+        assert.deepEqual(planned.map((c) => c.period), [k - 1, k]);
+        assert.deepEqual(planned.map((c) => c.inService), [false, true]);
+        assert.equal(planned[1].slot !== planned[0].slot, true);
+        assert.deepEqual(inServiceCredential(schedule, later), planned[1]);
+        assert.equal(nextRotation(schedule, later).toMillis(), periodStart(schedule, k + 1).toMillis());
+    });
+
+    it("keeps credential k-2 only while it is still valid", () => {
+        const schedule = rotationSchedule("billing-api");
+        const k = periodIndexAt(schedule, at("2026-11-26T02:00:00Z"));
+        const boundary = periodStart(schedule, k);
+        const early = plannedCredentials(schedule, boundary.plus({ hours: 2 }));
+        assert.deepEqual(early.map((c) => c.period), [k - 2, k - 1, k]);
+        assert.ok(early[0].endDate > boundary.plus({ hours: 2 }));
+        const expiredOld = plannedCredentials(schedule, credentialOfPeriod(schedule, k - 2, false).endDate);
+        assert.deepEqual(expiredOld.map((c) => c.period), [k - 1, k]);
+    });
+
+    it("formats RFC 3339 in UTC without milliseconds", () => {
+        assert.equal(toRfc3339(at("2026-11-26T00:00:00.000Z")), "2026-11-26T00:00:00Z");
+        assert.equal(toRfc3339(DateTime.fromISO("2026-11-26T01:00:00+01:00")), "2026-11-26T00:00:00Z");
+        assert.equal(SCHEDULE_EPOCH.toMillis(), Date.UTC(2000, 0, 1));
+    });
+
+    describe("properties over every from 1 to 180 days and arbitrary instants", () => {
+        const everyDays = fc.integer({ min: 1, max: 180 });
+        const instant = fc.integer({ min: Date.UTC(2001, 0, 1), max: Date.UTC(2090, 0, 1) }).map((ms) => DateTime.fromMillis(ms, { zone: "utc" }));
+        const appName = fc.string({ minLength: 1, maxLength: 30 });
+
+        it("the in-service credential covers now, has at least `every` of life left, and bounded life", () => {
+            fc.assert(fc.property(appName, everyDays, instant, (name, days, now) => {
+                const schedule = rotationSchedule(name, { every: `P${days}D` });
+                const current = inServiceCredential(schedule, now);
+                assert.ok(current.startDate <= now && now < current.servesUntil);
+                assert.ok(current.endDate.diff(now).toMillis() >= schedule.everyMs);
+                assert.ok(current.endDate.diff(current.startDate).toMillis() <= Math.min(schedule.validForMs, MAX_VALID_FOR_MS));
+            }), { numRuns: 300 });
+        });
+
+        it("the planned set is constant within a period except for dropping an expired k-2", () => {
+            fc.assert(fc.property(appName, everyDays, instant, fc.double({ min: 0, max: 1, noNaN: true }), (name, days, now, fraction) => {
+                const schedule = rotationSchedule(name, { every: `P${days}D` });
+                const k = periodIndexAt(schedule, now);
+                const other = periodStart(schedule, k).plus(Math.floor(fraction * (schedule.everyMs - 1)));
+                const key = (t: DateTime) => plannedCredentials(schedule, t).filter((c) => c.period >= k - 1)
+                    .map((c) => `${c.slot}|${toRfc3339(c.startDate)}|${toRfc3339(c.endDate)}|${c.inService}`).join(";");
+                assert.equal(key(now), key(other));
+                for (const c of plannedCredentials(schedule, now)) assert.ok(c.endDate > now, "no expired credential is planned");
+            }), { numRuns: 300 });
+        });
+
+        it("the retiring credential stays valid a full period after a run up to a day late", () => {
+            fc.assert(fc.property(appName, everyDays, instant, (name, days, now) => {
+                const schedule = rotationSchedule(name, { every: `P${days}D` });
+                const k = periodIndexAt(schedule, now);
+                const retiring = credentialOfPeriod(schedule, k - 1, false);
+                const lateSwitch = periodStart(schedule, k).plus({ days: 1 });
+                assert.ok(retiring.endDate.diff(lateSwitch).toMillis() >= schedule.everyMs);
+            }), { numRuns: 300 });
+        });
+
+        it("slots of consecutive periods differ, so a rotation never touches the credential it retires", () => {
+            fc.assert(fc.property(fc.integer({ min: -100000, max: 100000 }), (k) => {
+                const schedule = rotationSchedule("x");
+                const slots = [k - 2, k - 1, k].map((p) => credentialOfPeriod(schedule, p, false).slot);
+                assert.equal(new Set(slots).size, 3);
+            }));
+        });
+
+        it("minimum validFor is 2 × every + 1 day and the default never goes under it", () => {
+            fc.assert(fc.property(everyDays, (days) => {
+                assert.equal(minimumValidForMs(days * DAY_MS), (2 * days + 1) * DAY_MS);
+                assert.ok(defaultValidForMs(days * DAY_MS) >= minimumValidForMs(days * DAY_MS));
+            }));
+        });
+    });
+
+    describe("spread of rotation days", () => {
+        function busiestOverMean(names: string[], days: number): number {
+            const perDay = new Array(days).fill(0);
+            for (const name of names) perDay[rotationPhaseDays(name, days * DAY_MS)]++;
+            return Math.max(...perDay) / (names.length / days);
+        }
+        const fleets: Record<string, string[]> = {
+            "app-0001": Array.from({ length: 1000 }, (_, i) => `app-${String(i + 1).padStart(4, "0")}`),
+            "svc-1": Array.from({ length: 1000 }, (_, i) => `svc-${i + 1}`),
+            "team-N-api": Array.from({ length: 1000 }, (_, i) => `payments-${i}-api`),
+        };
+        for (const [style, names] of Object.entries(fleets)) {
+            it(`1,000 apps named like ${style}: the busiest day has at most twice the mean, for every from 1 to 180 days`, () => {
+                for (let days = 1; days <= 180; days++) {
+                    const ratio = busiestOverMean(names, days);
+                    assert.ok(ratio <= 2, `every P${days}D: busiest day is ${ratio.toFixed(2)} × the mean`);
+                }
+            });
+        }
+        it("is deterministic: the same name always gets the same day", () => {
+            assert.equal(rotationPhaseDays("billing-api", 90 * DAY_MS), rotationPhaseDays("billing-api", 90 * DAY_MS));
+            const schedule = rotationSchedule("billing-api");
+            assert.equal(schedule.phaseMs, rotationSchedule("billing-api").phaseMs);
+        });
+    });
+});

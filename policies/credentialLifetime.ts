@@ -1,0 +1,55 @@
+// Microsoft recommends client secrets live well under the two years the portal allows.
+// https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import { DateTime } from "luxon";
+import { toRfc3339 } from "../components/schedule";
+import { daysBetween, formatDayCount } from "./lib/days";
+import { NumberSetting, readNumberSetting, settingSchema } from "./lib/policyConfig";
+import { describeResource, validityOf } from "./lib/resourceKinds";
+import { ResourceView, viewOfResourceArgs } from "./lib/resourceView";
+
+export const CREDENTIAL_LIFETIME = "credential-lifetime";
+
+export const MAX_LIFETIME_DAYS: NumberSetting = {
+    key: "maxLifetimeDays",
+    default: 365,
+    minimum: 1,
+    description: "Longest life, in days, of a credential or Key Vault secret, from its start (or now) to its end.",
+};
+
+/** Messages for a credential or Key Vault secret with no end, an unreadable end, or a life over `maxLifetimeDays`. */
+export function lifetimeViolations(resource: ResourceView, now: DateTime, maxLifetimeDays: number): string[] {
+    const validity = validityOf(resource.type, resource.props);
+    if (!validity) return [];
+    const what = describeResource(resource.type, resource.name);
+    const { end, start } = validity;
+    switch (end.state) {
+        case "unknown":
+            return [];
+        case "missing":
+            return [validity.kind === "credential"
+                ? `${what} has no endDate: Graph then gives the credential its default life of two years, and endDateRelative is ignored by the azuread provider. Set endDate (RFC 3339) at most ${maxLifetimeDays} days after startDate.`
+                : `${what} has no expiry (${end.field}), so the secret never expires. Set ${end.field} at most ${maxLifetimeDays} days after the secret's start.`];
+        case "invalid":
+            return [`${what} has ${end.field} ${JSON.stringify(end.text)}, which is ${end.reason}. Write ${end.field} as ${validity.kind === "secret" && end.field.endsWith("expires") ? "seconds since 1970-01-01T00:00:00Z" : "an RFC 3339 date such as 2026-01-31T00:00:00Z"}.`];
+        case "known": {
+            const from = start.state === "known" ? start.at : now;
+            const lifeDays = daysBetween(from, end.at);
+            if (lifeDays <= maxLifetimeDays) return [];
+            const origin = start.state === "known" ? `${start.field} ${toRfc3339(start.at)}` : "now";
+            return [`${what} lives ${formatDayCount(lifeDays)}, from ${origin} to ${end.field} ${toRfc3339(end.at)}, over the maximum of ${maxLifetimeDays} days. ` +
+                `Set ${end.field} at most ${maxLifetimeDays} days after the start; with keyrelay, shorten rotation.validFor or rotation.every.`];
+        }
+    }
+}
+
+export const credentialLifetime: ResourceValidationPolicy = {
+    name: CREDENTIAL_LIFETIME,
+    description: "Entra credentials and Key Vault secrets must have an end date, at most maxLifetimeDays after their start.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { [MAX_LIFETIME_DAYS.key]: settingSchema(MAX_LIFETIME_DAYS) } },
+    validateResource: (args, reportViolation) => {
+        const maxLifetimeDays = readNumberSetting(CREDENTIAL_LIFETIME, args.getConfig<Record<string, unknown>>(), MAX_LIFETIME_DAYS);
+        for (const message of lifetimeViolations(viewOfResourceArgs(args), DateTime.utc(), maxLifetimeDays)) reportViolation(message);
+    },
+};

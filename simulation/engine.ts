@@ -129,6 +129,8 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 export function unwrapSecrets(value: any): any {
     if (Array.isArray(value)) return value.map(unwrapSecrets);
     if (value && typeof value === "object") {
+        const prototype = Object.getPrototypeOf(value);
+        if (prototype !== Object.prototype && prototype !== null) return value;
         if (value[SECRET_SIG_KEY] === SECRET_SIG) return unwrapSecrets(value.value);
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
     }
@@ -203,13 +205,14 @@ export class SimulatedEngine {
         Error.stackTraceLimit = 0;
         let pendingRequest: RegistrationRequest | undefined;
         const engine = this;
+        let monitor: { registerResource(req: RegistrationRequest, cb: unknown): unknown; newUrn(parent: string, type: string, name: string): string };
 
         await pulumi.runtime.setMocks({
             async newResource(args) {
                 const request = pendingRequest;
                 pendingRequest = undefined;
                 const parent = request?.getParent() || undefined;
-                const urn = `urn:pulumi:${engine.options.stack ?? "example"}::${engine.options.project ?? "keyrelay"}::${args.type}::${args.name}`;
+                const urn = monitor.newUrn(request?.getParent() ?? "", args.type, args.name);
                 registered.add(urn);
                 const propertyDependencies: Record<string, string[]> = {};
                 request?.getPropertydependenciesMap().forEach((deps, key) => { propertyDependencies[key] = deps.getUrnsList(); });
@@ -226,7 +229,7 @@ export class SimulatedEngine {
                 throw new Error(`SimulatedEngine: unexpected call ${args.token}`);
             },
         }, this.options.project ?? "keyrelay", this.options.stack ?? "example", false);
-        const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegistrationRequest, cb: unknown): unknown };
+        monitor = pulumi.runtime.getMonitor() as unknown as typeof monitor;
         const registerResource = monitor.registerResource.bind(monitor);
         monitor.registerResource = (req, cb) => {
             pendingRequest = req;
@@ -239,7 +242,7 @@ export class SimulatedEngine {
         process.on("unhandledRejection", swallow);
         try {
             const outputs = await this.options.program();
-            if (outputs && typeof outputs === "object") {
+            if (outputs && typeof outputs === "object" && !pulumi.Resource.isInstance(outputs)) {
                 report.stackOutputs = unwrapSecrets(await settle(pulumi.output(outputs as Record<string, unknown>)));
             }
             await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();

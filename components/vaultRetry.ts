@@ -1,0 +1,175 @@
+// How keyrelay waits on Key Vault. A 429 with Retry-After is the SDK's to honour; a bare
+// 429 (seen in production) is ours: a growing, bounded, jittered backoff per write, plus a
+// per-vault pacer that learns the vault's window limit from the first bare 429 and sends no
+// faster than that limit, so a batch of writes runs at the vault's pace instead of in bursts.
+// Plain functions and object literals only: the provider that uses them is serialized.
+import { DateTime } from "luxon";
+
+export interface VaultRetrySettings {
+    /** Delays before the retries that follow a bare 429, in ms (1, 2, 4, 8, 16 s); their count bounds the retries. */
+    throttleDelaysMs: number[];
+    /** Each delay is drawn from delay x [1 - jitter, 1 + jitter]. */
+    jitter: number;
+    /** Key Vault counts its limits per window of this length, in ms. */
+    windowMs: number;
+    /** SDK retries for 408, 5xx and dropped connections, with exponential delays from transientDelayMs up to transientMaxDelayMs. */
+    transientRetries: number;
+    transientDelayMs: number;
+    transientMaxDelayMs: number;
+    /** A request that has not answered after this many ms is abandoned (and retried as a dropped connection). */
+    requestTimeoutMs: number;
+    /** Poll interval for delete and recover, in ms. */
+    pollIntervalMs: number;
+}
+
+/** Environment variable that speeds every wait up by a factor (0 < scale <= 1); for tests and drills. */
+export const RETRY_TIME_SCALE_ENV = "KEYRELAY_VAULT_RETRY_TIME_SCALE";
+
+/** The production settings, with every duration multiplied by `timeScale`. */
+export function vaultRetrySettings(timeScale = 1): VaultRetrySettings {
+    const ms = (n: number) => Math.max(1, Math.round(n * timeScale));
+    return {
+        throttleDelaysMs: [1000, 2000, 4000, 8000, 16000].map(ms),
+        jitter: 0.2,
+        windowMs: ms(10_000),
+        transientRetries: 3,
+        transientDelayMs: ms(1000),
+        transientMaxDelayMs: ms(16_000),
+        requestTimeoutMs: ms(60_000),
+        pollIntervalMs: ms(2000),
+    };
+}
+
+/** Settings for a provider run: production timing unless KEYRELAY_VAULT_RETRY_TIME_SCALE says otherwise. */
+export function vaultRetrySettingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): VaultRetrySettings {
+    const raw = env[RETRY_TIME_SCALE_ENV];
+    if (raw === undefined || raw === "") return vaultRetrySettings(1);
+    const scale = Number(raw);
+    if (!Number.isFinite(scale) || scale <= 0 || scale > 1) {
+        throw new Error(`keyrelay: ${RETRY_TIME_SCALE_ENV} is ${JSON.stringify(raw)}, not a number in (0, 1]. ` +
+            `Unset it for production timing, or set it to a factor such as 0.01 to make retries 100 times faster in a test.`);
+    }
+    return vaultRetrySettings(scale);
+}
+
+/** A delay drawn uniformly from delay x [1 - jitter, 1 + jitter]. */
+export function jittered(delayMs: number, jitter: number, random: () => number = Math.random): number {
+    return Math.round(delayMs * (1 - jitter + 2 * jitter * random()));
+}
+
+/** Per-vault record of this process's requests and of the limit a bare 429 revealed. */
+export interface VaultPacer {
+    /** Start times (epoch ms, ascending) of requests the vault accepted or may still accept, including reserved future slots. */
+    sent: number[];
+    /** Requests per window the vault allowed before it throttled; undefined until a bare 429. */
+    limit?: number;
+    lastThrottleAt?: number;
+}
+
+export function newVaultPacer(): VaultPacer {
+    return { sent: [] };
+}
+
+function prune(pacer: VaultPacer, now: number, windowMs: number): void {
+    let drop = 0;
+    while (drop < pacer.sent.length && pacer.sent[drop] <= now - windowMs) drop += 1;
+    if (drop > 0) pacer.sent.splice(0, drop);
+}
+
+/**
+ * Reserves the earliest slot the learned limit allows and returns it (epoch ms, >= now).
+ * A limit is forgotten after two windows without a bare 429, so a vault whose load
+ * dropped is used at full speed again.
+ */
+export function reserveSlot(pacer: VaultPacer, now: number, windowMs: number): number {
+    prune(pacer, now, windowMs);
+    if (pacer.limit !== undefined && pacer.lastThrottleAt !== undefined && now - pacer.lastThrottleAt > 2 * windowMs) {
+        pacer.limit = undefined;
+    }
+    let slot = now;
+    if (pacer.limit !== undefined && pacer.sent.length >= pacer.limit) {
+        slot = Math.max(now, pacer.sent[pacer.sent.length - pacer.limit] + windowMs);
+    }
+    pacer.sent.push(slot);
+    return slot;
+}
+
+/** A bare 429 answered the request sent at `slot`: it did not count, and what did count is the limit. */
+export function learnFromThrottle(pacer: VaultPacer, slot: number, now: number, windowMs: number): void {
+    const i = pacer.sent.lastIndexOf(slot);
+    if (i >= 0) pacer.sent.splice(i, 1);
+    prune(pacer, now, windowMs);
+    const accepted = pacer.sent.filter((t) => t <= now).length;
+    if (accepted > 0) pacer.limit = Math.min(pacer.limit ?? Infinity, accepted);
+    pacer.lastThrottleAt = now;
+}
+
+/** The vault accepted the request sent at `slot` by `now` at the latest: count it from then, to stay on the safe side of its window. */
+export function recordAccepted(pacer: VaultPacer, slot: number, now: number): void {
+    const i = pacer.sent.lastIndexOf(slot);
+    if (i < 0) return;
+    pacer.sent.splice(i, 1);
+    let at = pacer.sent.length;
+    while (at > 0 && pacer.sent[at - 1] > now) at -= 1;
+    pacer.sent.splice(at, 0, now);
+}
+
+function headerOf(error: unknown, name: string): string | undefined {
+    const headers = (error as { response?: { headers?: { get?: (n: string) => string | undefined } } })?.response?.headers;
+    return typeof headers?.get === "function" ? headers.get(name) ?? undefined : undefined;
+}
+
+/** A 429 without any of the Retry-After headers the SDK honours. */
+export function isBareThrottle(error: unknown): boolean {
+    if ((error as { statusCode?: number })?.statusCode !== 429) return false;
+    return ["retry-after", "retry-after-ms", "x-ms-retry-after-ms"].every((h) => headerOf(error, h) === undefined);
+}
+
+export interface VaultThrottledError extends Error {
+    name: "VaultThrottledError";
+    attempts: number;
+    waitedMs: number;
+}
+
+export function vaultThrottledError(attempts: number, waitedMs: number): VaultThrottledError {
+    const error = new Error(`the vault kept answering 429 (throttled, no Retry-After) through ${attempts} attempts over ${(waitedMs / 1000).toFixed(1)} s`);
+    return Object.assign(error, { name: "VaultThrottledError" as const, attempts, waitedMs });
+}
+
+export function isVaultThrottledError(error: unknown): error is VaultThrottledError {
+    return (error as { name?: string })?.name === "VaultThrottledError";
+}
+
+export interface RetryContext {
+    settings: VaultRetrySettings;
+    pacer: VaultPacer;
+    /** Waits; replaceable so tests can record the delays. */
+    sleep?: (ms: number) => Promise<void>;
+    random?: () => number;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Runs one vault request at the pacer's pace, retrying bare 429s with the bounded backoff. */
+export async function withThrottleRetry<T>(request: () => Promise<T>, context: RetryContext): Promise<T> {
+    const { settings, pacer } = context;
+    const sleep = context.sleep ?? realSleep;
+    const started = DateTime.now().toMillis();
+    for (let attempt = 0; ; attempt += 1) {
+        const slot = reserveSlot(pacer, DateTime.now().toMillis(), settings.windowMs);
+        const wait = slot - DateTime.now().toMillis();
+        if (wait > 0) await sleep(wait);
+        try {
+            const result = await request();
+            recordAccepted(pacer, slot, DateTime.now().toMillis());
+            return result;
+        } catch (error) {
+            if (!isBareThrottle(error)) throw error;
+            learnFromThrottle(pacer, slot, DateTime.now().toMillis(), settings.windowMs);
+            if (attempt >= settings.throttleDelaysMs.length) {
+                throw vaultThrottledError(attempt + 1, DateTime.now().toMillis() - started);
+            }
+            await sleep(jittered(settings.throttleDelaysMs[attempt], settings.jitter, context.random));
+        }
+    }
+}

@@ -10,6 +10,7 @@ function squashed(key: string): string {
 /** The words of a key in any casing: `keyId`, `key-id`, `KEY_ID` all give ["key", "id"]. */
 export function keyWords(key: string): string[] {
     return key
+        .replace(/IDs(?![a-z])/g, "Ids")
         .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
         .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
         .split(/[^A-Za-z0-9]+/)

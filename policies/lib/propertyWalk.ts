@@ -49,7 +49,8 @@ function* walk(value: unknown, path: string, key: string, inMetadata: boolean, d
     }
     if (typeof value !== "object") return;
     const entry = value as Record<string, unknown>;
-    const entryName = settingEntryName(entry);
+    // A resource's own top-level `name` and `value` (a Key Vault secret's) are not a setting entry.
+    const entryName = depth === 0 ? undefined : settingEntryName(entry);
     for (const childKey of Object.keys(entry)) {
         if (childKey.startsWith("__")) continue;
         const childIsValue = entryName !== undefined && ENTRY_VALUE_KEYS.includes(childKey);

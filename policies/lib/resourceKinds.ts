@@ -38,6 +38,7 @@ export function describeResource(type: string, name: string): string {
     const kind = type === TYPE.keyrelayVaultSecret ? "keyrelay VaultSecret"
         : AZURE_NATIVE_SECRET_PATTERN.test(type) ? "Key Vault Secret"
         : type === TYPE.azureClassicSecret ? "Key Vault Secret"
+        : type.startsWith("pulumi:providers:") ? `${type.slice("pulumi:providers:".length)} provider`
         : type.slice(type.lastIndexOf(":") + 1) || type;
     return `${kind} "${name}"`;
 }

@@ -1,0 +1,75 @@
+import * as assert from "assert";
+import { credentialLifetime } from "../../policies/credentialLifetime";
+import { byName, FIXTURE_NOW, keyrelayStack, plainResource, UNKNOWN } from "./fixtures";
+import { FixtureResource, mutated, pinClock, runResourcePolicy } from "./policyHarness";
+
+async function violations(resource: FixtureResource, config = {}) {
+    return (await runResourcePolicy(credentialLifetime, resource, config)).map((v) => v.message);
+}
+
+const PASSWORD = "azuread:index/applicationPassword:ApplicationPassword";
+
+describe("policy credential-lifetime", () => {
+    let restoreClock: () => void;
+    beforeEach(() => { restoreClock = pinClock(FIXTURE_NOW); });
+    afterEach(() => restoreClock());
+
+    it("passes every resource keyrelay declares, the retiring credential included", async () => {
+        for (const resource of keyrelayStack()) assert.deepStrictEqual(await violations(resource), [], resource.name);
+    });
+
+    it("flags a password with no endDate, saying Graph defaults to two years and endDateRelative is ignored", async () => {
+        const password = mutated(byName(keyrelayStack(), "billing-api-password-b"), (p) => {
+            delete p.inputs.endDate;
+            p.inputs.endDateRelative = "2160h";
+        });
+        const [message, ...rest] = await violations(password);
+        assert.strictEqual(rest.length, 0);
+        assert.strictEqual(message, 'ApplicationPassword "billing-api-password-b" has no endDate: Graph then gives the credential its default life of two years, ' +
+            "and endDateRelative is ignored by the azuread provider. Set endDate (RFC 3339) at most 365 days after startDate.");
+    });
+
+    it("flags a life from startDate over 365 days", async () => {
+        const password = mutated(byName(keyrelayStack(), "billing-api-password-b"), (p) => { p.inputs.endDate = "2028-01-27T00:00:00Z"; });
+        assert.match((await violations(password))[0],
+            /^ApplicationPassword "billing-api-password-b" lives 366 days, from startDate 2027-01-26T00:00:00Z to endDate 2028-01-27T00:00:00Z, over the maximum of 365 days\. .*shorten rotation\.validFor or rotation\.every\.$/);
+        const exactly365 = mutated(password, (p) => { p.inputs.endDate = "2028-01-26T00:00:00Z"; });
+        assert.deepStrictEqual(await violations(exactly365), []);
+    });
+
+    it("counts from now when there is no start date", async () => {
+        const password = plainResource(PASSWORD, "no-start", { endDate: "2028-03-01T02:00:00Z" });
+        assert.match((await violations(password))[0], /lives 366 days, from now to endDate 2028-03-01T02:00:00Z/);
+    });
+
+    it("flags an endDate that is not a date", async () => {
+        const password = plainResource(PASSWORD, "typo", { endDate: "next year" });
+        assert.match((await violations(password))[0], /^ApplicationPassword "typo" has endDate "next year", which is .*\. Write endDate as an RFC 3339 date/);
+    });
+
+    it("flags a keyrelay VaultSecret and an azure-native secret without expiry", async () => {
+        const secret = mutated(byName(keyrelayStack(), "billing-api-secret"), (s) => { delete s.inputs.expiresOn; });
+        assert.match((await violations(secret))[0], /^keyrelay VaultSecret "billing-api-secret" has no expiry \(expiresOn\), so the secret never expires\./);
+        const native = plainResource("azure-native:keyvault:Secret", "kv", { properties: { value: "v", attributes: { enabled: true } } });
+        assert.match((await violations(native))[0], /^Key Vault Secret "kv" has no expiry \(properties\.attributes\.expires\)/);
+    });
+
+    it("flags an azure-native secret living longer than the maximum, from notBefore", async () => {
+        const notBefore = Date.parse("2027-01-01T00:00:00Z") / 1000;
+        const native = plainResource("azure-native:keyvault:Secret", "kv", { properties: { attributes: { notBefore, expires: notBefore + 400 * 86400 } } });
+        assert.match((await violations(native))[0], /lives 400 days, from properties\.attributes\.notBefore 2027-01-01T00:00:00Z/);
+    });
+
+    it("reads maxLifetimeDays from config, defaulting to 365", async () => {
+        const stack = keyrelayStack(); // slot b lives 181 days
+        const password = byName(stack, "billing-api-password-b");
+        assert.deepStrictEqual(await violations(password, { maxLifetimeDays: 181 }), []);
+        assert.match((await violations(password, { maxLifetimeDays: 180 }))[0], /lives 181 days, .* over the maximum of 180 days/);
+        await assert.rejects(violations(password, { maxLifetimeDays: 0 }), /policy "credential-lifetime": maxLifetimeDays is 0, not a whole number >= 1/);
+        await assert.rejects(violations(password, { maxLifetimeDays: "90" }), /maxLifetimeDays is "90"/);
+    });
+
+    it("never flags an end date not known yet", async () => {
+        assert.deepStrictEqual(await violations(plainResource(PASSWORD, "p", { endDate: UNKNOWN, startDate: UNKNOWN })), []);
+    });
+});

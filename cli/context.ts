@@ -1,0 +1,24 @@
+// What a command needs from its surroundings; tests pass their own.
+
+export interface CliContext {
+    stdout(text: string): void;
+    stderr(text: string): void;
+    /** True when stdout is a terminal: progress indicators only then. */
+    isTTY: boolean;
+    env: NodeJS.ProcessEnv;
+    /** Extra CA certificates (PEM) for the vault and token endpoint; default: NODE_EXTRA_CA_CERTS does it. */
+    tlsCa?: string;
+    /** Base delay of SDK and verify retries, in ms; default 1000 (Azure's own). Tests make it short. */
+    retryBaseDelayMs?: number;
+    /** Working directory for relative paths; default process.cwd(). */
+    cwd?: string;
+}
+
+export function processContext(): CliContext {
+    return {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+        isTTY: process.stdout.isTTY === true,
+        env: process.env,
+    };
+}

@@ -1,0 +1,101 @@
+// keyrelay status: one pass over the vault's secret listing; every verdict comes from the
+// listing's tags and attributes, so no secret is read.
+import { DateTime } from "luxon";
+import { CliContext } from "./context";
+import { environmentError, usageError } from "./exitCodes";
+import { formatTable } from "./table";
+import { DEFAULT_WARN_DAYS, SecretStatus, countByVerdict, isManagedByKeyrelay, judgeSecret, statusExitCode } from "./verdicts";
+import { authorityHostOf, createSecretClient, parseVaultAddress, vaultCallError } from "./vaultAccess";
+
+export interface StatusOptions {
+    vault: string;
+    warnDays?: string;
+    json?: boolean;
+    authorityHost?: string;
+}
+
+export interface StatusReport {
+    vault: string;
+    checkedAt: string;
+    warnDays: number;
+    secrets: SecretStatus[];
+    counts: ReturnType<typeof countByVerdict>;
+    /** Secrets in the vault that keyrelay does not manage (no managed-by tag). */
+    otherSecrets: number;
+    /** List pages fetched: the only data-plane reads a status makes. */
+    pages: number;
+    exitCode: number;
+}
+
+export function parseWarnDays(text: string | undefined): number {
+    if (text === undefined) return DEFAULT_WARN_DAYS;
+    const days = Number(text);
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(days) || days > 730) {
+        throw usageError(`keyrelay status: --warn-days is ${JSON.stringify(text)}, not a whole number of days. Use a number from 0 to 730, e.g. --warn-days 30.`);
+    }
+    return days;
+}
+
+export async function collectStatus(options: StatusOptions, context: CliContext): Promise<StatusReport> {
+    const warnDays = parseWarnDays(options.warnDays);
+    const address = parseVaultAddress(options.vault);
+    const client = createSecretClient(address, context, authorityHostOf(options.authorityHost, context));
+    const now = DateTime.utc();
+    const secrets: SecretStatus[] = [];
+    let otherSecrets = 0;
+    let pages = 0;
+    try {
+        for await (const page of client.listPropertiesOfSecrets().byPage({ maxPageSize: 25 })) {
+            pages++;
+            for (const properties of page) {
+                if (isManagedByKeyrelay(properties)) secrets.push(judgeSecret(properties, now, warnDays));
+                else otherSecrets++;
+            }
+            if (context.isTTY) context.stderr(`\rscanning ${address.url}: ${secrets.length + otherSecrets} secrets, ${pages} pages`);
+        }
+    } catch (error) {
+        if (context.isTTY) context.stderr("\n");
+        throw vaultCallError(error, "list secrets", address.url, "Key Vault Secrets User");
+    } finally {
+        if (context.isTTY && pages > 0) context.stderr("\n");
+    }
+    if (secrets.length === 0) {
+        throw environmentError(`keyrelay status: no secrets managed by keyrelay in ${address.url} (${otherSecrets} other secrets, none tagged managed-by=keyrelay). `
+            + "Check --vault, or deploy a stack that writes to this vault first.");
+    }
+    secrets.sort((a, b) => (a.daysLeft ?? -Infinity) - (b.daysLeft ?? -Infinity) || a.secret.localeCompare(b.secret));
+    return {
+        vault: address.url,
+        checkedAt: now.toISO({ suppressMilliseconds: true })!,
+        warnDays,
+        secrets,
+        counts: countByVerdict(secrets),
+        otherSecrets,
+        pages,
+        exitCode: statusExitCode(secrets),
+    };
+}
+
+export function formatStatus(report: StatusReport): string {
+    const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : "-");
+    const table = formatTable(
+        ["secret", "app", "client id", "expires", "days left", "next rotation", "verdict"],
+        report.secrets.map((s) => [s.secret, s.app ?? "-", s.clientId ?? "-", day(s.expiresOn), s.daysLeft === undefined ? "-" : String(s.daysLeft), day(s.nextRotation), s.verdict]),
+    );
+    const reasons = report.secrets.filter((s) => s.reason).map((s) => `${s.secret}: ${s.verdict}: ${s.reason}`);
+    const counts = Object.entries(report.counts).filter(([, n]) => n > 0).map(([v, n]) => `${n} ${v}`).join(", ");
+    return [
+        `keyrelay status of ${report.vault} at ${report.checkedAt} (warn under ${report.warnDays} days)`,
+        "",
+        table,
+        "",
+        ...(reasons.length > 0 ? [...reasons, ""] : []),
+        `${report.secrets.length} keyrelay secrets: ${counts}. ${report.otherSecrets} other secrets ignored. ${report.pages} list pages read.`,
+    ].join("\n") + "\n";
+}
+
+export async function statusCommand(options: StatusOptions, context: CliContext): Promise<number> {
+    const report = await collectStatus(options, context);
+    context.stdout(options.json ? JSON.stringify(report, null, 2) + "\n" : formatStatus(report));
+    return report.exitCode;
+}

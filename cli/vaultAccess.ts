@@ -1,0 +1,79 @@
+// Reaching a vault from the command: URL checks, the SecretClient, and one-line errors for
+// the ways a vault call fails (unreachable, no permission, no credential).
+import type { SecretClient } from "@azure/keyvault-secrets";
+import { createAzureCredential } from "../components/azureCredential";
+import { InputError } from "../components/schedule";
+import { VAULT_DNS_SUFFIXES, checkVaultUrl } from "../components/validate";
+import { CliContext } from "./context";
+import { CliError, environmentError, usageError } from "./exitCodes";
+
+const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"];
+
+export interface VaultAddress {
+    url: string;
+    /** A loopback stand-in (local tests): the challenge's resource is not checked against the host. */
+    isLoopback: boolean;
+    /** The Key Vault resource of the vault's cloud, e.g. https://vault.azure.net. */
+    resource: string;
+}
+
+/** Accepts a real vault URL, or an https loopback URL for a local stand-in. */
+export function parseVaultAddress(text: string, option = "--vault"): VaultAddress {
+    let parsed: URL | undefined;
+    try { parsed = new URL(text); } catch { parsed = undefined; }
+    if (parsed && parsed.protocol === "https:" && LOOPBACK_HOSTS.includes(parsed.hostname) && (parsed.pathname === "/" || parsed.pathname === "")) {
+        return { url: `https://${parsed.host}`, isLoopback: true, resource: "https://vault.azure.net" };
+    }
+    try {
+        const url = checkVaultUrl(text, "command line", option);
+        const suffix = VAULT_DNS_SUFFIXES.find((s) => new URL(url).hostname.endsWith(`.${s}`))!;
+        return { url, isLoopback: false, resource: `https://${suffix}` };
+    } catch (error) {
+        if (error instanceof InputError) throw usageError(error.message);
+        throw error;
+    }
+}
+
+export function createSecretClient(address: VaultAddress, context: CliContext, authorityHost: string | undefined): SecretClient {
+    const { SecretClient: Client } = require("@azure/keyvault-secrets") as typeof import("@azure/keyvault-secrets");
+    const tlsOptions = context.tlsCa ? { ca: context.tlsCa } : undefined;
+    const credential = createAzureCredential({ authorityHost, tlsOptions });
+    return new Client(address.url, credential, {
+        disableChallengeResourceVerification: address.isLoopback,
+        retryOptions: { maxRetries: 3, retryDelayInMs: context.retryBaseDelayMs ?? 1000, maxRetryDelayInMs: 8 * (context.retryBaseDelayMs ?? 1000) },
+        ...(tlsOptions ? { tlsOptions } : {}),
+    });
+}
+
+const UNREACHABLE_CODES = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "CERT_HAS_EXPIRED", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"];
+
+/** One line for a failed vault call; `role` is the least role that allows `action`. */
+export function vaultCallError(error: unknown, action: string, vaultUrl: string, role: string): CliError {
+    const e = error as { statusCode?: number; code?: string; name?: string; message?: string; details?: { error?: { innererror?: { code?: string } } } };
+    const code = e?.code;
+    const message = (e?.message ?? String(error)).split(/\r?\n/)[0];
+    if (e?.statusCode === 403) {
+        return environmentError(`keyrelay: access denied to ${action} in ${vaultUrl} (403 Forbidden). Give the identity you signed in with the "${role}" role on the vault.`);
+    }
+    if (e?.statusCode === 401) {
+        return environmentError(`keyrelay: the vault ${vaultUrl} did not accept the token (401): ${message}. Check that you are signed in to the vault's tenant.`);
+    }
+    if (e?.name === "AuthenticationError" || e?.name === "CredentialUnavailableError" || e?.name === "AggregateAuthenticationError") {
+        return environmentError(`keyrelay: cannot get a token to ${action} in ${vaultUrl}: ${message}. Sign in with \`az login\`, or set AZURE_CLIENT_ID and AZURE_TENANT_ID for workload identity.`);
+    }
+    if ((code && UNREACHABLE_CODES.includes(code)) || e?.name === "RestError" && e?.statusCode === undefined) {
+        return environmentError(`keyrelay: cannot reach the vault at ${vaultUrl}${code ? ` (${code})` : ""}. Check the URL, your network, and the vault's firewall or private endpoint.`);
+    }
+    return environmentError(`keyrelay: cannot ${action} in ${vaultUrl}${e?.statusCode ? ` (HTTP ${e.statusCode}${code ? ` ${code}` : ""})` : ""}: ${message}`);
+}
+
+export function authorityHostOf(option: string | undefined, context: CliContext): string | undefined {
+    const host = option ?? context.env.AZURE_AUTHORITY_HOST;
+    if (host === undefined) return undefined;
+    let parsed: URL | undefined;
+    try { parsed = new URL(host); } catch { parsed = undefined; }
+    if (!parsed || parsed.protocol !== "https:") {
+        throw usageError(`keyrelay: authority host ${JSON.stringify(host)} (--authority-host or AZURE_AUTHORITY_HOST) is not an https URL. Use https://login.microsoftonline.com, or your cloud's.`);
+    }
+    return `${parsed.protocol}//${parsed.host}`;
+}

@@ -1,0 +1,164 @@
+// keyrelay verify: read the newest version of a secret and prove it works by asking Entra for a
+// token with it (client-credentials grant). The value is held in memory only; output shows a hint.
+import * as https from "https";
+import { DateTime, Duration } from "luxon";
+import { CliContext } from "./context";
+import { EXIT_CRITICAL, EXIT_OK, environmentError, usageError } from "./exitCodes";
+import { PROPAGATION_CODES, TokenRefusal, aadstsCodeOf, classifyTokenRefusal, secretHint, valueWarnings } from "./aadsts";
+import { authorityHostOf, createSecretClient, parseVaultAddress, vaultCallError } from "./vaultAccess";
+import { SECRET_NAME_PATTERN } from "../components/validate";
+
+export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
+export const DEFAULT_WAIT = "PT5M";
+/** Microsoft's suggested backoff: 1, 2, 4, 8, 16 s, then 16 s. */
+const MAX_BACKOFF_STEPS = 4;
+
+export interface VerifyOptions {
+    vault: string;
+    secret: string;
+    tenant?: string;
+    clientId?: string;
+    wait?: string;
+    authorityHost?: string;
+    json?: boolean;
+}
+
+export type TokenAnswer =
+    | { ok: true }
+    | { ok: false; status: number; code: number | undefined; description: string | undefined };
+
+/** POST {authority}/{tenant}/oauth2/v2.0/token; resolves with Entra's verdict, rejects only when the endpoint cannot be reached. */
+export function requestClientCredentialsToken(authorityHost: string, tenant: string, clientId: string, secret: string, scope: string, ca?: string): Promise<TokenAnswer> {
+    const url = new URL(`${authorityHost}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`);
+    const body = new URLSearchParams({ client_id: clientId, client_secret: secret, scope, grant_type: "client_credentials" }).toString();
+    return new Promise((resolve, reject) => {
+        const request = https.request(url, {
+            method: "POST",
+            headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) },
+            timeout: 30_000,
+            ...(ca ? { ca } : {}),
+        }, (response) => {
+            const chunks: Buffer[] = [];
+            response.on("data", (c: Buffer) => chunks.push(c));
+            response.on("end", () => {
+                const text = Buffer.concat(chunks).toString("utf8");
+                let parsed: { access_token?: string; error_description?: string } | undefined;
+                try { parsed = JSON.parse(text); } catch { parsed = undefined; }
+                if (response.statusCode === 200 && parsed?.access_token) return resolve({ ok: true });
+                resolve({ ok: false, status: response.statusCode ?? 0, code: aadstsCodeOf(parsed), description: parsed?.error_description ?? text.slice(0, 200) });
+            });
+            response.on("error", reject);
+        });
+        request.on("timeout", () => request.destroy(Object.assign(new Error("no answer in 30 s"), { code: "ETIMEDOUT" })));
+        request.on("error", reject);
+        request.end(body);
+    });
+}
+
+function parseWait(text: string): Duration {
+    const wait = Duration.fromISO(text);
+    if (!wait.isValid || wait.toMillis() < 0) {
+        throw usageError(`keyrelay verify: --wait is ${JSON.stringify(text)}, not an ISO-8601 duration (${wait.invalidExplanation ?? "negative"}). Use e.g. --wait PT5M (five minutes) or PT0S (no waiting).`);
+    }
+    return wait;
+}
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface VerifyResult {
+    vault: string;
+    secret: string;
+    version: string | undefined;
+    clientId: string;
+    tenant: string;
+    hint: string;
+    ok: boolean;
+    attempts: number;
+    refusal?: TokenRefusal;
+    valueWarnings: string[];
+    exitCode: number;
+}
+
+export async function runVerify(options: VerifyOptions, context: CliContext): Promise<VerifyResult> {
+    if (!SECRET_NAME_PATTERN.test(options.secret)) {
+        throw usageError(`keyrelay verify: --secret is ${JSON.stringify(options.secret)}, not a Key Vault secret name. Use letters, digits and hyphens, e.g. --secret billing-api-client-secret.`);
+    }
+    const tenant = options.tenant ?? context.env.AZURE_TENANT_ID;
+    if (!tenant) throw usageError("keyrelay verify: no tenant. Pass --tenant <directory id or domain>, or set AZURE_TENANT_ID.");
+    const wait = parseWait(options.wait ?? DEFAULT_WAIT);
+    const address = parseVaultAddress(options.vault);
+    const authorityHost = authorityHostOf(options.authorityHost, context) ?? DEFAULT_AUTHORITY_HOST;
+    const client = createSecretClient(address, context, authorityHostOf(options.authorityHost, context));
+
+    let secret;
+    try {
+        secret = await client.getSecret(options.secret);
+    } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) {
+            throw environmentError(`keyrelay verify: secret "${options.secret}" is not in ${address.url}. Check --secret (keyrelay status lists the vault's keyrelay secrets).`);
+        }
+        const inner = (error as { details?: { error?: { innererror?: { code?: string } } } }).details?.error?.innererror?.code;
+        if (inner === "SecretDisabled") {
+            throw environmentError(`keyrelay verify: the newest version of "${options.secret}" in ${address.url} is disabled, so no consumer can read it. Enable it, or run pulumi up to write a new one.`);
+        }
+        throw vaultCallError(error, `read secret "${options.secret}"`, address.url, "Key Vault Secrets User");
+    }
+    const value = secret.value ?? "";
+    const clientId = options.clientId ?? secret.properties.tags?.["client-id"];
+    if (!clientId) {
+        throw usageError(`keyrelay verify: secret "${options.secret}" has no client-id tag (it was not written by keyrelay). Pass --client-id <application (client) id>.`);
+    }
+    const createdAt = secret.properties.createdOn ? DateTime.fromJSDate(secret.properties.createdOn) : DateTime.utc();
+    const retryUntil = createdAt.plus(wait);
+    const baseDelay = context.retryBaseDelayMs ?? 1000;
+    const scope = `${address.resource}/.default`;
+
+    let attempts = 0;
+    let answer: TokenAnswer;
+    for (;;) {
+        attempts++;
+        try {
+            answer = await requestClientCredentialsToken(authorityHost, tenant, clientId, value, scope, context.tlsCa);
+        } catch (error) {
+            const code = (error as { code?: string }).code;
+            throw environmentError(`keyrelay verify: cannot reach the token endpoint ${authorityHost}${code ? ` (${code})` : ""}. Check --authority-host / AZURE_AUTHORITY_HOST and your network.`);
+        }
+        if (answer.ok || !PROPAGATION_CODES.includes(answer.code ?? -1)) break;
+        const remaining = retryUntil.toMillis() - DateTime.utc().toMillis();
+        if (remaining <= 0) break;
+        const delay = Math.min(baseDelay * 2 ** Math.min(attempts - 1, MAX_BACKOFF_STEPS), remaining);
+        if (context.isTTY) context.stderr(`secret version is ${Math.round(DateTime.utc().diff(createdAt).as("seconds"))} s old; Entra may not know it yet: retrying in ${Math.ceil(delay / 1000)} s\n`);
+        await sleep(delay);
+    }
+    const result: VerifyResult = {
+        vault: address.url, secret: options.secret, version: secret.properties.version, clientId, tenant,
+        hint: secretHint(value), ok: answer.ok, attempts, valueWarnings: [], exitCode: answer.ok ? EXIT_OK : EXIT_CRITICAL,
+    };
+    if (!answer.ok) {
+        result.refusal = classifyTokenRefusal(answer.code, { clientId, tenant, secretName: options.secret }, answer.description);
+        if (result.refusal.cause === "wrong-value") result.valueWarnings = valueWarnings(value);
+    }
+    return result;
+}
+
+export function formatVerify(result: VerifyResult): string {
+    if (result.ok) {
+        return `OK: "${result.secret}" (version ${result.version?.slice(0, 8) ?? "?"}, value ${result.hint}) gets a token for app ${result.clientId} in tenant ${result.tenant}`
+            + `${result.attempts > 1 ? ` after ${result.attempts} attempts` : ""}.\n`;
+    }
+    const refusal = result.refusal!;
+    return [
+        `FAILED: ${refusal.problem}.`,
+        ...result.valueWarnings.map((w) => `  note: ${w}.`),
+        `  value in Key Vault: ${result.hint} (version ${result.version?.slice(0, 8) ?? "?"}); ${result.attempts} attempt${result.attempts > 1 ? "s" : ""}.`,
+        `  fix: ${refusal.fix}`,
+    ].join("\n") + "\n";
+}
+
+export async function verifyCommand(options: VerifyOptions, context: CliContext): Promise<number> {
+    const result = await runVerify(options, context);
+    context.stdout(options.json ? JSON.stringify(result, null, 2) + "\n" : formatVerify(result));
+    return result.exitCode;
+}

@@ -31,7 +31,7 @@ export interface SecretStatus {
     readonly clientId: string | undefined;
     /** RFC 3339, or undefined when the version has no expiry. */
     readonly expiresOn: string | undefined;
-    /** Whole days until expiry, rounded down; negative once expired. */
+    /** Whole days until expiry (whole days since, negative, once expired). */
     readonly daysLeft: number | undefined;
     /** RFC 3339, from the next-rotation tag. */
     readonly nextRotation: string | undefined;
@@ -54,7 +54,7 @@ export function judgeSecret(secret: ListedSecret, now: DateTime, warnDays: numbe
     const tags = secret.tags ?? {};
     const expires = secret.expiresOn ? DateTime.fromJSDate(secret.expiresOn, { zone: "utc" }) : undefined;
     const nextRotation = parseTagTime(tags["next-rotation"]);
-    const daysLeft = expires ? Math.floor((expires.toMillis() - now.toMillis()) / DAY_MS) : undefined;
+    const daysLeft = expires ? Math.trunc((expires.toMillis() - now.toMillis()) / DAY_MS) + 0 : undefined;
     const base = {
         secret: secret.name,
         app: tags.app,

@@ -37,10 +37,13 @@ describe("policy credential-expiry-near", () => {
         } finally { restore(); }
     });
 
-    it("exempts the credential kept on the first day of a period, one day from its end", async () => {
-        const restore = pinClock("2027-04-26T02:00:00Z");
+    it("passes the whole stack on the first day of a period, when the oldest credential is one day from its end", async () => {
+        const firstDay = "2027-04-26T02:00:00Z";
+        const restore = pinClock(firstDay);
         try {
-            assert.deepStrictEqual(await violations(byName(keyrelayStack(), "billing-api-password-a")), []);
+            const stack = keyrelayStack(firstDay);
+            assert.deepStrictEqual(stack.filter((r) => r.type.endsWith("ApplicationPassword")).map((r) => r.name), ["billing-api-password-a", "billing-api-password-b", "billing-api-password-c"]);
+            for (const resource of stack) assert.deepStrictEqual(await violations(resource), [], resource.name);
         } finally { restore(); }
     });
 

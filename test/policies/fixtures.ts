@@ -1,6 +1,10 @@
-// What RotatedAppRegistration("billing-api", every P90D) declares, as seen under the mock runtime
-// on 2027-03-01: slot a retiring (served until 2027-01-26), slot b in service, the VaultSecret fed
-// by b's value. simulation.test.ts checks this shape against the component itself.
+// What RotatedAppRegistration("billing-api", every P90D) declares, as seen under the mock runtime:
+// the credentials RotatingPassword plans for the instant (on 2027-03-01: slot a retiring, served
+// until 2027-01-26; slot b in service), the VaultSecret fed by the in-service value. The dates come
+// from the component's own planner; simulation.test.ts checks the shape against the component itself.
+import { DateTime } from "luxon";
+import { planRotatingPassword } from "../../components/rotatingPassword";
+import { toRfc3339 } from "../../components/schedule";
 import type { FixtureResource } from "./policyHarness";
 
 export const FIXTURE_NOW = "2027-03-01T02:00:00Z";
@@ -9,47 +13,58 @@ const STACK = "urn:pulumi:example::keyrelay::";
 const APP_URN = `${STACK}keyrelay:index:RotatedAppRegistration::billing-api`;
 const ROTATING_URN = `${STACK}keyrelay:index:RotatedAppRegistration$keyrelay:index:RotatingPassword::billing-api-password`;
 const APPLICATION_URN = `${STACK}keyrelay:index:RotatedAppRegistration$azuread:index/application:Application::billing-api`;
-export const PASSWORD_A_URN = `${STACK}keyrelay:index:RotatingPassword$azuread:index/applicationPassword:ApplicationPassword::billing-api-password-a`;
-export const PASSWORD_B_URN = `${STACK}keyrelay:index:RotatingPassword$azuread:index/applicationPassword:ApplicationPassword::billing-api-password-b`;
+export const PASSWORD_A_URN = passwordUrn("a");
+export const PASSWORD_B_URN = passwordUrn("b");
 export const VAULT_SECRET_URN = `${STACK}keyrelay:index:RotatedAppRegistration$pulumi-nodejs:dynamic/keyrelay:VaultSecret::billing-api-secret`;
 
-export const KEY_ID_A = "9699cd6c-b32e-4f8a-a1ca-c10cc35b0304";
-export const KEY_ID_B = "79a1a54c-e5ce-4dd7-a3eb-03dac0a9030b";
-/** Shaped like an Entra client secret value; fake. */
-export const VALUE_A = "Qx78Q~kd0Zr1vT5nYb2Lm9PcW4sHu6JgEaFo3iNq";
-export const VALUE_B = "Tn48Q~Vb7Xc2Rz0Kw5Mq1Hd9Ls3Gf6Pj8Ya4Ue2o";
+/** Each slot's Secret ID and value; fake, the value shaped like an Entra client secret. */
+const SLOT_CREDENTIALS: Record<string, { keyId: string; value: string }> = {
+    a: { keyId: "9699cd6c-b32e-4f8a-a1ca-c10cc35b0304", value: "Qx78Q~kd0Zr1vT5nYb2Lm9PcW4sHu6JgEaFo3iNq" },
+    b: { keyId: "79a1a54c-e5ce-4dd7-a3eb-03dac0a9030b", value: "Tn48Q~Vb7Xc2Rz0Kw5Mq1Hd9Ls3Gf6Pj8Ya4Ue2o" },
+    c: { keyId: "c0ffee00-1b2c-4d3e-8f90-a1b2c3d4e5f6", value: "Lp38Q~Zt6Wq1Xn9Bv4Rk7Jm2Hs5Dc8Gf0Ye3Ua1i" },
+};
+export const KEY_ID_A = SLOT_CREDENTIALS.a.keyId;
+export const KEY_ID_B = SLOT_CREDENTIALS.b.keyId;
+export const VALUE_B = SLOT_CREDENTIALS.b.value;
 const CLIENT_ID = "214aa188-3c4f-4d02-af5b-d14dcc312684";
 const APPLICATION_ID = "/applications/e4edaa36-434e-4251-ac63-2d4e86a538cc";
 
-function password(slot: string, urn: string, startDate: string, endDate: string, servesUntil: string, keyId: string, value: string): FixtureResource {
-    const inputs = {
-        applicationId: APPLICATION_ID,
-        displayName: `billing-api (keyrelay slot ${slot}, from ${startDate.slice(0, 10)})`,
-        startDate,
-        endDate,
-        rotateWhenChanged: { "keyrelay-period-start": startDate, "keyrelay-serves-until": servesUntil },
-    };
-    return {
-        type: "azuread:index/applicationPassword:ApplicationPassword",
-        name: `billing-api-password-${slot}`,
-        urn,
-        parent: ROTATING_URN,
-        inputs,
-        outputs: { ...inputs, keyId, value },
-        propertyDependencies: { applicationId: [APPLICATION_URN], displayName: [], startDate: [], endDate: [], rotateWhenChanged: [] },
-    };
+function passwordUrn(slot: string): string {
+    return `${STACK}keyrelay:index:RotatingPassword$azuread:index/applicationPassword:ApplicationPassword::billing-api-password-${slot}`;
 }
 
-/** The keyrelay app's resources at FIXTURE_NOW, fresh objects on every call. */
-export function keyrelayStack(): FixtureResource[] {
+/** The keyrelay app's resources at `at` (default FIXTURE_NOW), fresh objects on every call. */
+export function keyrelayStack(at: string = FIXTURE_NOW): FixtureResource[] {
+    const plan = planRotatingPassword("billing-api-password", undefined, "fixture", DateTime.fromISO(at, { zone: "utc" }));
+    const passwords: FixtureResource[] = plan.credentials.map((credential) => {
+        const startDate = toRfc3339(credential.startDate);
+        const inputs = {
+            applicationId: APPLICATION_ID,
+            displayName: `billing-api (keyrelay slot ${credential.slot}, from ${credential.startDate.toISODate()})`,
+            startDate,
+            endDate: toRfc3339(credential.endDate),
+            rotateWhenChanged: { "keyrelay-period-start": startDate, "keyrelay-serves-until": toRfc3339(credential.servesUntil) },
+        };
+        return {
+            type: "azuread:index/applicationPassword:ApplicationPassword",
+            name: `billing-api-password-${credential.slot}`,
+            urn: passwordUrn(credential.slot),
+            parent: ROTATING_URN,
+            inputs,
+            outputs: { ...inputs, ...SLOT_CREDENTIALS[credential.slot] },
+            propertyDependencies: { applicationId: [APPLICATION_URN], displayName: [], startDate: [], endDate: [], rotateWhenChanged: [] },
+        };
+    });
+    const inService = SLOT_CREDENTIALS[plan.inService.slot];
+    const inServiceUrn = passwordUrn(plan.inService.slot);
     const secretInputs = {
         vaultUrl: "https://kv-platform.vault.azure.net",
         name: "billing-api-client-secret",
-        value: VALUE_B,
-        expiresOn: "2027-07-26T00:00:00Z",
-        notBefore: "2027-01-26T00:00:00Z",
+        value: inService.value,
+        expiresOn: toRfc3339(plan.inService.endDate),
+        notBefore: toRfc3339(plan.inService.startDate),
         contentType: "text/plain",
-        tags: { app: "billing-api", "client-id": CLIENT_ID, "key-id": KEY_ID_B, "rotation-every": "P90D", "next-rotation": "2027-04-26T00:00:00Z" },
+        tags: { app: "billing-api", "client-id": CLIENT_ID, "key-id": inService.keyId, "rotation-every": "P90D", "next-rotation": toRfc3339(plan.nextRotation) },
     };
     return [
         { type: "keyrelay:index:RotatedAppRegistration", name: "billing-api", urn: APP_URN, inputs: {}, outputs: {}, propertyDependencies: {} },
@@ -59,13 +74,12 @@ export function keyrelayStack(): FixtureResource[] {
             inputs: { displayName: "billing-api" }, outputs: { displayName: "billing-api", clientId: CLIENT_ID, objectId: "e4edaa36-434e-4251-ac63-2d4e86a538cc" },
             propertyDependencies: { displayName: [] },
         },
-        password("a", PASSWORD_A_URN, "2026-10-28T00:00:00Z", "2027-04-27T00:00:00Z", "2027-01-26T00:00:00Z", KEY_ID_A, VALUE_A),
-        password("b", PASSWORD_B_URN, "2027-01-26T00:00:00Z", "2027-07-26T00:00:00Z", "2027-04-26T00:00:00Z", KEY_ID_B, VALUE_B),
+        ...passwords,
         {
             type: "pulumi-nodejs:dynamic/keyrelay:VaultSecret", name: "billing-api-secret", urn: VAULT_SECRET_URN, parent: APP_URN,
             inputs: secretInputs,
             outputs: { ...secretInputs, secretUri: "https://kv-platform.vault.azure.net/secrets/billing-api-client-secret" },
-            propertyDependencies: { value: [PASSWORD_B_URN], tags: [APPLICATION_URN, PASSWORD_B_URN], vaultUrl: [], name: [], expiresOn: [], notBefore: [], contentType: [] },
+            propertyDependencies: { value: [inServiceUrn], tags: [APPLICATION_URN, inServiceUrn], vaultUrl: [], name: [], expiresOn: [], notBefore: [], contentType: [] },
         },
     ];
 }

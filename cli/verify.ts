@@ -99,8 +99,8 @@ export async function runVerify(options: VerifyOptions, context: CliContext): Pr
         if ((error as { statusCode?: number }).statusCode === 404) {
             throw environmentError(`keyrelay verify: secret "${options.secret}" is not in ${address.url}. Check --secret (keyrelay status lists the vault's keyrelay secrets).`);
         }
-        const inner = (error as { details?: { error?: { innererror?: { code?: string } } } }).details?.error?.innererror?.code;
-        if (inner === "SecretDisabled") {
+        // The inner error code, whatever the casing of "innererror" in the body.
+        if (JSON.stringify((error as { details?: unknown }).details ?? {}).includes("\"SecretDisabled\"")) {
             throw environmentError(`keyrelay verify: the newest version of "${options.secret}" in ${address.url} is disabled, so no consumer can read it. Enable it, or run pulumi up to write a new one.`);
         }
         throw vaultCallError(error, `read secret "${options.secret}"`, address.url, "Key Vault Secrets User");

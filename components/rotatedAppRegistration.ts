@@ -89,6 +89,7 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
             applicationId: this.application.id,
             rotation: args.rotation,
             displayName: name,
+            spreadKey: name,
         }, parent);
 
         const secretUri = `${vaultUrl}/secrets/${args.vault.secretName}`;

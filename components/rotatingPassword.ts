@@ -13,6 +13,8 @@ export interface RotatingPasswordArgs {
     rotation?: RotationSettings;
     /** Prefix of each credential's display name in Entra; default the resource name. */
     displayName?: string;
+    /** Name the app's rotation day is derived from (spreading a fleet over the period); default the resource name. */
+    spreadKey?: string;
 }
 
 export interface CredentialSummary {
@@ -26,8 +28,8 @@ export interface CredentialSummary {
 }
 
 /** The planned credential set of one application, computed once per run. */
-export function planRotatingPassword(name: string, rotation: RotationSettings | undefined, resource: string, at: DateTime = DateTime.utc()) {
-    const schedule: RotationSchedule = rotationSchedule(name, rotation, resource);
+export function planRotatingPassword(spreadKey: string, rotation: RotationSettings | undefined, resource: string, at: DateTime = DateTime.utc()) {
+    const schedule: RotationSchedule = rotationSchedule(spreadKey, rotation, resource);
     const credentials = plannedCredentials(schedule, at);
     return { schedule, credentials, inService: credentials[credentials.length - 1], nextRotation: nextRotation(schedule, at) };
 }
@@ -51,7 +53,7 @@ export class RotatingPassword extends pulumi.ComponentResource {
     public readonly passwords: azuread.ApplicationPassword[];
 
     constructor(name: string, args: RotatingPasswordArgs, opts?: pulumi.ComponentResourceOptions) {
-        const plan = planRotatingPassword(name, args.rotation, `RotatingPassword "${name}"`);
+        const plan = planRotatingPassword(args.spreadKey ?? name, args.rotation, `RotatingPassword "${name}"`);
         super("keyrelay:index:RotatingPassword", name, {}, opts);
         const displayName = args.displayName ?? name;
         this.passwords = plan.credentials.map((credential) => passwordFor(this, name, displayName, args.applicationId, credential));

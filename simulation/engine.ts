@@ -375,8 +375,9 @@ export function vaultKey(vaultUrl: string, name: string): string {
     return `${vaultUrl.replace(/\/+$/, "").toLowerCase()}/secrets/${name.toLowerCase()}`;
 }
 
+/** The output's value, or its failure: `apply` alone would wait forever on a failed resource. */
 function settle<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => output.apply((value) => { resolve(value); return value; }));
+    return (output as unknown as { promise(): Promise<T> }).promise();
 }
 
 /** A program given as a file: re-required on every run, as each `pulumi up` starts it afresh. */

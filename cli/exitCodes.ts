@@ -25,3 +25,8 @@ export function usageError(message: string): CliError {
 export function environmentError(message: string): CliError {
     return new CliError(message, EXIT_ENVIRONMENT);
 }
+
+/** True for a CliError, also one from a fresh copy of this module (plan re-requires the program's directory). */
+export function isCliError(error: unknown): error is CliError {
+    return error instanceof Error && error.name === "CliError" && typeof (error as CliError).exitCode === "number";
+}

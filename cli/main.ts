@@ -1,7 +1,7 @@
 // The keyrelay command: argument parsing, and the mapping of every failure to one line and an exit code.
 import { Command, CommanderError, Option } from "commander";
 import { CliContext, processContext } from "./context";
-import { CliError, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE } from "./exitCodes";
+import { EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, isCliError } from "./exitCodes";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -75,7 +75,7 @@ export async function runCli(argv: string[], context: CliContext = processContex
             // Commander has printed its own one-line message (or the help).
             return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
         }
-        if (error instanceof CliError) {
+        if (isCliError(error)) {
             context.stderr(`${error.message}\n`);
             return error.exitCode;
         }

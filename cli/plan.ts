@@ -8,7 +8,7 @@ import { SERVES_UNTIL_MARKER, toRfc3339 } from "../components/schedule";
 import { SimulatedEngine, TYPES, programFromFile, stackConfigFromFile, vaultKey } from "../simulation/engine";
 import type { SimulatedResource } from "../simulation/engine";
 import { CliContext } from "./context";
-import { EXIT_CRITICAL, EXIT_OK, usageError } from "./exitCodes";
+import { CliError, EXIT_CRITICAL, EXIT_OK, usageError } from "./exitCodes";
 import { PolicyViolation, checkPolicies } from "./policyCheck";
 import { formatTable } from "./table";
 import { TimelineApp, renderTimelineSvg } from "./timeline";
@@ -146,7 +146,7 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
         runs++;
         if (report.errors.length > 0) {
             const first = report.errors[0].message.split(/\r?\n/)[0];
-            throw Object.assign(usageError(`keyrelay plan: the program fails on the run of ${day(at)}: ${first}`), { exitCode: EXIT_CRITICAL });
+            throw new CliError(`keyrelay plan: the program fails on the run of ${day(at)}: ${first}`, EXIT_CRITICAL);
         }
         const resources = engine.resources();
         for (const r of report.created) {

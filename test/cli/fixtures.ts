@@ -1,5 +1,7 @@
 // Shared by the keyrelay command's end-to-end tests: captured output, and the operator identity
 // (the one the command signs in with, through DefaultAzureCredential's environment variables).
+import { strict as assert } from "assert";
+import { DOMParser, Document } from "@xmldom/xmldom";
 import { CliContext } from "../../cli/context";
 import { trustedTls } from "../vault/tls";
 import { TokenServer } from "../vault/tokenServer";
@@ -55,3 +57,14 @@ export async function closedPort(): Promise<number> {
         });
     });
 }
+
+/** Parses strictly: any warning or error fails the test. */
+export function parseSvg(svg: string): Document {
+    const problems: string[] = [];
+    // xmldom lets a bare "&" through; XML does not.
+    assert.doesNotMatch(svg, /&(?!(amp|lt|gt|quot|apos);)/);
+    const doc = new DOMParser({ onError: (level, message) => { problems.push(`${level}: ${message}`); } }).parseFromString(svg, "image/svg+xml");
+    assert.deepEqual(problems, []);
+    return doc;
+}
+

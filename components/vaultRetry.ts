@@ -150,12 +150,26 @@ export interface RetryContext {
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Runs one vault request at the pacer's pace, retrying bare 429s with the bounded backoff. */
+/** The SDK's request timeout: an abort keyrelay never asks for otherwise. */
+export function isRequestTimeout(error: unknown): boolean {
+    return (error as { name?: string })?.name === "AbortError";
+}
+
+export function vaultTimeoutError(attempts: number, timeoutMs: number): Error {
+    return new Error(`the vault did not answer within ${(timeoutMs / 1000).toFixed(1)} s, ${attempts} times in a row`);
+}
+
+/**
+ * Runs one vault request at the pacer's pace, retrying bare 429s with the bounded backoff
+ * and requests that timed out (the SDK leaves those to the caller) like dropped connections.
+ */
 export async function withThrottleRetry<T>(request: () => Promise<T>, context: RetryContext): Promise<T> {
     const { settings, pacer } = context;
     const sleep = context.sleep ?? realSleep;
     const started = DateTime.now().toMillis();
-    for (let attempt = 0; ; attempt += 1) {
+    let throttled = 0;
+    let timedOut = 0;
+    for (;;) {
         const slot = reserveSlot(pacer, DateTime.now().toMillis(), settings.windowMs);
         const wait = slot - DateTime.now().toMillis();
         if (wait > 0) await sleep(wait);
@@ -164,12 +178,19 @@ export async function withThrottleRetry<T>(request: () => Promise<T>, context: R
             recordAccepted(pacer, slot, DateTime.now().toMillis());
             return result;
         } catch (error) {
+            if (isRequestTimeout(error)) {
+                timedOut += 1;
+                if (timedOut > settings.transientRetries) throw vaultTimeoutError(timedOut, settings.requestTimeoutMs);
+                await sleep(jittered(Math.min(settings.transientDelayMs * 2 ** (timedOut - 1), settings.transientMaxDelayMs), settings.jitter, context.random));
+                continue;
+            }
             if (!isBareThrottle(error)) throw error;
             learnFromThrottle(pacer, slot, DateTime.now().toMillis(), settings.windowMs);
-            if (attempt >= settings.throttleDelaysMs.length) {
-                throw vaultThrottledError(attempt + 1, DateTime.now().toMillis() - started);
+            if (throttled >= settings.throttleDelaysMs.length) {
+                throw vaultThrottledError(throttled + 1, DateTime.now().toMillis() - started);
             }
-            await sleep(jittered(settings.throttleDelaysMs[attempt], settings.jitter, context.random));
+            await sleep(jittered(settings.throttleDelaysMs[throttled], settings.jitter, context.random));
+            throttled += 1;
         }
     }
 }

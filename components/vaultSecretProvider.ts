@@ -218,9 +218,18 @@ function fieldsOf(props: VaultSecretFields): VaultSecretFields {
     };
 }
 
-export function createVaultSecretProvider(options: VaultSecretProviderOptions = {}): pulumi.dynamic.ResourceProvider<VaultSecretFields, VaultSecretOutputs> {
+/** The provider's methods, all present, with the results it always returns. */
+export interface VaultSecretProvider extends pulumi.dynamic.ResourceProvider<VaultSecretFields, VaultSecretOutputs> {
+    diff(id: string, olds: VaultSecretOutputs, news: VaultSecretFields): Promise<pulumi.dynamic.DiffResult>;
+    create(inputs: VaultSecretFields): Promise<{ id: string; outs: VaultSecretOutputs }>;
+    update(id: string, olds: VaultSecretOutputs, news: VaultSecretFields): Promise<{ outs: VaultSecretOutputs }>;
+    read(id: string, props?: VaultSecretOutputs): Promise<{ id: string; props?: VaultSecretOutputs }>;
+    delete(id: string, props: VaultSecretOutputs): Promise<void>;
+}
+
+export function createVaultSecretProvider(options: VaultSecretProviderOptions = {}): VaultSecretProvider {
     return {
-        async diff(_id, olds, news) {
+        async diff(_id: string, olds: VaultSecretOutputs, news: VaultSecretFields) {
             const change = vaultSecretChange(olds, news);
             return {
                 changes: change.changed.length > 0,
@@ -228,12 +237,12 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
                 deleteBeforeReplace: false,
             };
         },
-        async create(inputs) {
+        async create(inputs: VaultSecretFields) {
             const fields = fieldsOf(inputs);
             const written = await writeVaultSecret(vaultCall(options, fields.vaultUrl), fields);
             return { id: secretUriOf(fields), outs: outputsOf(fields, written) };
         },
-        async update(_id, olds, news) {
+        async update(_id: string, olds: VaultSecretOutputs, news: VaultSecretFields) {
             const fields = fieldsOf(news);
             if (!vaultSecretChange(olds, fields).writesVersion) {
                 return { outs: { ...fields, contentType: fields.contentType || DEFAULT_CONTENT_TYPE, tags: withManagedTag(fields.tags), versionId: olds.versionId, version: olds.version, secretUri: secretUriOf(fields) } };
@@ -241,7 +250,7 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
             const written = await writeVaultSecret(vaultCall(options, fields.vaultUrl), fields);
             return { outs: outputsOf(fields, written) };
         },
-        async read(id, props) {
+        async read(id: string, props?: VaultSecretOutputs) {
             if (!props) return { id, props };
             const call = vaultCall(options, props.vaultUrl);
             let latest: KeyVaultSecret;
@@ -269,7 +278,7 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
                 },
             };
         },
-        async delete(_id, props) {
+        async delete(_id: string, props: VaultSecretOutputs) {
             if (props.retainOnDelete) return;
             const call = vaultCall(options, props.vaultUrl);
             try {

@@ -1,0 +1,130 @@
+// The bare-429 backoff and the per-vault pacer, without a network.
+import { strict as assert } from "assert";
+import {
+    RETRY_TIME_SCALE_ENV, VaultPacer, isBareThrottle, isVaultThrottledError, jittered, learnFromThrottle, newVaultPacer,
+    recordAccepted, reserveSlot, vaultRetrySettings, vaultRetrySettingsFromEnvironment, withThrottleRetry,
+} from "../../components/vaultRetry";
+
+function restError(status: number, headers: Record<string, string> = {}): Error {
+    const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    return Object.assign(new Error(`status ${status}`), { statusCode: status, response: { headers: { get: (n: string) => lower[n.toLowerCase()] } } });
+}
+
+describe("vault retry settings", () => {
+    it("production: bare-429 delays of 1, 2, 4, 8, 16 s within a 10 s window, SDK retries 3 times", () => {
+        const s = vaultRetrySettings();
+        assert.deepEqual(s.throttleDelaysMs, [1000, 2000, 4000, 8000, 16000]);
+        assert.equal(s.windowMs, 10_000);
+        assert.equal(s.transientRetries, 3);
+    });
+
+    it("reads a time scale from the environment and rejects a bad one with the fix", () => {
+        assert.deepEqual(vaultRetrySettingsFromEnvironment({}), vaultRetrySettings());
+        assert.deepEqual(vaultRetrySettingsFromEnvironment({ [RETRY_TIME_SCALE_ENV]: "0.01" }).throttleDelaysMs, [10, 20, 40, 80, 160]);
+        for (const bad of ["0", "-1", "2", "fast"]) {
+            assert.throws(() => vaultRetrySettingsFromEnvironment({ [RETRY_TIME_SCALE_ENV]: bad }),
+                (e: Error) => e.message.includes(RETRY_TIME_SCALE_ENV) && e.message.includes("(0, 1]") && e.message.includes("Unset it"));
+        }
+    });
+
+    it("jitter stays within +-20% and spans the range", () => {
+        assert.equal(jittered(1000, 0.2, () => 0), 800);
+        assert.equal(jittered(1000, 0.2, () => 1), 1200);
+        assert.equal(jittered(1000, 0.2, () => 0.5), 1000);
+    });
+
+    it("a bare 429 is one with none of the Retry-After headers the SDK honours", () => {
+        assert.equal(isBareThrottle(restError(429)), true);
+        assert.equal(isBareThrottle(restError(429, { "Retry-After": "3" })), false);
+        assert.equal(isBareThrottle(restError(429, { "retry-after-ms": "300" })), false);
+        assert.equal(isBareThrottle(restError(429, { "x-ms-retry-after-ms": "300" })), false);
+        assert.equal(isBareThrottle(restError(503)), false);
+    });
+});
+
+describe("vault pacer", () => {
+    const W = 10_000;
+
+    it("sends at once until a bare 429 teaches it the limit", () => {
+        const p = newVaultPacer();
+        for (let i = 0; i < 50; i++) assert.equal(reserveSlot(p, 1000 + i, W), 1000 + i);
+        assert.equal(p.limit, undefined);
+    });
+
+    it("after a bare 429, holds to the number accepted in the window and waits for the oldest to leave it", () => {
+        const p = newVaultPacer();
+        const slots = Array.from({ length: 5 }, (_, i) => reserveSlot(p, 100 * i, W));
+        slots.forEach((s) => recordAccepted(p, s, s + 5));
+        const rejected = reserveSlot(p, 600, W);
+        learnFromThrottle(p, rejected, 610, W);
+        assert.equal(p.limit, 5);
+        // The window holds 5 accepted requests (at 5, 105, ..., 405): the next may go when the first leaves it.
+        assert.equal(reserveSlot(p, 700, W), 5 + W);
+        assert.equal(reserveSlot(p, 700, W), 105 + W);
+    });
+
+    it("does not learn a limit from a 429 storm in which nothing was accepted", () => {
+        const p = newVaultPacer();
+        const s = reserveSlot(p, 0, W);
+        learnFromThrottle(p, s, 1, W);
+        assert.equal(p.limit, undefined);
+        assert.equal(reserveSlot(p, 2, W), 2);
+    });
+
+    it("forgets the limit after two quiet windows", () => {
+        const p: VaultPacer = { sent: [], limit: 1, lastThrottleAt: 0 };
+        reserveSlot(p, 1, W);
+        assert.equal(reserveSlot(p, 2, W), 1 + W);
+        const later = 2 * W + 10;
+        assert.equal(reserveSlot(p, later, W), later);
+        assert.equal(p.limit, undefined);
+    });
+});
+
+describe("withThrottleRetry", () => {
+    const settings = { ...vaultRetrySettings(), jitter: 0.2 };
+
+    it("retries a bare-429 storm with growing jittered delays, then succeeds", async () => {
+        const delays: number[] = [];
+        let calls = 0;
+        const result = await withThrottleRetry(async () => {
+            calls += 1;
+            if (calls <= 4) throw restError(429);
+            return "written";
+        }, { settings, pacer: newVaultPacer(), sleep: async (ms) => void delays.push(ms), random: () => 0.5 });
+        assert.equal(result, "written");
+        assert.equal(calls, 5);
+        assert.deepEqual(delays, [1000, 2000, 4000, 8000]);
+    });
+
+    it("gives up after the fifth backoff with an error counting the attempts and time", async () => {
+        const delays: number[] = [];
+        let calls = 0;
+        await assert.rejects(withThrottleRetry(async () => {
+            calls += 1;
+            throw restError(429);
+        }, { settings, pacer: newVaultPacer(), sleep: async (ms) => void delays.push(ms), random: Math.random }), (e: Error) => {
+            assert.ok(isVaultThrottledError(e));
+            assert.match(e.message, /429 \(throttled, no Retry-After\) through 6 attempts/);
+            return true;
+        });
+        assert.equal(calls, 6);
+        assert.equal(delays.length, 5);
+        delays.forEach((d, i) => {
+            const nominal = settings.throttleDelaysMs[i];
+            assert.ok(d >= nominal * 0.8 && d <= nominal * 1.2, `delay ${i} = ${d}`);
+            if (i > 0) assert.ok(d > delays[i - 1], "delays grow");
+        });
+    });
+
+    it("leaves other errors alone: a 429 with Retry-After (the SDK's) and a 403 fail at once", async () => {
+        for (const error of [restError(429, { "Retry-After": "2" }), restError(403)]) {
+            let calls = 0;
+            await assert.rejects(withThrottleRetry(async () => {
+                calls += 1;
+                throw error;
+            }, { settings, pacer: newVaultPacer(), sleep: async () => undefined }), (e) => e === error);
+            assert.equal(calls, 1);
+        }
+    });
+});

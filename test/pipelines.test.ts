@@ -1,0 +1,191 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { buildProgram } from "../cli/main";
+import { DAILY_RUN_HOUR_UTC } from "../cli/plan";
+
+const ROOT = path.resolve(__dirname, "..");
+const PIPELINES = path.join(ROOT, "pipelines");
+const packageJson = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+/** Tools the pipelines may call that are installed by the pipeline itself or present on the hosted agents. */
+const EXTERNAL_TOOLS = new Set(["pulumi", "jq", "sed", "sort", "curl", "sh", "echo", "export", "set", "az"]);
+const SHELL_SYNTAX = new Set(["for", "do", "done", "if", "then", "fi"]);
+
+function yamlFiles(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const full = path.join(dir, e.name);
+        return e.isDirectory() ? yamlFiles(full) : /\.ya?ml$/.test(e.name) && e.name !== "Pulumi.yaml" ? [full] : [];
+    });
+}
+
+/** Every shell script in a pipeline: GitHub `run`, Azure DevOps `script` and AzureCLI `inlineScript`. */
+function scriptsOf(node: unknown): string[] {
+    if (Array.isArray(node)) return node.flatMap(scriptsOf);
+    if (node && typeof node === "object") {
+        return Object.entries(node).flatMap(([key, value]) =>
+            ["run", "script", "inlineScript"].includes(key) && typeof value === "string" ? [value] : scriptsOf(value));
+    }
+    return [];
+}
+
+/** Splits a script into simple commands (words), on newlines, ;, &&, || and | outside quotes. */
+export function commandsOf(script: string): string[][] {
+    const commands: string[][] = [];
+    let words: string[] = [];
+    let word = "";
+    let quote: string | undefined;
+    let depth = 0;
+    const endWord = () => { if (word) words.push(word); word = ""; };
+    const endCommand = () => { endWord(); if (words.length) commands.push(words); words = []; };
+    for (let i = 0; i < script.length; i++) {
+        const c = script[i];
+        if (quote) { if (c === quote) quote = undefined; else word += c; continue; }
+        if (c === "$" && script[i + 1] === "(") { depth++; word += "$("; i++; continue; }
+        if (depth > 0) { if (c === ")") depth--; word += c; continue; }
+        if (c === "'" || c === "\"") { quote = c; continue; }
+        if (c === "\n" || c === ";") { endCommand(); continue; }
+        if (c === "&" && script[i + 1] === "&") { endCommand(); i++; continue; }
+        if (c === "|") { endCommand(); if (script[i + 1] === "|") i++; continue; }
+        if (c === " " || c === "\t") { endWord(); continue; }
+        word += c;
+    }
+    endCommand();
+    return commands;
+}
+
+function optionFlags(subcommand: string): Set<string> {
+    const program = buildProgram({ stdout: () => undefined, stderr: () => undefined, isTTY: false, env: {} }, () => undefined);
+    const command = program.commands.find((c) => c.name() === subcommand);
+    assert.ok(command, `keyrelay has no subcommand "${subcommand}"`);
+    return new Set(command.options.map((o) => o.long!));
+}
+
+function checkCommand(words: string[], file: string): void {
+    if (words[0] === "for") return;
+    let [tool, ...args] = words;
+    while (SHELL_SYNTAX.has(tool) && args.length > 0) [tool, ...args] = args;
+    if (SHELL_SYNTAX.has(tool) || /^\w+=/.test(tool)) return;
+    const where = `${path.relative(ROOT, file)}: ${words.join(" ")}`;
+    if (tool === "npm") {
+        const script = args[0] === "run" ? args[1] : args[0];
+        if (args[0] === "ci" || args[0] === "install") return;
+        assert.ok(packageJson.scripts[script], `${where}: no npm script "${script}" in package.json`);
+        return;
+    }
+    if (tool === "npx") {
+        assert.equal(args[0], "keyrelay", `${where}: only this repo's own bin may run through npx`);
+        const bin = packageJson.bin?.keyrelay;
+        assert.ok(bin && fs.existsSync(path.join(ROOT, bin)), `${where}: package.json has no runnable keyrelay bin`);
+        const flags = optionFlags(args[1]);
+        for (const flag of args.filter((a) => a.startsWith("--"))) assert.ok(flags.has(flag), `${where}: keyrelay ${args[1]} has no option ${flag}`);
+        return;
+    }
+    if (tool === "node") {
+        assert.ok(fs.existsSync(path.join(ROOT, args[0])), `${where}: ${args[0]} does not exist`);
+        return;
+    }
+    assert.ok(EXTERNAL_TOOLS.has(tool), `${where}: unknown command "${tool}"; add a check for it`);
+    if (tool === "pulumi") {
+        const pack = args.indexOf("--policy-pack");
+        if (args[0] === "preview" || args[0] === "up") assert.ok(pack >= 0, `${where}: runs without the policy pack`);
+        if (pack >= 0) assert.ok(fs.existsSync(path.join(ROOT, args[pack + 1], "PulumiPolicy.yaml")), `${where}: ${args[pack + 1]} is not a policy pack directory`);
+    }
+}
+
+describe("pipelines", () => {
+    const files = yamlFiles(PIPELINES);
+    const parsed = new Map(files.map((f) => [path.relative(PIPELINES, f), yaml.load(fs.readFileSync(f, "utf8")) as any]));
+
+    it("has a GitHub Actions workflow and an Azure DevOps pipeline that parse as YAML", () => {
+        assert.deepEqual([...parsed.keys()].sort(), ["azure-devops/keyrelay-rotate.yml", "github/keyrelay-rotate.yml"]);
+    });
+
+    it("runs only commands that exist: npm scripts, this repo's bin and its options, the policy pack directory", () => {
+        let checked = 0;
+        for (const [name, doc] of parsed) {
+            const commands = scriptsOf(doc).flatMap(commandsOf);
+            assert.ok(commands.length > 3, `${name} runs commands`);
+            for (const words of commands) { checkCommand(words, path.join(PIPELINES, name)); checked++; }
+            const all = commands.map((w) => w.join(" "));
+            assert.ok(all.some((c) => /^pulumi preview .*--policy-pack policies/.test(c)), `${name}: preview with the pack`);
+            assert.ok(all.some((c) => /^pulumi up --yes .*--policy-pack policies/.test(c)), `${name}: up with the pack`);
+            assert.ok(all.some((c) => c.startsWith("npx keyrelay verify --vault")), `${name}: verify after the update`);
+            const order = ["pulumi preview", "pulumi up", "npx keyrelay verify"].map((p) => all.findIndex((c) => c.startsWith(p)));
+            assert.deepEqual([...order].sort((a, b) => a - b), order, `${name}: preview, then up, then verify`);
+        }
+        assert.ok(checked > 10);
+    });
+
+    it("the command checker catches a missing script, option, bin subcommand and pack directory", () => {
+        const file = path.join(PIPELINES, "x.yml");
+        assert.throws(() => checkCommand(["npm", "run", "rotate"], file), /no npm script "rotate"/);
+        assert.throws(() => checkCommand(["npx", "keyrelay", "verify", "--secrets", "x"], file), /has no option --secrets/);
+        assert.throws(() => checkCommand(["npx", "keyrelay", "rotate"], file), /no subcommand "rotate"/);
+        assert.throws(() => checkCommand(["pulumi", "up", "--yes", "--policy-pack", "policy"], file), /policy is not a policy pack directory/);
+        assert.throws(() => checkCommand(["pulumi", "up", "--yes"], file), /without the policy pack/);
+        assert.throws(() => checkCommand(["wget", "x"], file), /unknown command "wget"/);
+        assert.deepEqual(commandsOf(`for uri in $(jq -r '.[]' f.json); do\n  npx keyrelay verify --vault "\${uri%/secrets/*}" && echo ok | sort\ndone`),
+            [["for", "uri", "in", "$(jq -r '.[]' f.json)"], ["do"], ["npx", "keyrelay", "verify", "--vault", "${uri%/secrets/*}"], ["echo", "ok"], ["sort"], ["done"]]);
+    });
+
+    it("runs daily at the hour keyrelay plan simulates, and on demand, never two at once", () => {
+        const cron = `0 ${DAILY_RUN_HOUR_UTC} * * *`;
+        const github = parsed.get("github/keyrelay-rotate.yml");
+        assert.deepEqual(github.on.schedule, [{ cron }]);
+        assert.ok("workflow_dispatch" in github.on);
+        assert.equal(github.concurrency["cancel-in-progress"], false);
+        assert.match(github.concurrency.group, /keyrelay-rotate/);
+        const devops = parsed.get("azure-devops/keyrelay-rotate.yml");
+        assert.equal(devops.schedules[0].cron, cron);
+        assert.equal(devops.schedules[0].always, true);
+        assert.equal(devops.lockBehavior, "sequential");
+    });
+
+    it("signs in to Azure by workload identity federation and stores no client secret", () => {
+        const github = parsed.get("github/keyrelay-rotate.yml");
+        assert.equal(github.permissions["id-token"], "write");
+        const login = github.jobs.rotate.steps.find((s: any) => String(s.uses).startsWith("azure/login@"));
+        assert.deepEqual(Object.keys(login.with).sort(), ["client-id", "subscription-id", "tenant-id"]);
+        assert.equal(github.env.ARM_USE_OIDC, "true");
+        const devops = parsed.get("azure-devops/keyrelay-rotate.yml");
+        const azureCli = JSON.stringify(devops);
+        assert.match(azureCli, /"addSpnToEnvironment":true/);
+        assert.match(azureCli, /ARM_OIDC_TOKEN=\\"\$idToken\\"/);
+        for (const file of files) {
+            assert.doesNotMatch(fs.readFileSync(file, "utf8"), /CLIENT_SECRET|client-secret:|servicePrincipalKey/i, `${file} must not use a stored client secret`);
+        }
+    });
+
+    describe("Pulumi Deployments schedule", () => {
+        const registered: Array<{ type: string; name: string; inputs: any }> = [];
+        before(() => {
+            pulumi.runtime.setMocks({
+                newResource: (args) => { registered.push({ type: args.type, name: args.name, inputs: args.inputs }); return { id: `${args.name}-id`, state: { ...args.inputs, scheduleId: "sched-1" } }; },
+                call: (args) => { throw new Error(`unexpected call ${args.token}`); },
+            }, "keyrelay-deployments", "prod", false);
+        });
+
+        it("schedules a daily `pulumi up` with Azure OIDC and the same cron", async () => {
+            pulumi.runtime.setAllConfig({
+                "keyrelay-deployments:organization": "contoso", "keyrelay-deployments:stack": "prod",
+                "keyrelay-deployments:repoUrl": "https://github.com/contoso/platform-secrets.git",
+                "keyrelay-deployments:azureClientId": "c1", "keyrelay-deployments:azureTenantId": "t1", "keyrelay-deployments:azureSubscriptionId": "s1",
+            });
+            const { declareRotationSchedule, settingsFromConfig, DAILY_ROTATION_CRON } = await import("../pipelines/pulumi-deployments/rotationSchedule");
+            assert.equal(DAILY_ROTATION_CRON, `0 ${DAILY_RUN_HOUR_UTC} * * *`);
+            const declared = declareRotationSchedule(settingsFromConfig());
+            assert.equal(await new Promise((resolve) => declared.scheduleId.apply(resolve)), "sched-1");
+            const settings = registered.find((r) => r.type === "pulumiservice:index:DeploymentSettings")!.inputs;
+            assert.deepEqual({ organization: settings.organization, project: settings.project, stack: settings.stack }, { organization: "contoso", project: "keyrelay", stack: "prod" });
+            assert.deepEqual(settings.operationContext.oidc, { azure: { clientId: "c1", tenantId: "t1", subscriptionId: "s1" } });
+            assert.deepEqual(settings.sourceContext.git, { repoUrl: "https://github.com/contoso/platform-secrets.git", branch: "refs/heads/main" });
+            assert.deepEqual(settings.operationContext.preRunCommands, ["npm ci"]);
+            const schedule = registered.find((r) => r.type === "pulumiservice:index:DeploymentSchedule")!.inputs;
+            assert.equal(schedule.scheduleCron, "0 3 * * *");
+            assert.equal(schedule.pulumiOperation, "update");
+            assert.doesNotMatch(JSON.stringify(settings), /client_?secret|password/i, "no stored secret in the deployment settings");
+        });
+    });
+});

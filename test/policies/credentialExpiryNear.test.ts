@@ -17,28 +17,28 @@ describe("policy credential-expiry-near", () => {
     });
 
     it("flags an in-service password ending within 14 days, naming resource, date, days left and the fix", async () => {
-        const password = mutated(byName(keyrelayStack(), "billing-api-password-b"), (p) => { p.inputs.endDate = "2027-03-11T02:00:00Z"; });
+        const password = mutated(byName(keyrelayStack(), "billing-api-password-b"), (p) => { p.inputs.endDate = "2027-01-23T02:00:00Z"; });
         const [message, ...rest] = await violations(password);
         assert.strictEqual(rest.length, 0);
-        assert.match(message, /^ApplicationPassword "billing-api-password-b" expires on 2027-03-11T02:00:00Z \(endDate\), 10 days from now, less than the 14 days required\./);
+        assert.match(message, /^ApplicationPassword "billing-api-password-b" expires on 2027-01-23T02:00:00Z \(endDate\), 10 days from now, less than the 14 days required\./);
         assert.match(message, /Run the scheduled rotation \(`pulumi up`\)/);
         assert.match(message, /shorten the rotation `every`/);
     });
 
     it("flags an expired credential with how long ago it ended", async () => {
-        const password = mutated(byName(keyrelayStack(), "billing-api-password-b"), (p) => { p.inputs.endDate = "2027-02-26T14:00:00Z"; });
-        assert.match((await violations(password))[0], /expired on 2027-02-26T14:00:00Z \(endDate\), 2\.5 days ago\./);
+        const password = mutated(byName(keyrelayStack(), "billing-api-password-b"), (p) => { p.inputs.endDate = "2027-01-10T14:00:00Z"; });
+        assert.match((await violations(password))[0], /expired on 2027-01-10T14:00:00Z \(endDate\), 2\.5 days ago\./);
     });
 
     it("exempts the retiring keyrelay credential even days before its end", async () => {
-        const restore = pinClock("2027-04-20T02:00:00Z"); // slot a ends 2027-04-27: 6.9 days left
+        const restore = pinClock("2027-03-04T02:00:00Z"); // slot a ends 2027-04-27: 6.9 days left
         try {
             assert.deepStrictEqual(await violations(byName(keyrelayStack(), "billing-api-password-a")), []);
         } finally { restore(); }
     });
 
     it("passes the whole stack on the first day of a period, when the oldest credential is one day from its end", async () => {
-        const firstDay = "2027-04-26T02:00:00Z";
+        const firstDay = "2027-03-10T02:00:00Z";
         const restore = pinClock(firstDay);
         try {
             const stack = keyrelayStack(firstDay);
@@ -48,45 +48,45 @@ describe("policy credential-expiry-near", () => {
     });
 
     it("does not exempt a keyrelay credential still in service", async () => {
-        const password = mutated(byName(keyrelayStack(), "billing-api-password-b"), (p) => { p.inputs.endDate = "2027-03-05T00:00:00Z"; });
+        const password = mutated(byName(keyrelayStack(), "billing-api-password-b"), (p) => { p.inputs.endDate = "2027-01-17T00:00:00Z"; });
         assert.strictEqual((await violations(password)).length, 1);
     });
 
     it("does not exempt a serves-until marker on a password outside keyrelay's RotatingPassword", async () => {
         const forged = plainResource("azuread:index/applicationPassword:ApplicationPassword", "forged", {
-            endDate: "2027-03-05T00:00:00Z", rotateWhenChanged: { "keyrelay-serves-until": "2027-01-01T00:00:00Z" },
+            endDate: "2027-01-17T00:00:00Z", rotateWhenChanged: { "keyrelay-serves-until": "2026-11-15T00:00:00Z" },
         });
-        assert.match((await violations(forged))[0], /^ApplicationPassword "forged" expires on 2027-03-05T00:00:00Z/);
+        assert.match((await violations(forged))[0], /^ApplicationPassword "forged" expires on 2027-01-17T00:00:00Z/);
     });
 
     it("checks service principal passwords and both certificate types by endDate", async () => {
         for (const type of ["ServicePrincipalPassword", "ApplicationCertificate", "ServicePrincipalCertificate"]) {
             const token = `azuread:index/${type[0].toLowerCase()}${type.slice(1)}:${type}`;
-            const [message] = await violations(plainResource(token, "cred", { endDate: "2027-03-02T02:00:00Z" }));
-            assert.match(message, new RegExp(`^${type} "cred" expires on 2027-03-02T02:00:00Z \\(endDate\\), 1 day from now`));
+            const [message] = await violations(plainResource(token, "cred", { endDate: "2027-01-14T02:00:00Z" }));
+            assert.match(message, new RegExp(`^${type} "cred" expires on 2027-01-14T02:00:00Z \\(endDate\\), 1 day from now`));
         }
     });
 
     it("flags a keyrelay VaultSecret by expiresOn", async () => {
-        const secret = mutated(byName(keyrelayStack(), "billing-api-secret"), (s) => { s.inputs.expiresOn = "2027-03-08T02:00:00Z"; });
-        assert.match((await violations(secret))[0], /^keyrelay VaultSecret "billing-api-secret" expires on 2027-03-08T02:00:00Z \(expiresOn\), 7 days from now/);
+        const secret = mutated(byName(keyrelayStack(), "billing-api-secret"), (s) => { s.inputs.expiresOn = "2027-01-20T02:00:00Z"; });
+        assert.match((await violations(secret))[0], /^keyrelay VaultSecret "billing-api-secret" expires on 2027-01-20T02:00:00Z \(expiresOn\), 7 days from now/);
     });
 
     it("flags an azure-native Key Vault secret by properties.attributes.expires (Unix seconds), any API version", async () => {
-        const expires = Date.parse("2027-03-04T02:00:00Z") / 1000;
+        const expires = Date.parse("2027-01-16T02:00:00Z") / 1000;
         for (const type of ["azure-native:keyvault:Secret", "azure-native:keyvault/v20230701:Secret"]) {
             const [message] = await violations(plainResource(type, "kv-secret", { properties: { value: "x", attributes: { expires } } }));
-            assert.match(message, /^Key Vault Secret "kv-secret" expires on 2027-03-04T02:00:00Z \(properties\.attributes\.expires\), 3 days from now/);
+            assert.match(message, /^Key Vault Secret "kv-secret" expires on 2027-01-16T02:00:00Z \(properties\.attributes\.expires\), 3 days from now/);
         }
-        const farAway = Date.parse("2027-06-01T00:00:00Z") / 1000;
+        const farAway = Date.parse("2027-04-15T00:00:00Z") / 1000;
         assert.deepStrictEqual(await violations(plainResource("azure-native:keyvault:Secret", "ok", { properties: { attributes: { expires: farAway } } })), []);
     });
 
     it("reads minDaysRemaining from config, defaulting to 14", async () => {
-        const in20Days = mutated(byName(keyrelayStack(), "billing-api-password-b"), (p) => { p.inputs.endDate = "2027-03-21T02:00:00Z"; });
+        const in20Days = mutated(byName(keyrelayStack(), "billing-api-password-b"), (p) => { p.inputs.endDate = "2027-02-02T02:00:00Z"; });
         assert.deepStrictEqual(await violations(in20Days), []);
         assert.match((await violations(in20Days, { minDaysRemaining: 30 }))[0], /20 days from now, less than the 30 days required/);
-        const in10Days = mutated(in20Days, (p) => { p.inputs.endDate = "2027-03-11T02:00:00Z"; });
+        const in10Days = mutated(in20Days, (p) => { p.inputs.endDate = "2027-01-23T02:00:00Z"; });
         assert.deepStrictEqual(await violations(in10Days, { minDaysRemaining: 7 }), []);
     });
 

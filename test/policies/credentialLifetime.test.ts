@@ -30,16 +30,16 @@ describe("policy credential-lifetime", () => {
     });
 
     it("flags a life from startDate over 365 days", async () => {
-        const password = mutated(byName(keyrelayStack(), "billing-api-password-b"), (p) => { p.inputs.endDate = "2028-01-27T00:00:00Z"; });
+        const password = mutated(byName(keyrelayStack(), "billing-api-password-b"), (p) => { p.inputs.endDate = "2027-12-11T00:00:00Z"; });
         assert.match((await violations(password))[0],
-            /^ApplicationPassword "billing-api-password-b" lives 366 days, from startDate 2027-01-26T00:00:00Z to endDate 2028-01-27T00:00:00Z, over the maximum of 365 days\. .*shorten rotation\.validFor or rotation\.every\.$/);
-        const exactly365 = mutated(password, (p) => { p.inputs.endDate = "2028-01-26T00:00:00Z"; });
+            /^ApplicationPassword "billing-api-password-b" lives 366 days, from startDate 2026-12-10T00:00:00Z to endDate 2027-12-11T00:00:00Z, over the maximum of 365 days\. .*shorten rotation\.validFor or rotation\.every\.$/);
+        const exactly365 = mutated(password, (p) => { p.inputs.endDate = "2027-12-10T00:00:00Z"; });
         assert.deepStrictEqual(await violations(exactly365), []);
     });
 
     it("counts from now when there is no start date", async () => {
-        const password = plainResource(PASSWORD, "no-start", { endDate: "2028-03-01T02:00:00Z" });
-        assert.match((await violations(password))[0], /lives 366 days, from now to endDate 2028-03-01T02:00:00Z/);
+        const password = plainResource(PASSWORD, "no-start", { endDate: "2028-01-14T02:00:00Z" });
+        assert.match((await violations(password))[0], /lives 366 days, from now to endDate 2028-01-14T02:00:00Z/);
     });
 
     it("flags an endDate that is not a date", async () => {
@@ -55,9 +55,9 @@ describe("policy credential-lifetime", () => {
     });
 
     it("flags an azure-native secret living longer than the maximum, from notBefore", async () => {
-        const notBefore = Date.parse("2027-01-01T00:00:00Z") / 1000;
+        const notBefore = Date.parse("2026-11-15T00:00:00Z") / 1000;
         const native = plainResource("azure-native:keyvault:Secret", "kv", { properties: { attributes: { notBefore, expires: notBefore + 400 * 86400 } } });
-        assert.match((await violations(native))[0], /lives 400 days, from properties\.attributes\.notBefore 2027-01-01T00:00:00Z/);
+        assert.match((await violations(native))[0], /lives 400 days, from properties\.attributes\.notBefore 2026-11-15T00:00:00Z/);
     });
 
     it("reads maxLifetimeDays from config, defaulting to 365", async () => {

@@ -1,13 +1,13 @@
 // What RotatedAppRegistration("billing-api", every P90D) declares, as seen under the mock runtime:
-// the credentials RotatingPassword plans for the instant (on 2027-03-01: slot a retiring, served
-// until 2027-01-26; slot b in service), the VaultSecret fed by the in-service value. The dates come
+// the credentials RotatingPassword plans for the instant (on 2027-01-13: slot a retiring, served
+// until 2026-12-10; slot b in service), the VaultSecret fed by the in-service value. The dates come
 // from the component's own planner; simulation.test.ts checks the shape against the component itself.
 import { DateTime } from "luxon";
 import { planRotatingPassword } from "../../components/rotatingPassword";
 import { toRfc3339 } from "../../components/schedule";
 import type { FixtureResource } from "./policyHarness";
 
-export const FIXTURE_NOW = "2027-03-01T02:00:00Z";
+export const FIXTURE_NOW = "2027-01-13T02:00:00Z";
 
 const STACK = "urn:pulumi:example::keyrelay::";
 const APP_URN = `${STACK}keyrelay:index:RotatedAppRegistration::billing-api`;
@@ -35,7 +35,7 @@ function passwordUrn(slot: string): string {
 
 /** The keyrelay app's resources at `at` (default FIXTURE_NOW), fresh objects on every call. */
 export function keyrelayStack(at: string = FIXTURE_NOW): FixtureResource[] {
-    const plan = planRotatingPassword("billing-api-password", undefined, "fixture", DateTime.fromISO(at, { zone: "utc" }));
+    const plan = planRotatingPassword("billing-api", undefined, "fixture", DateTime.fromISO(at, { zone: "utc" }));
     const passwords: FixtureResource[] = plan.credentials.map((credential) => {
         const startDate = toRfc3339(credential.startDate);
         const inputs = {
@@ -73,6 +73,11 @@ export function keyrelayStack(at: string = FIXTURE_NOW): FixtureResource[] {
             type: "azuread:index/application:Application", name: "billing-api", urn: APPLICATION_URN, parent: APP_URN,
             inputs: { displayName: "billing-api" }, outputs: { displayName: "billing-api", clientId: CLIENT_ID, objectId: "e4edaa36-434e-4251-ac63-2d4e86a538cc" },
             propertyDependencies: { displayName: [] },
+        },
+        {
+            type: "azuread:index/servicePrincipal:ServicePrincipal", name: "billing-api-sp", urn: `${STACK}keyrelay:index:RotatedAppRegistration$azuread:index/servicePrincipal:ServicePrincipal::billing-api-sp`, parent: APP_URN,
+            inputs: { clientId: CLIENT_ID }, outputs: { clientId: CLIENT_ID, objectId: "6986619a-8051-4fe7-a704-e05dd6cd9202" },
+            propertyDependencies: { clientId: [APPLICATION_URN] },
         },
         ...passwords,
         {

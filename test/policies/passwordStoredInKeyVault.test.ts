@@ -36,13 +36,13 @@ describe("policy password-stored-in-keyvault", () => {
 
     it("flags a keyrelay password once its marker says it still serves but nothing stores it", async () => {
         const stack = keyrelayStack();
-        byName(stack, "billing-api-password-a").outputs.rotateWhenChanged = { "keyrelay-serves-until": "2027-04-26T00:00:00Z" };
+        byName(stack, "billing-api-password-a").outputs.rotateWhenChanged = { "keyrelay-serves-until": "2027-03-10T00:00:00Z" };
         const found = await violations(stack);
         assert.deepStrictEqual(found.map((v) => v.urn), [PASSWORD_A_URN]);
     });
 
     it("flags a service principal password kept outside Key Vault, and accepts one stored in an azure-native secret", async () => {
-        const spPassword = plainResource("azuread:index/servicePrincipalPassword:ServicePrincipalPassword", "sp-pw", { servicePrincipalId: "/servicePrincipals/x", endDate: "2027-06-01T00:00:00Z" });
+        const spPassword = plainResource("azuread:index/servicePrincipalPassword:ServicePrincipalPassword", "sp-pw", { servicePrincipalId: "/servicePrincipals/x", endDate: "2027-04-15T00:00:00Z" });
         const found = await violations([...keyrelayStack(), spPassword]);
         assert.deepStrictEqual(found.map((v) => v.urn), [spPassword.urn]);
         assert.match(found[0].message, /^ServicePrincipalPassword "sp-pw": its value flows into no Key Vault secret/);

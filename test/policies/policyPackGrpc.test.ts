@@ -3,6 +3,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { DateTime } from "luxon";
+import { declareReferenceStack } from "../../referenceStack";
+import { SimulatedEngine, stackConfigFromFile } from "../../simulation/engine";
 import { byName, keyrelayStack, UNKNOWN, UNKNOWN_NUMBER, VALUE_B } from "./fixtures";
 import type { FixtureResource } from "./policyHarness";
 import {
@@ -16,9 +18,9 @@ const POLICY_NAMES = ["credential-expiry-near", "credential-lifetime", "password
 const SECRET_INPUTS: Record<string, string[]> = { "pulumi-nodejs:dynamic/keyrelay:VaultSecret": ["value"] };
 const SECRET_OUTPUTS: Record<string, string[]> = { ...SECRET_INPUTS, "azuread:index/applicationPassword:ApplicationPassword": ["value"] };
 
-/** As the engine marshals a resource: secret properties in wire encoding. */
+/** As the engine marshals a resource: secret properties in wire encoding, internal keys (`__provider`) left out. */
 function wire(resource: FixtureResource, stage: "inputs" | "outputs"): WireResource {
-    const properties: Record<string, unknown> = structuredClone(resource[stage]);
+    const properties: Record<string, unknown> = Object.fromEntries(Object.entries(structuredClone(resource[stage])).filter(([key]) => !key.startsWith("__")));
     for (const key of (stage === "inputs" ? SECRET_INPUTS : SECRET_OUTPUTS)[resource.type] ?? []) {
         if (key in properties) properties[key] = wireSecret(properties[key]);
     }
@@ -160,6 +162,16 @@ describe("policy pack over the analyzer protocol (run-policy-pack, as the CLI st
         await unary(pack.client, "configure", configureRequest({ "credential-expiry-near": { minDaysRemaining: -3 } }));
         await assert.rejects(analyze(wire(byName(stackNow(), "billing-api-secret"), "inputs")),
             /credential-expiry-near.*minDaysRemaining is -3, not a whole number >= 0\. Set it in the policy pack config/s);
+    });
+
+    it("the reference stack, deployed now by the simulation harness, passes over the protocol", async () => {
+        const engine = new SimulatedEngine({ program: declareReferenceStack, config: stackConfigFromFile(path.join(ROOT, "Pulumi.example.yaml")) });
+        const report = await engine.run(DateTime.utc());
+        assert.deepStrictEqual(report.errors.map((e) => e.message), []);
+        const resources = engine.resources();
+        assert.ok(resources.filter((r) => r.type.endsWith("ApplicationPassword")).length >= 6, "two or more credentials per app");
+        for (const resource of resources) assert.deepStrictEqual(await analyze(wire(resource, "inputs")), [], resource.name);
+        assert.deepStrictEqual(await analyzeStack(resources.map((r) => wire(r, "outputs"))), []);
     });
 
     it("the pack never logged to the engine, and no secret value reached its output", () => {

@@ -35,7 +35,8 @@ export function vaultRetrySettings(timeScale = 1): VaultRetrySettings {
         transientRetries: 3,
         transientDelayMs: ms(1000),
         transientMaxDelayMs: ms(16_000),
-        requestTimeoutMs: ms(60_000),
+        // A shorter clock still needs time for a TLS handshake on a busy machine.
+        requestTimeoutMs: Math.max(2000, ms(60_000)),
         pollIntervalMs: ms(2000),
     };
 }
@@ -64,6 +65,8 @@ export interface VaultPacer {
     /** Requests per window the vault allowed before it throttled; undefined until a bare 429. */
     limit?: number;
     lastThrottleAt?: number;
+    /** The first request to the vault, in flight: the others wait for it, so one bearer challenge serves them all. */
+    firstRequest?: Promise<void>;
 }
 
 export function newVaultPacer(): VaultPacer {
@@ -164,6 +167,20 @@ export function vaultTimeoutError(attempts: number, timeoutMs: number): Error {
  * and requests that timed out (the SDK leaves those to the caller) like dropped connections.
  */
 export async function withThrottleRetry<T>(request: () => Promise<T>, context: RetryContext): Promise<T> {
+    const { pacer } = context;
+    if (pacer.firstRequest) {
+        await pacer.firstRequest;
+        return sendWithRetry(request, context);
+    }
+    const sent = sendWithRetry(request, context);
+    // A failed first request leaves the gate open: the next caller becomes the first.
+    pacer.firstRequest = sent.then(() => undefined, () => {
+        pacer.firstRequest = undefined;
+    });
+    return sent;
+}
+
+async function sendWithRetry<T>(request: () => Promise<T>, context: RetryContext): Promise<T> {
     const { settings, pacer } = context;
     const sleep = context.sleep ?? realSleep;
     const started = DateTime.now().toMillis();

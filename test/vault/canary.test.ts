@@ -101,8 +101,9 @@ describe("canary: a secret value never appears in output, logs, errors or diagno
             await path(() => p.create(named("throttled")), true);
             putFault("unavailable", { kind: "status", status: 503 }, Infinity);
             await path(() => p.create(named("unavailable")), true);
-            putFault("hung", { kind: "delay", ms: FAST.requestTimeoutMs * 3 }, Infinity);
-            await path(() => p.create(named("hung")), true);
+            putFault("hung", { kind: "delay", ms: 600 }, Infinity);
+            const impatient = createVaultSecretProvider({ clientFor: bed.clientFactory(), settings: { ...FAST, requestTimeoutMs: 200 }, pacers: new Map() });
+            await path(() => impatient.create(named("hung")), true);
             await path(() => p.create({ ...named("bad-time"), expiresOn: CANARY }), true);
             await path(() => p.create(named("bad name with spaces")), true);
 

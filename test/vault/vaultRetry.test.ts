@@ -117,6 +117,30 @@ describe("withThrottleRetry", () => {
         });
     });
 
+    it("the first request to a vault goes alone; the rest wait for it, and a failed first lets the next lead", async () => {
+        const pacer = newVaultPacer();
+        const events: string[] = [];
+        let releaseFirst!: () => void;
+        const first = withThrottleRetry(() => new Promise<string>((resolve) => {
+            events.push("first sent");
+            releaseFirst = () => resolve("first");
+        }), { settings, pacer });
+        const rest = Array.from({ length: 3 }, (_, i) => withThrottleRetry(async () => {
+            events.push(`other ${i} sent`);
+            return `other ${i}`;
+        }, { settings, pacer }));
+        await new Promise((r) => setImmediate(r));
+        assert.deepEqual(events, ["first sent"]);
+        releaseFirst();
+        assert.deepEqual(await Promise.all([first, ...rest]), ["first", "other 0", "other 1", "other 2"]);
+
+        const fresh = newVaultPacer();
+        await assert.rejects(withThrottleRetry(async () => { throw restError(403); }, { settings, pacer: fresh }));
+        let sent = 0;
+        await Promise.all([1, 2].map(() => withThrottleRetry(async () => void (sent += 1), { settings, pacer: fresh })));
+        assert.equal(sent, 2);
+    });
+
     it("leaves other errors alone: a 429 with Retry-After (the SDK's) and a 403 fail at once", async () => {
         for (const error of [restError(429, { "Retry-After": "2" }), restError(403)]) {
             let calls = 0;

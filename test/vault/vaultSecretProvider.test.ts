@@ -27,8 +27,8 @@ describe("VaultSecret provider against a local Key Vault over HTTPS", function (
     after(async () => bed?.close());
     afterEach(() => bed.vault.clearFaults());
 
-    function provider(extra: { sleep?: (ms: number) => Promise<void>; clientFor?: ReturnType<VaultTestbed["clientFactory"]> } = {}) {
-        return createVaultSecretProvider({ clientFor: extra.clientFor ?? bed.clientFactory(), settings: FAST, pacers: new Map(), sleep: extra.sleep });
+    function provider(extra: { sleep?: (ms: number) => Promise<void>; settings?: typeof FAST } = {}) {
+        return createVaultSecretProvider({ clientFor: bed.clientFactory(), settings: extra.settings ?? FAST, pacers: new Map(), sleep: extra.sleep });
     }
 
     function secret(overrides: Partial<VaultSecretFields> = {}): VaultSecretFields {
@@ -325,19 +325,20 @@ describe("VaultSecret provider against a local Key Vault over HTTPS", function (
             assert.equal(bed.vault.secret(inputs.name)!.versions.length, 1);
         });
 
-        it("a slow answer within the timeout succeeds; one beyond it is abandoned and retried", async () => {
+        it("a slow answer within the timeout succeeds; one beyond it is abandoned and retried, within a bound", async () => {
+            const settings = { ...FAST, requestTimeoutMs: 250 };
             const slow = secret();
-            bed.vault.inject({ fault: { kind: "delay", ms: FAST.requestTimeoutMs / 2 }, method: "PUT", pathPrefix: `/secrets/${slow.name}`, count: 1 });
-            await provider().create(slow);
+            bed.vault.inject({ fault: { kind: "delay", ms: 100 }, method: "PUT", pathPrefix: `/secrets/${slow.name}`, count: 1 });
+            await provider({ settings }).create(slow);
             assert.equal(bed.vault.secret(slow.name)!.versions.length, 1);
             const stuck = secret();
-            bed.vault.inject({ fault: { kind: "delay", ms: FAST.requestTimeoutMs * 5 }, method: "PUT", pathPrefix: `/secrets/${stuck.name}`, count: 1 });
-            await provider().create(stuck);
+            bed.vault.inject({ fault: { kind: "delay", ms: 1000 }, method: "PUT", pathPrefix: `/secrets/${stuck.name}`, count: 1 });
+            await provider({ settings }).create(stuck);
             assert.ok(putsTo(stuck.name).length >= 2, "the stuck request was given up and sent again");
             assert.equal(bed.vault.latest(stuck.name)!.value, stuck.value);
             const hung = secret();
-            bed.vault.inject({ fault: { kind: "delay", ms: FAST.requestTimeoutMs * 5 }, method: "PUT", pathPrefix: `/secrets/${hung.name}`, count: Infinity });
-            await assert.rejects(provider().create(hung), new RegExp(`cannot write secret "${hung.name}" .*did not answer within 0\\.1 s, ${1 + FAST.transientRetries} times in a row`));
+            bed.vault.inject({ fault: { kind: "delay", ms: 1000 }, method: "PUT", pathPrefix: `/secrets/${hung.name}`, count: Infinity });
+            await assert.rejects(provider({ settings }).create(hung), new RegExp(`cannot write secret "${hung.name}" .*did not answer within 0\\.3 s, ${1 + FAST.transientRetries} times in a row`));
         });
 
         it("under a bare-429 rate limit, a batch of writes paces itself near the limit: every write lands", async () => {
@@ -376,6 +377,16 @@ describe("VaultSecret provider against a local Key Vault over HTTPS", function (
             await p.create({ ...inputs, value: `${inputs.value}-2` });
             const issued = bed.tokens.tokenRequests.slice(before);
             assert.deepEqual(issued.map((t) => [t.clientId, t.scope, t.outcome]), [[bed.identity.clientId, "https://vault.azure.net/.default", "issued"]]);
+        });
+
+        it("a burst of writes from a fresh client meets one bearer challenge, not one per write", async () => {
+            const from = bed.vault.requests.length;
+            const p = provider();
+            const batch = Array.from({ length: 30 }, () => secret());
+            await Promise.all(batch.map((s) => p.create(s)));
+            const seen = bed.vault.requests.slice(from);
+            assert.equal(seen.filter((r) => r.status === 401).length, 1);
+            assert.equal(seen.filter((r) => r.method === "PUT" && r.status === 200).length, 30);
         });
 
         it("a wrong client secret fails with the AADSTS code and never the secret", async () => {

@@ -37,24 +37,39 @@ async function main() {
             const app = new RotatedAppRegistration(name, { displayName: name, vault: { url: VAULT, secretName: `${name}-secret` } });
             outputs.push(app.secretUri);
         } else {
-            // The same resources, with the dates a hand-written program would compute.
+            // The same resources with the same inputs, written out by hand.
             const application = new azuread.Application(name, { displayName: name });
             new azuread.ServicePrincipal(`${name}-sp`, { clientId: application.clientId });
-            const now = DateTime.utc().startOf("day");
-            const passwords = [1, 0].map((age) => {
-                const start = now.minus({ days: 90 * age });
-                return new azuread.ApplicationPassword(`${name}-password-${age}`, {
+            const today = DateTime.utc().startOf("day");
+            const passwords = [2, 1].map((age) => {
+                const start = today.minus({ days: 90 * age - 45 });
+                const startDate = start.toISO({ suppressMilliseconds: true })!;
+                return new azuread.ApplicationPassword(`${name}-password-${"abc"[age]}`, {
                     applicationId: application.id,
-                    displayName: `${name} ${start.toISODate()}`,
-                    startDate: start.toISO()!,
-                    endDate: start.plus({ days: 181 }).toISO()!,
-                    rotateWhenChanged: { start: start.toISO()! },
+                    displayName: `${name} (keyrelay slot ${"abc"[age]}, from ${start.toISODate()})`,
+                    startDate,
+                    endDate: start.plus({ days: 181 }).toISO({ suppressMilliseconds: true })!,
+                    rotateWhenChanged: {
+                        "keyrelay-period-start": startDate,
+                        "keyrelay-serves-until": start.plus({ days: 90 }).toISO({ suppressMilliseconds: true })!,
+                    },
                 });
             });
             const current = passwords[1];
             const secret = new VaultSecret(`${name}-secret`, {
-                vaultUrl: VAULT, name: `${name}-secret`, value: current.value, expiresOn: current.endDate.apply((d) => d!),
-                tags: { "client-id": application.clientId, "key-id": current.keyId },
+                vaultUrl: VAULT,
+                name: `${name}-secret`,
+                value: pulumi.secret(current.value),
+                expiresOn: current.endDate.apply((d) => d!),
+                notBefore: current.startDate.apply((d) => d!),
+                contentType: "text/plain",
+                tags: {
+                    app: name,
+                    "client-id": application.clientId,
+                    "key-id": current.keyId,
+                    "rotation-every": "P90D",
+                    "next-rotation": today.plus({ days: 45 }).toISO({ suppressMilliseconds: true })!,
+                },
             });
             outputs.push(secret.id);
         }

@@ -20,6 +20,8 @@ export interface VaultRetrySettings {
     requestTimeoutMs: number;
     /** Poll interval for delete and recover, in ms. */
     pollIntervalMs: number;
+    /** Requests in flight to one vault at most (pulumi up runs every write at once; a vault needs far fewer connections). */
+    maxInFlight: number;
 }
 
 /** Environment variable that speeds every wait up by a factor (0 < scale <= 1); for tests and drills. */
@@ -38,6 +40,7 @@ export function vaultRetrySettings(timeScale = 1): VaultRetrySettings {
         // A shorter clock still needs time for a TLS handshake on a busy machine.
         requestTimeoutMs: Math.max(2000, ms(60_000)),
         pollIntervalMs: ms(2000),
+        maxInFlight: 64,
     };
 }
 
@@ -60,23 +63,39 @@ export function jittered(delayMs: number, jitter: number, random: () => number =
 
 /** Per-vault record of this process's requests and of the limit a bare 429 revealed. */
 export interface VaultPacer {
-    /** Start times (epoch ms, ascending) of requests the vault accepted or may still accept, including reserved future slots. */
+    /** Times (epoch ms, ascending) of requests the vault accepted or may still accept, including reserved future slots. */
     sent: number[];
+    /** Times (epoch ms, ascending) the vault's acceptances were confirmed: what a bare 429 measures the limit by. */
+    accepted: number[];
     /** Requests per window the vault allowed before it throttled; undefined until a bare 429. */
     limit?: number;
     lastThrottleAt?: number;
     /** The first request to the vault, in flight: the others wait for it, so one bearer challenge serves them all. */
     firstRequest?: Promise<void>;
+    inFlight: number;
+    /** Requests waiting for one of the in-flight places. */
+    waiting: (() => void)[];
 }
 
 export function newVaultPacer(): VaultPacer {
-    return { sent: [] };
+    return { sent: [], accepted: [], inFlight: 0, waiting: [] };
+}
+
+function dropBefore(times: number[], cutoff: number): void {
+    let drop = 0;
+    while (drop < times.length && times[drop] <= cutoff) drop += 1;
+    if (drop > 0) times.splice(0, drop);
 }
 
 function prune(pacer: VaultPacer, now: number, windowMs: number): void {
-    let drop = 0;
-    while (drop < pacer.sent.length && pacer.sent[drop] <= now - windowMs) drop += 1;
-    if (drop > 0) pacer.sent.splice(0, drop);
+    dropBefore(pacer.sent, now - windowMs);
+    dropBefore(pacer.accepted, now - windowMs);
+}
+
+function insertSorted(times: number[], t: number): void {
+    let at = times.length;
+    while (at > 0 && times[at - 1] > t) at -= 1;
+    times.splice(at, 0, t);
 }
 
 /**
@@ -97,24 +116,36 @@ export function reserveSlot(pacer: VaultPacer, now: number, windowMs: number): n
     return slot;
 }
 
-/** A bare 429 answered the request sent at `slot`: it did not count, and what did count is the limit. */
+/**
+ * A bare 429 answered the request sent at `slot`: it did not count, and the acceptances
+ * confirmed within the window are the limit (requests still in flight are not counted:
+ * they may be refused too, and overcounting would send more into a full window).
+ */
 export function learnFromThrottle(pacer: VaultPacer, slot: number, now: number, windowMs: number): void {
     const i = pacer.sent.lastIndexOf(slot);
     if (i >= 0) pacer.sent.splice(i, 1);
     prune(pacer, now, windowMs);
-    const accepted = pacer.sent.filter((t) => t <= now).length;
-    if (accepted > 0) pacer.limit = Math.min(pacer.limit ?? Infinity, accepted);
+    if (pacer.accepted.length > 0) pacer.limit = pacer.accepted.length;
     pacer.lastThrottleAt = now;
 }
 
 /** The vault accepted the request sent at `slot` by `now` at the latest: count it from then, to stay on the safe side of its window. */
 export function recordAccepted(pacer: VaultPacer, slot: number, now: number): void {
     const i = pacer.sent.lastIndexOf(slot);
-    if (i < 0) return;
-    pacer.sent.splice(i, 1);
-    let at = pacer.sent.length;
-    while (at > 0 && pacer.sent[at - 1] > now) at -= 1;
-    pacer.sent.splice(at, 0, now);
+    if (i >= 0) pacer.sent.splice(i, 1);
+    insertSorted(pacer.sent, now);
+    insertSorted(pacer.accepted, now);
+}
+
+async function enter(pacer: VaultPacer, maxInFlight: number): Promise<void> {
+    if (pacer.inFlight >= maxInFlight) await new Promise<void>((resolve) => pacer.waiting.push(resolve));
+    else pacer.inFlight += 1;
+}
+
+function leave(pacer: VaultPacer): void {
+    const next = pacer.waiting.shift();
+    if (next) next();
+    else pacer.inFlight -= 1;
 }
 
 function headerOf(error: unknown, name: string): string | undefined {
@@ -187,27 +218,36 @@ async function sendWithRetry<T>(request: () => Promise<T>, context: RetryContext
     let throttled = 0;
     let timedOut = 0;
     for (;;) {
-        const slot = reserveSlot(pacer, DateTime.now().toMillis(), settings.windowMs);
-        const wait = slot - DateTime.now().toMillis();
-        if (wait > 0) await sleep(wait);
+        await enter(pacer, settings.maxInFlight);
+        let slot = 0;
+        let outcome: { ok: true; value: T } | { ok: false; error: unknown };
         try {
-            const result = await request();
-            recordAccepted(pacer, slot, DateTime.now().toMillis());
-            return result;
+            slot = reserveSlot(pacer, DateTime.now().toMillis(), settings.windowMs);
+            const wait = slot - DateTime.now().toMillis();
+            if (wait > 0) await sleep(wait);
+            outcome = { ok: true, value: await request() };
         } catch (error) {
-            if (isRequestTimeout(error)) {
-                timedOut += 1;
-                if (timedOut > settings.transientRetries) throw vaultTimeoutError(timedOut, settings.requestTimeoutMs);
-                await sleep(jittered(Math.min(settings.transientDelayMs * 2 ** (timedOut - 1), settings.transientMaxDelayMs), settings.jitter, context.random));
-                continue;
-            }
-            if (!isBareThrottle(error)) throw error;
-            learnFromThrottle(pacer, slot, DateTime.now().toMillis(), settings.windowMs);
-            if (throttled >= settings.throttleDelaysMs.length) {
-                throw vaultThrottledError(throttled + 1, DateTime.now().toMillis() - started);
-            }
-            await sleep(jittered(settings.throttleDelaysMs[throttled], settings.jitter, context.random));
-            throttled += 1;
+            outcome = { ok: false, error };
+        } finally {
+            leave(pacer);
         }
+        if (outcome.ok) {
+            recordAccepted(pacer, slot, DateTime.now().toMillis());
+            return outcome.value;
+        }
+        const { error } = outcome;
+        if (isRequestTimeout(error)) {
+            timedOut += 1;
+            if (timedOut > settings.transientRetries) throw vaultTimeoutError(timedOut, settings.requestTimeoutMs);
+            await sleep(jittered(Math.min(settings.transientDelayMs * 2 ** (timedOut - 1), settings.transientMaxDelayMs), settings.jitter, context.random));
+            continue;
+        }
+        if (!isBareThrottle(error)) throw error;
+        learnFromThrottle(pacer, slot, DateTime.now().toMillis(), settings.windowMs);
+        if (throttled >= settings.throttleDelaysMs.length) {
+            throw vaultThrottledError(throttled + 1, DateTime.now().toMillis() - started);
+        }
+        await sleep(jittered(settings.throttleDelaysMs[throttled], settings.jitter, context.random));
+        throttled += 1;
     }
 }

@@ -63,6 +63,16 @@ describe("vault pacer", () => {
         assert.equal(reserveSlot(p, 700, W), 105 + W);
     });
 
+    it("learns only from confirmed acceptances, not from requests still in flight", () => {
+        const p = newVaultPacer();
+        const confirmed = Array.from({ length: 3 }, (_, i) => reserveSlot(p, i, W));
+        confirmed.forEach((s) => recordAccepted(p, s, s + 1));
+        Array.from({ length: 4 }, (_, i) => reserveSlot(p, 10 + i, W));
+        const rejected = reserveSlot(p, 20, W);
+        learnFromThrottle(p, rejected, 21, W);
+        assert.equal(p.limit, 3);
+    });
+
     it("does not learn a limit from a 429 storm in which nothing was accepted", () => {
         const p = newVaultPacer();
         const s = reserveSlot(p, 0, W);
@@ -72,7 +82,7 @@ describe("vault pacer", () => {
     });
 
     it("forgets the limit after two quiet windows", () => {
-        const p: VaultPacer = { sent: [], limit: 1, lastThrottleAt: 0 };
+        const p: VaultPacer = { ...newVaultPacer(), limit: 1, lastThrottleAt: 0 };
         reserveSlot(p, 1, W);
         assert.equal(reserveSlot(p, 2, W), 1 + W);
         const later = 2 * W + 10;
@@ -139,6 +149,20 @@ describe("withThrottleRetry", () => {
         let sent = 0;
         await Promise.all([1, 2].map(() => withThrottleRetry(async () => void (sent += 1), { settings, pacer: fresh })));
         assert.equal(sent, 2);
+    });
+
+    it("keeps at most maxInFlight requests in flight to a vault", async () => {
+        const pacer = newVaultPacer();
+        let inFlight = 0;
+        let peak = 0;
+        await Promise.all(Array.from({ length: 40 }, () => withThrottleRetry(async () => {
+            inFlight += 1;
+            peak = Math.max(peak, inFlight);
+            await new Promise((r) => setTimeout(r, 2));
+            inFlight -= 1;
+        }, { settings: { ...settings, maxInFlight: 5 }, pacer })));
+        assert.equal(peak, 5);
+        assert.equal(pacer.inFlight, 0);
     });
 
     it("leaves other errors alone: a 429 with Retry-After (the SDK's) and a 403 fail at once", async () => {

@@ -11,6 +11,10 @@ export interface RotatingPasswordArgs {
     applicationId: pulumi.Input<string>;
     /** Schedule; `every` defaults to P90D, `validFor` to 2 × every + 1 day. */
     rotation?: RotationSettings;
+    /** Shorthand for rotation.every. */
+    every?: string;
+    /** Shorthand for rotation.validFor. */
+    validFor?: string;
     /** Prefix of each credential's display name in Entra; default the resource name. */
     displayName?: string;
     /** Name the app's rotation day is derived from (spreading a fleet over the period); default the resource name. */
@@ -53,7 +57,8 @@ export class RotatingPassword extends pulumi.ComponentResource {
     public readonly passwords: azuread.ApplicationPassword[];
 
     constructor(name: string, args: RotatingPasswordArgs, opts?: pulumi.ComponentResourceOptions) {
-        const plan = planRotatingPassword(args.spreadKey ?? name, args.rotation, `RotatingPassword "${name}"`);
+        const rotation = { every: args.rotation?.every ?? args.every, validFor: args.rotation?.validFor ?? args.validFor };
+        const plan = planRotatingPassword(args.spreadKey ?? name, rotation, `RotatingPassword "${name}"`);
         super("keyrelay:index:RotatingPassword", name, {}, opts);
         const displayName = args.displayName ?? name;
         this.passwords = plan.credentials.map((credential) => passwordFor(this, name, displayName, args.applicationId, credential));

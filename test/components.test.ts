@@ -130,6 +130,14 @@ describe("RotatingPassword on its own", () => {
         assert.equal(Date.parse(endDate) - Date.parse(startDate), 70 * DAY_MS);
         assert.equal(passwords.every((p) => p.inputs.applicationId === "/applications/abc"), true);
     });
+
+    it("takes every and validFor as a shorthand for rotation", async () => {
+        const { engine } = await deploy(() => new RotatingPassword("shorthand", { applicationId: "/applications/abc", every: "P7D", validFor: "P30D" }));
+        for (const p of engine.resourcesOfType(TYPES.applicationPassword)) {
+            assert.equal(Date.parse(p.inputs.endDate) - Date.parse(p.inputs.startDate), 30 * DAY_MS);
+            assert.equal(Date.parse(p.inputs.rotateWhenChanged[SERVES_UNTIL_MARKER]) - Date.parse(p.inputs.startDate), 7 * DAY_MS);
+        }
+    });
 });
 
 describe("VaultSecret", () => {

@@ -380,21 +380,27 @@ function settle<T>(output: pulumi.Output<T>): Promise<T> {
     return (output as unknown as { promise(): Promise<T> }).promise();
 }
 
-/** A program given as a file: re-required on every run, as each `pulumi up` starts it afresh. */
+/**
+ * A program given as a file: re-required on every run, as each `pulumi up` starts it afresh.
+ * Only the modules the program itself brought in are reloaded; whatever was loaded before it
+ * (SDKs, keyrelay's components when the caller uses them, the caller's own code) stays as it is.
+ */
 export function programFromFile(file: string): () => unknown {
     const entry = require.resolve(path.resolve(file));
-    const programDir = path.dirname(entry);
     return () => {
-        for (const cached of Object.keys(require.cache)) {
-            // The program and its own modules run again; shared libraries (components, SDKs) stay loaded.
-            if (cached.startsWith(programDir + path.sep) && !cached.includes(`${path.sep}node_modules${path.sep}`)
-                && !cached.startsWith(path.join(programDir, "components") + path.sep)) {
-                delete require.cache[cached];
-            }
+        for (const cached of [entry, ...(modulesOfProgram.get(entry) ?? [])]) delete require.cache[cached];
+        const before = new Set(Object.keys(require.cache));
+        try {
+            return require(entry);
+        } finally {
+            const added = Object.keys(require.cache).filter((m) => !before.has(m) && !m.includes(`${path.sep}node_modules${path.sep}`));
+            modulesOfProgram.set(entry, [...new Set([...(modulesOfProgram.get(entry) ?? []), ...added])]);
         }
-        return require(entry);
     };
 }
+
+/** Per program entry file, the modules it loaded itself: reloaded on each of its runs, in any engine. */
+const modulesOfProgram = new Map<string, string[]>();
 
 /** The `config:` map of a Pulumi.<stack>.yaml file. */
 export function stackConfigFromFile(file: string): Record<string, unknown> {

@@ -56,3 +56,21 @@ export class SecretOwnership {
         this.owners.set(key, resource);
     }
 }
+
+/** Checks the VaultSecret inputs that are already known when the program declares it. */
+export function checkVaultSecretInputs(resource: string, inputs: { vaultUrl?: unknown; name?: unknown; expiresOn?: unknown; notBefore?: unknown }): void {
+    if (typeof inputs.vaultUrl === "string") {
+        let url: URL | undefined;
+        try { url = new URL(inputs.vaultUrl); } catch { url = undefined; }
+        if (!url || url.protocol !== "https:") {
+            throw new InputError(resource, "vaultUrl", `is ${JSON.stringify(inputs.vaultUrl)}, not an https URL`, 'Use the vault\'s URI, "https://<vault-name>.vault.azure.net".');
+        }
+    }
+    if (typeof inputs.name === "string") checkSecretName(inputs.name, resource, "name");
+    for (const field of ["expiresOn", "notBefore"] as const) {
+        const value = inputs[field];
+        if (typeof value === "string" && Number.isNaN(Date.parse(value))) {
+            throw new InputError(resource, field, `is ${JSON.stringify(value)}, not an RFC 3339 date-time`, 'Write it like "2027-05-26T00:00:00Z".');
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { checkVaultSecretInputs } from "./validate";
 import { createVaultSecretProvider } from "./vaultSecretProvider";
 
 export interface VaultSecretArgs {
@@ -35,6 +36,7 @@ export class VaultSecret extends pulumi.dynamic.Resource {
     declare public readonly secretUri: pulumi.Output<string>;
 
     constructor(name: string, args: VaultSecretArgs, opts?: pulumi.CustomResourceOptions) {
+        checkVaultSecretInputs(`VaultSecret "${name}"`, args);
         super(
             vaultSecretProvider,
             name,

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { DateTime } from "luxon";
-import { RotatedAppRegistration, RotatedAppRegistrationArgs, RotatingPassword } from "../components";
+import { RotatedAppRegistration, RotatedAppRegistrationArgs, RotatingPassword, VaultSecret } from "../components";
 import { referenceApps } from "../stackConfig";
 import { SimulatedEngine } from "../simulation/engine";
 
@@ -80,6 +80,14 @@ describe("bad input fails before anything is created, naming the resource, the f
     it("RotatingPassword names itself and the field too", async () => {
         expectMessage(await failure(() => new RotatingPassword("pw", { applicationId: "/applications/x", rotation: { every: "P0D" } })),
             ['RotatingPassword "pw"', "rotation.every"]);
+    });
+
+    it("VaultSecret checks its known inputs: vault URL, name, dates", async () => {
+        const args = { vaultUrl: VAULT, name: "s", value: "v", expiresOn: "2027-01-01T00:00:00Z" };
+        expectMessage(await failure(() => new VaultSecret("kv", { ...args, vaultUrl: "http://kv.vault.azure.net" })), ['VaultSecret "kv"', "vaultUrl", "https"]);
+        expectMessage(await failure(() => new VaultSecret("kv", { ...args, name: "a b" })), ['VaultSecret "kv"', "name", "^[0-9a-zA-Z-]{1,127}$"]);
+        expectMessage(await failure(() => new VaultSecret("kv", { ...args, expiresOn: "next year" })), ['VaultSecret "kv"', "expiresOn", "RFC 3339"]);
+        expectMessage(await failure(() => new VaultSecret("kv", { ...args, notBefore: "soon" })), ['VaultSecret "kv"', "notBefore", "RFC 3339"]);
     });
 
     it("the reference stack's config is checked entry by entry", () => {

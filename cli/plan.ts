@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DateTime, Duration, Settings } from "luxon";
+import { TYPE_TOKENS } from "../components/typeTokens";
 import { SERVES_UNTIL_MARKER, toRfc3339 } from "../components/schedule";
 import { SimulatedEngine, TYPES, programFromFile, stackConfigFromFile, vaultKey } from "../simulation/engine";
 import type { SimulatedResource } from "../simulation/engine";
@@ -16,7 +17,7 @@ import { TimelineApp, renderTimelineSvg } from "./timeline";
 /** The scheduled pipelines run daily at this hour (UTC); the plan runs the program then too. */
 export const DAILY_RUN_HOUR_UTC = 3;
 export const REPOSITORY_ROOT = path.resolve(__dirname, "..");
-const COMPONENT_TYPE = "keyrelay:index:RotatedAppRegistration";
+const COMPONENT_TYPE = TYPE_TOKENS.rotatedAppRegistration;
 const MAX_HORIZON_DAYS = 3 * 365;
 export const PLAN_DISCLAIMER = "This is a PLAN: a simulation under Pulumi's mock runtime. Nothing was deployed; no Azure, Entra or Key Vault call was made.";
 

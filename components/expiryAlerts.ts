@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { TYPE_TOKENS } from "./typeTokens";
 import * as eventgrid from "@pulumi/azure-native/eventgrid";
 import { InputError } from "./schedule";
 import { checkSecretName } from "./validate";
@@ -72,7 +73,7 @@ export class ExpiryAlerts extends pulumi.ComponentResource {
 
     constructor(name: string, args: ExpiryAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
         const chunks = planExpiryAlerts(name, args);
-        super("keyrelay:index:ExpiryAlerts", name, {}, opts);
+        super(TYPE_TOKENS.expiryAlerts, name, {}, opts);
 
         if (args.existingSystemTopicName !== undefined) {
             this.systemTopic = undefined;

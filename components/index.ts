@@ -7,3 +7,4 @@ export { createAzureCredential, isKnownAuthorityHost } from "./azureCredential";
 export * from "./schedule";
 export { checkSecretName, checkVaultUrl, SECRET_NAME_PATTERN, VAULT_DNS_SUFFIXES } from "./validate";
 export { ExpiryAlerts, ExpiryAlertsArgs, StorageQueueTarget, planExpiryAlerts, EXPIRY_EVENT_TYPES } from "./expiryAlerts";
+export { TYPE_TOKENS } from "./typeTokens";

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { TYPE_TOKENS } from "./typeTokens";
 import * as azuread from "@pulumi/azuread";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { CredentialSummary, RotatingPassword } from "./rotatingPassword";
@@ -80,7 +81,7 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
 
     constructor(name: string, args: RotatedAppRegistrationArgs, opts?: pulumi.ComponentResourceOptions) {
         const vaultUrl = validateRotatedAppRegistration(name, args);
-        super("keyrelay:index:RotatedAppRegistration", name, {}, opts);
+        super(TYPE_TOKENS.rotatedAppRegistration, name, {}, opts);
         const parent = { parent: this };
 
         this.application = new azuread.Application(name, { ...args.application, displayName: args.displayName }, parent);

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { TYPE_TOKENS } from "./typeTokens";
 import * as azuread from "@pulumi/azuread";
 import { DateTime } from "luxon";
 import {
@@ -59,7 +60,7 @@ export class RotatingPassword extends pulumi.ComponentResource {
     constructor(name: string, args: RotatingPasswordArgs, opts?: pulumi.ComponentResourceOptions) {
         const rotation = { every: args.rotation?.every ?? args.every, validFor: args.rotation?.validFor ?? args.validFor };
         const plan = planRotatingPassword(args.spreadKey ?? name, rotation, `RotatingPassword "${name}"`);
-        super("keyrelay:index:RotatingPassword", name, {}, opts);
+        super(TYPE_TOKENS.rotatingPassword, name, {}, opts);
         const displayName = args.displayName ?? name;
         this.passwords = plan.credentials.map((credential) => passwordFor(this, name, displayName, args.applicationId, credential));
         const current = this.passwords[this.passwords.length - 1];

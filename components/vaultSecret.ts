@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { VAULT_SECRET_MODULE, VAULT_SECRET_TYPE_NAME } from "./typeTokens";
 import { checkVaultSecretInputs } from "./validate";
 import { createVaultSecretProvider } from "./vaultSecretProvider";
 
@@ -42,8 +43,8 @@ export class VaultSecret extends pulumi.dynamic.Resource {
             name,
             { versionId: undefined, version: undefined, secretUri: undefined, ...args, value: pulumi.secret(args.value) },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["value"] }),
-            "keyrelay",
-            "VaultSecret",
+            VAULT_SECRET_MODULE,
+            VAULT_SECRET_TYPE_NAME,
         );
     }
 }

@@ -23,12 +23,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { DateTime, Settings } from "luxon";
 import { vaultSecretChange, VaultSecretFields } from "../components/vaultSecretDiff";
+import { TYPE_TOKENS } from "../components/typeTokens";
 
 export const TYPES = {
     application: "azuread:index/application:Application",
     servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
     applicationPassword: "azuread:index/applicationPassword:ApplicationPassword",
-    vaultSecret: "pulumi-nodejs:dynamic/keyrelay:VaultSecret",
+    vaultSecret: TYPE_TOKENS.vaultSecret,
     roleAssignment: "azure-native:authorization:RoleAssignment",
 } as const;
 

@@ -1,5 +1,6 @@
 // The resource types the pack knows, and where each keeps its dates and its secret value.
 import { DateTime } from "luxon";
+import { TYPE_TOKENS } from "../../components/typeTokens";
 import { PathRead, readPath } from "./unknownValues";
 
 export const TYPE = {
@@ -7,8 +8,8 @@ export const TYPE = {
     servicePrincipalPassword: "azuread:index/servicePrincipalPassword:ServicePrincipalPassword",
     applicationCertificate: "azuread:index/applicationCertificate:ApplicationCertificate",
     servicePrincipalCertificate: "azuread:index/servicePrincipalCertificate:ServicePrincipalCertificate",
-    keyrelayVaultSecret: "pulumi-nodejs:dynamic/keyrelay:VaultSecret",
-    keyrelayRotatingPassword: "keyrelay:index:RotatingPassword",
+    keyrelayVaultSecret: TYPE_TOKENS.vaultSecret,
+    keyrelayRotatingPassword: TYPE_TOKENS.rotatingPassword,
     azureNativeSecret: "azure-native:keyvault:Secret",
     azureClassicSecret: "azure:keyvault/secret:Secret",
 } as const;

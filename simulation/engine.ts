@@ -383,8 +383,8 @@ function settle<T>(output: pulumi.Output<T>): Promise<T> {
 
 /**
  * A program given as a file: re-required on every run, as each `pulumi up` starts it afresh.
- * Only the modules the program itself brought in are reloaded; whatever was loaded before it
- * (SDKs, keyrelay's components when the caller uses them, the caller's own code) stays as it is.
+ * Only the modules the program itself brought in are reloaded; packages, keyrelay's components
+ * and whatever was loaded before it (the caller's own code) stay as they are.
  */
 export function programFromFile(file: string): () => unknown {
     const entry = require.resolve(path.resolve(file));
@@ -394,11 +394,17 @@ export function programFromFile(file: string): () => unknown {
         try {
             return require(entry);
         } finally {
-            const added = Object.keys(require.cache).filter((m) => !before.has(m) && !m.includes(`${path.sep}node_modules${path.sep}`));
+            const added = Object.keys(require.cache).filter((m) => !before.has(m) && !isLibraryModule(m));
             modulesOfProgram.set(entry, [...new Set([...(modulesOfProgram.get(entry) ?? []), ...added])]);
         }
     };
 }
+
+/** Packages, and keyrelay's own components, stay loaded like any library a program uses. */
+function isLibraryModule(file: string): boolean {
+    return file.includes(`${path.sep}node_modules${path.sep}`) || file.startsWith(KEYRELAY_COMPONENTS_DIR);
+}
+const KEYRELAY_COMPONENTS_DIR = path.resolve(__dirname, "..", "components") + path.sep;
 
 /** Per program entry file, the modules it loaded itself: reloaded on each of its runs, in any engine. */
 const modulesOfProgram = new Map<string, string[]>();

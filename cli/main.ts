@@ -24,7 +24,7 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .option("--program <dir>", "Pulumi program directory (holds index.ts and Pulumi.<stack>.yaml)", undefined)
         .option("--stack <name>", "stack whose config file Pulumi.<name>.yaml is used", "example")
         .option("--from <date>", "first simulated day, ISO date or date-time (default: now)")
-        .option("--horizon <duration>", "how far ahead to simulate, ISO-8601 duration", "P1Y")
+        .option("--horizon <duration>", "how far ahead to simulate, ISO-8601 duration", "P2Y")
         .option("--svg <file>", "where to write the timeline picture", "keyrelay-plan.svg")
         .option("--daily", "run the program on every day, not only on days a credential changes")
         .option("--json", "print the plan as JSON")

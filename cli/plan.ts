@@ -129,7 +129,7 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
     if (!fs.existsSync(programFile)) throw usageError(`keyrelay plan: no index.ts in ${programDir}. Pass --program <directory of a Pulumi TypeScript program>.`);
     if (!fs.existsSync(configFile)) throw usageError(`keyrelay plan: no Pulumi.${stack}.yaml in ${programDir}. Pass --stack <name> of an existing stack config file.`);
     const from = parseFrom(options.from);
-    const until = from.plus(parseHorizon(options.horizon ?? "P1Y"));
+    const until = from.plus(parseHorizon(options.horizon ?? "P2Y"));
     const today = DateTime.utc();
     const svgFile = path.resolve(cwd, options.svg ?? "keyrelay-plan.svg");
 

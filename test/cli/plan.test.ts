@@ -6,7 +6,7 @@ import { DateTime, Settings } from "luxon";
 import { runCli } from "../../cli/main";
 import { EXIT_CRITICAL, EXIT_OK, EXIT_USAGE } from "../../cli/exitCodes";
 import { nextDailyRun } from "../../cli/plan";
-import { rotationSchedule, plannedCredentials } from "../../components/schedule";
+import { periodIndexAt, rotationSchedule, plannedCredentials } from "../../components/schedule";
 import { capturedContext, parseSvg } from "./fixtures";
 
 const TODAY = DateTime.fromISO("2026-12-01T09:30:00Z", { zone: "utc" }).toMillis();
@@ -35,7 +35,7 @@ describe("keyrelay plan (example config, pinned clock)", function () {
 
     it("says it is a plan and not a deployment, and passes the policy pack", () => {
         assert.equal(code, EXIT_OK, out);
-        assert.match(out, /^keyrelay PLAN from 2026-12-01 to 2027-12-01 \(\d+ simulated daily runs at 03:00 UTC, starting from an empty stack\)\nThis is a PLAN: a simulation under Pulumi's mock runtime\. Nothing was deployed/);
+        assert.match(out, /^keyrelay PLAN from 2026-12-01 to 2028-12-01 \(\d+ simulated daily runs at 03:00 UTC, starting from an empty stack\)\nThis is a PLAN: a simulation under Pulumi's mock runtime\. Nothing was deployed/);
         assert.match(out, /Policy pack: no violations in \d+ runs\./);
     });
 
@@ -44,14 +44,16 @@ describe("keyrelay plan (example config, pinned clock)", function () {
         const at = DateTime.fromMillis(TODAY, { zone: "utc" });
         const inService = plannedCredentials(schedule, at).at(-1)!;
         const section = out.split("\n\n").find((s) => s.startsWith("billing-api:"))!;
-        assert.match(section, new RegExp(`^billing-api: secret billing-api-client-secret, next rotation ${inService.servesUntil.toISODate()}, 4 rotations in the horizon`));
+        const rotations = periodIndexAt(schedule, at.plus({ years: 2 })) - periodIndexAt(schedule, at);
+        assert.equal(rotations, 9);
+        assert.match(section, new RegExp(`^billing-api: secret billing-api-client-secret, next rotation ${inService.servesUntil.toISODate()}, ${rotations} rotations in the horizon`));
         const rows = section.split("\n").slice(3).map((l) => l.split(/\s+/));
         // The credential in service when the plan starts: issued by the first run, replaced at the next rotation.
         const first = rows.find((r) => r[1] === inService.startDate.toISODate())!;
         assert.deepEqual(first.slice(2, 6), [inService.endDate.toISODate(), "2026-12-01", "2026-12-01", inService.servesUntil.toISODate()]);
         // Every later credential is issued on the day its period starts, and serves exactly until the next one is issued.
         const later = rows.filter((r) => r[1] > inService.startDate.toISODate()!);
-        assert.equal(later.length, 4);
+        assert.equal(later.length, rotations);
         later.forEach((r, i) => {
             assert.equal(r[3], r[1], "issued on its period's first day");
             assert.equal(r[4], r[1], "in Key Vault from that day");

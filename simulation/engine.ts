@@ -170,6 +170,8 @@ export class SimulatedEngine {
     readonly directory = new Map<string, DirectoryCredential>();
     readonly runs: RunReport[] = [];
     private state = new Map<string, SimulatedResource>();
+    /** Replaced by a run that then failed: deleted at the end of the next successful run. */
+    private readonly pendingDeletion: SimulatedResource[] = [];
     private readonly sequence: Sequence;
 
     constructor(private readonly options: SimulatedEngineOptions, seed = 1) {
@@ -261,26 +263,18 @@ export class SimulatedEngine {
             for (const resource of this.state.values()) {
                 if (!registered.has(resource.urn)) pendingDeletes.push(resource);
             }
-            for (const resource of pendingDeletes) {
+            for (const resource of [...this.pendingDeletion.splice(0), ...pendingDeletes]) {
                 if (this.state.get(resource.urn) === resource) this.state.delete(resource.urn);
                 this.deleted(resource, at);
                 report.deleted.push(resource);
             }
         } else {
             // Pulumi keeps replaced resources pending deletion; the next successful run removes them.
-            this.orphans.push(...pendingDeletes);
-        }
-        if (report.errors.length === 0) {
-            for (const orphan of this.orphans.splice(0)) {
-                this.deleted(orphan, at);
-                report.deleted.push(orphan);
-            }
+            this.pendingDeletion.push(...pendingDeletes);
         }
         this.runs.push(report);
         return report;
     }
-
-    private orphans: SimulatedResource[] = [];
 
     private async step(at: DateTime, declared: Omit<SimulatedResource, "id" | "outputs" | "createdAt">, report: RunReport, pendingDeletes: SimulatedResource[]): Promise<SimulatedResource> {
         const old = this.state.get(declared.urn);
@@ -394,6 +388,8 @@ export function programFromFile(file: string): () => unknown {
         try {
             return require(entry);
         } finally {
+            // Node lists every loaded copy as a child of this module; each copy's exports hold its run's resources.
+            module.children = module.children.filter((child) => child.id !== entry);
             const added = Object.keys(require.cache).filter((m) => !before.has(m) && !isLibraryModule(m));
             modulesOfProgram.set(entry, [...new Set([...(modulesOfProgram.get(entry) ?? []), ...added])]);
         }

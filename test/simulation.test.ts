@@ -180,6 +180,24 @@ describe("time-travel simulation of the reference stack", function () {
         }
     });
 
+    it("spreads 1,000 apps on one schedule over the period: the busiest rotation day has at most twice the mean (invariant 7)", async () => {
+        const config = {
+            "keyrelay:vaultUrl": "https://kv-fleet.vault.azure.net",
+            "keyrelay:apps": Array.from({ length: 1000 }, (_, i) => ({ name: `fleet-${String(i + 1).padStart(4, "0")}` })),
+        };
+        const engine = new SimulatedEngine({ program: declareReferenceStack, config });
+        const report = await engine.run(START);
+        assert.deepEqual(report.errors, []);
+        const nextRotation = report.stackOutputs.nextRotation as Record<string, string>;
+        const perDay = new Map<string, number>();
+        for (const when of Object.values(nextRotation)) perDay.set(when.slice(0, 10), (perDay.get(when.slice(0, 10)) ?? 0) + 1);
+        assert.equal(Object.keys(nextRotation).length, 1000);
+        const mean = 1000 / 90;
+        const busiest = Math.max(...perDay.values());
+        assert.ok(perDay.size >= 80, `rotations fall on ${perDay.size} different days of 90`);
+        assert.ok(busiest <= 2 * mean, `busiest day has ${busiest} rotations, mean ${mean.toFixed(1)}`);
+    });
+
     it("a run interrupted between issuing the password and writing Key Vault loses nothing; the next run completes the rotation", async () => {
         const apps = appsOf(EXAMPLE_CONFIG);
         const billing = apps.find((a) => a.name === "billing-api")!;

@@ -10,7 +10,7 @@ import { SimulatedEngine, TYPES, programFromFile, stackConfigFromFile, vaultKey 
 import type { SimulatedResource } from "../simulation/engine";
 import { CliContext } from "./context";
 import { CliError, EXIT_CRITICAL, EXIT_OK, usageError } from "./exitCodes";
-import { PolicyViolation, checkPolicies } from "./policyCheck";
+import { PolicyViolation, checkPolicies } from "../policies/lib/runInProcess";
 import { formatTable } from "./table";
 import { TimelineApp, renderTimelineSvg } from "./timeline";
 

@@ -11,8 +11,9 @@
 // Everything is a function of t through the period index alone, so a re-run
 // inside a period declares exactly the same inputs.
 import { DateTime, Duration } from "luxon";
+import { DAY_MS } from "../policies/lib/timeBasics";
 
-export const DAY_MS = 24 * 60 * 60 * 1000;
+export { DAY_MS, toRfc3339, SERVES_UNTIL_MARKER, PERIOD_START_MARKER } from "../policies/lib/timeBasics";
 /** Periods are counted from here; any fixed instant works, it only has to never change. */
 export const SCHEDULE_EPOCH = DateTime.fromISO("2000-01-01T00:00:00Z", { zone: "utc" });
 export const DEFAULT_EVERY = "P90D";
@@ -193,12 +194,4 @@ export function nextRotation(schedule: RotationSchedule, at: DateTime): DateTime
     return periodStart(schedule, periodIndexAt(schedule, at) + 1);
 }
 
-/** RFC 3339 in UTC without milliseconds, the form the azuread provider and Key Vault accept. */
-export function toRfc3339(instant: DateTime): string {
-    return instant.toUTC().toISO({ suppressMilliseconds: true })!;
-}
 
-/** Key in an ApplicationPassword's rotateWhenChanged: when it stops being the credential in Key Vault. */
-export const SERVES_UNTIL_MARKER = "keyrelay-serves-until";
-/** Key in an ApplicationPassword's rotateWhenChanged: the start of the period it was issued for. */
-export const PERIOD_START_MARKER = "keyrelay-period-start";

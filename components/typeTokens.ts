@@ -1,11 +1,2 @@
-// keyrelay's Pulumi type tokens, chosen once: renaming one later needs aliases in every user's stack.
-export const TYPE_TOKENS = {
-    rotatedAppRegistration: "keyrelay:index:RotatedAppRegistration",
-    rotatingPassword: "keyrelay:index:RotatingPassword",
-    expiryAlerts: "keyrelay:index:ExpiryAlerts",
-    /** A dynamic resource's token is pulumi-nodejs:dynamic/<module>:<type>. */
-    vaultSecret: "pulumi-nodejs:dynamic/keyrelay:VaultSecret",
-} as const;
-
-export const VAULT_SECRET_MODULE = "keyrelay";
-export const VAULT_SECRET_TYPE_NAME = "VaultSecret";
+// One copy, kept in the policy pack so the pack stays self-contained (it is published on its own).
+export { TYPE_TOKENS, VAULT_SECRET_MODULE, VAULT_SECRET_TYPE_NAME } from "../policies/lib/typeTokens";

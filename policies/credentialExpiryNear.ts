@@ -2,7 +2,7 @@
 // https://learn.microsoft.com/entra/identity-platform/reference-error-codes
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { DateTime } from "luxon";
-import { toRfc3339 } from "../components/schedule";
+import { toRfc3339 } from "./lib/timeBasics";
 import { daysBetween, formatDayCount } from "./lib/days";
 import { isRetiringKeyrelayCredential } from "./lib/keyrelayCredential";
 import { NumberSetting, readNumberSetting, settingSchema } from "./lib/policyConfig";

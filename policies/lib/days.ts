@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import { DAY_MS } from "../../components/schedule";
+import { DAY_MS } from "./timeBasics";
 
 /** Signed days from `from` to `to`. */
 export function daysBetween(from: DateTime, to: DateTime): number {

@@ -1,6 +1,6 @@
 // The resource types the pack knows, and where each keeps its dates and its secret value.
 import { DateTime } from "luxon";
-import { TYPE_TOKENS } from "../../components/typeTokens";
+import { TYPE_TOKENS } from "./typeTokens";
 import { PathRead, readPath } from "./unknownValues";
 
 export const TYPE = {

@@ -54,11 +54,36 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .option("--client-id <id>", "application (client) id (default: the secret's client-id tag)")
         .option("--wait <duration>", "retry AADSTS7000215 while the version is younger than this (propagation), ISO-8601", "PT5M")
         .option("--authority-host <url>", "Entra authority host (default: AZURE_AUTHORITY_HOST, else https://login.microsoftonline.com)")
+        .option("--attempts <n>", "consecutive successful token requests needed before the secret counts as good (Entra replicas)", "3")
         .option("--json", "print the result as JSON")
         .addHelpText("after", EXIT_CODES_HELP)
         .action(async (options) => {
             const { verifyCommand } = await import("./verify");
             onResult(await verifyCommand(options, context));
+        });
+
+    const collect = (value: string, previous: string[] = []) => [...previous, value];
+    program.command("audit")
+        .description("Every credential in the tenant (Microsoft Graph) and every Key Vault secret that belongs to an app, checked against them: findings with fixed codes. Never prints a value; at most Entra's 3-character hint.")
+        .option("--vault <url>", "vault to check, https://<name>.vault.azure.net (repeat for more)", collect, [])
+        .option("--map <secret=clientId>", "tie a secret without a client-id tag to an app (repeat for more)", collect, [])
+        .option("--warn-days <days>", "credential-expiring under this many days", "30")
+        .option("--graph-url <url>", "Microsoft Graph root for sovereign clouds; the token scope is <url>/.default", "https://graph.microsoft.com")
+        .option("--authority-host <url>", "Entra authority host (default: AZURE_AUTHORITY_HOST, else public cloud)")
+        .option("--timeout <duration>", "overall deadline for Graph and the vaults, e.g. 60s, 5m", "60s")
+        .option("--json", "print the report as JSON (schema keyrelay-audit/1, docs/audit.md)")
+        .option("--html <file>", "also write a self-contained HTML report")
+        .option("--webhook <url>", "POST the findings, signed with HMAC-SHA256 (KEYRELAY_WEBHOOK_SECRET), with a Teams card")
+        .addHelpText("after", `
+Exit codes:
+  0  no findings
+  1  warnings only
+  2  a critical finding
+  3  bad arguments
+  4  Graph, a vault, the token endpoint or the webhook unreachable, or access denied`)
+        .action(async (options) => {
+            const { auditCommand } = await import("./audit/command");
+            onResult(await auditCommand(options, context));
         });
     return program;
 }

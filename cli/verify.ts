@@ -20,7 +20,29 @@ export interface VerifyOptions {
     clientId?: string;
     wait?: string;
     authorityHost?: string;
+    /** Consecutive successful token requests needed (Entra replicas learn a new secret at different times). */
+    attempts?: string;
     json?: boolean;
+}
+
+export const DEFAULT_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 20;
+
+/** One token request of a verify run: never anything of the value. */
+export interface TokenAttempt {
+    attempt: number;
+    latencyMs: number;
+    ok: boolean;
+    /** The AADSTS code of a refusal. */
+    code?: number;
+}
+
+function parseAttempts(text: string): number {
+    const n = Number(text);
+    if (!/^\d+$/.test(text.trim()) || n < 1 || n > MAX_ATTEMPTS) {
+        throw usageError(`keyrelay verify: --attempts is ${JSON.stringify(text)}, not a whole number from 1 to ${MAX_ATTEMPTS}. Use e.g. --attempts 3.`);
+    }
+    return n;
 }
 
 export type TokenAnswer =
@@ -76,6 +98,10 @@ export interface VerifyResult {
     hint: string;
     ok: boolean;
     attempts: number;
+    /** Each token request in order, with its latency. */
+    tokenAttempts: TokenAttempt[];
+    /** A success was followed by AADSTS7000215: the secret has not reached every Entra replica yet. */
+    propagating: boolean;
     refusal?: TokenRefusal;
     valueWarnings: string[];
     exitCode: number;
@@ -88,6 +114,7 @@ export async function runVerify(options: VerifyOptions, context: CliContext): Pr
     const tenant = options.tenant ?? context.env.AZURE_TENANT_ID;
     if (!tenant) throw usageError("keyrelay verify: no tenant. Pass --tenant <directory id or domain>, or set AZURE_TENANT_ID.");
     const wait = parseWait(options.wait ?? DEFAULT_WAIT);
+    const attemptsWanted = parseAttempts(options.attempts ?? String(DEFAULT_ATTEMPTS));
     const address = parseVaultAddress(options.vault);
     const authorityHost = authorityHostOf(options.authorityHost, context) ?? DEFAULT_AUTHORITY_HOST;
     const client = createSecretClient(address, context, authorityHostOf(options.authorityHost, context));
@@ -117,15 +144,29 @@ export async function runVerify(options: VerifyOptions, context: CliContext): Pr
 
     let attempts = 0;
     let answer: TokenAnswer;
+    const tokenAttempts: TokenAttempt[] = [];
+    let consecutiveSuccesses = 0;
+    let propagating = false;
     for (;;) {
         attempts++;
+        const startedAt = DateTime.now().toMillis();
         try {
             answer = await requestClientCredentialsToken(authorityHost, tenant, clientId, value, scope, context.tlsCa);
         } catch (error) {
             const code = (error as { code?: string }).code;
             throw environmentError(`keyrelay verify: cannot reach the token endpoint ${authorityHost}${code ? ` (${code})` : ""}. Check --authority-host / AZURE_AUTHORITY_HOST and your network.`);
         }
-        if (answer.ok || !PROPAGATION_CODES.includes(answer.code ?? -1)) break;
+        tokenAttempts.push({ attempt: attempts, latencyMs: DateTime.now().toMillis() - startedAt, ok: answer.ok, ...(answer.ok ? {} : { code: answer.code }) });
+        if (answer.ok) {
+            consecutiveSuccesses++;
+            if (consecutiveSuccesses >= attemptsWanted) break;
+            // A short pause, so the next request may land on another replica.
+            await sleep(baseDelay);
+            continue;
+        }
+        if (consecutiveSuccesses > 0 && PROPAGATION_CODES.includes(answer.code ?? -1)) propagating = true;
+        consecutiveSuccesses = 0;
+        if (!PROPAGATION_CODES.includes(answer.code ?? -1)) break;
         const remaining = retryUntil.toMillis() - DateTime.utc().toMillis();
         if (remaining <= 0) break;
         const delay = Math.min(baseDelay * 2 ** Math.min(attempts - 1, MAX_BACKOFF_STEPS), remaining);
@@ -134,7 +175,7 @@ export async function runVerify(options: VerifyOptions, context: CliContext): Pr
     }
     const result: VerifyResult = {
         vault: address.url, secret: options.secret, version: secret.properties.version, clientId, tenant,
-        hint: secretHint(value), ok: answer.ok, attempts, valueWarnings: [], exitCode: answer.ok ? EXIT_OK : EXIT_CRITICAL,
+        hint: secretHint(value), ok: answer.ok, attempts, tokenAttempts, propagating, valueWarnings: [], exitCode: answer.ok ? EXIT_OK : EXIT_CRITICAL,
     };
     if (!answer.ok) {
         result.refusal = classifyTokenRefusal(answer.code, { clientId, tenant, secretName: options.secret }, answer.description);
@@ -143,15 +184,27 @@ export async function runVerify(options: VerifyOptions, context: CliContext): Pr
     return result;
 }
 
+const PROPAGATING_NOTE = "Entra issued a token, then refused the same value with AADSTS7000215: propagation is still under way (not every Entra replica knows the secret yet). "
+    + "Consumers may fail intermittently for a few minutes; verify again later, or raise --wait.";
+
+function formatTokenAttempts(attempts: readonly TokenAttempt[]): string {
+    return attempts.map((a) => `#${a.attempt} ${a.ok ? "ok" : `AADSTS${a.code ?? "?"}`} ${a.latencyMs} ms`).join(", ");
+}
+
 export function formatVerify(result: VerifyResult): string {
     if (result.ok) {
+        const successes = result.tokenAttempts.filter((a) => a.ok).length;
         return `OK: "${result.secret}" (version ${result.version?.slice(0, 8) ?? "?"}, value ${result.hint}) gets a token for app ${result.clientId} in tenant ${result.tenant}`
-            + `${result.attempts > 1 ? ` after ${result.attempts} attempts` : ""}.\n`;
+            + `${result.attempts > successes ? ` after ${result.attempts} attempts` : ""}.\n`
+            + `  token requests: ${formatTokenAttempts(result.tokenAttempts)}.\n`
+            + (result.propagating ? `  note: ${PROPAGATING_NOTE}\n` : "");
     }
     const refusal = result.refusal!;
     return [
         `FAILED: ${refusal.problem}.`,
+        ...(result.propagating ? [`  note: ${PROPAGATING_NOTE}`] : []),
         ...result.valueWarnings.map((w) => `  note: ${w}.`),
+        `  token requests: ${formatTokenAttempts(result.tokenAttempts)}.`,
         `  value in Key Vault: ${result.hint} (version ${result.version?.slice(0, 8) ?? "?"}); ${result.attempts} attempt${result.attempts > 1 ? "s" : ""}.`,
         `  fix: ${refusal.fix}`,
     ].join("\n") + "\n";

@@ -1,0 +1,152 @@
+// keyrelay audit: every credential in the tenant from Microsoft Graph, every vault secret that
+// belongs to an app checked against them, findings with fixed codes. See docs/audit.md.
+import * as fs from "fs";
+import * as path from "path";
+import { DateTime } from "luxon";
+import { createAzureCredential } from "../../components/azureCredential";
+import { SECRET_NAME_PATTERN } from "../../components/validate";
+import { CliContext } from "../context";
+import { usageError } from "../exitCodes";
+import { parseWarnDays } from "../status";
+import { authorityHostOf, parseVaultAddress } from "../vaultAccess";
+import { Deadline, parseTimeout } from "./deadline";
+import { judgeAudit } from "./findings";
+import { DEFAULT_GRAPH_URL, readTenant } from "./graphReader";
+import { renderAuditHtml } from "./html";
+import { AUDIT_SCHEMA, AuditReport, auditExitCode, formatAudit, summarize } from "./report";
+import { readVaults } from "./vaultReader";
+import { parseWebhookUrl, postWebhook, webhookSecretFrom } from "./webhook";
+
+export interface AuditOptions {
+    vault?: string[];
+    map?: string[];
+    warnDays?: string;
+    graphUrl?: string;
+    json?: boolean;
+    html?: string;
+    webhook?: string;
+    timeout?: string;
+    authorityHost?: string;
+}
+
+export const DEFAULT_AUDIT_TIMEOUT = "60s";
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function parseGraphUrl(text: string | undefined): string {
+    if (text === undefined) return DEFAULT_GRAPH_URL;
+    let url: URL | undefined;
+    try { url = new URL(text); } catch { url = undefined; }
+    if (!url || url.protocol !== "https:" || (url.pathname !== "/" && url.pathname !== "") || url.search) {
+        throw usageError(`keyrelay audit: --graph-url is ${JSON.stringify(text)}, not the https root of a Microsoft Graph endpoint. Use e.g. https://graph.microsoft.com, https://graph.microsoft.us or https://microsoftgraph.chinacloudapi.cn.`);
+    }
+    return `https://${url.host}`;
+}
+
+export function parseMap(entries: readonly string[]): Map<string, string> {
+    const map = new Map<string, string>();
+    for (const entry of entries) {
+        const match = /^([^=]+)=(.+)$/.exec(entry.trim());
+        if (!match || !SECRET_NAME_PATTERN.test(match[1]) || !GUID.test(match[2])) {
+            throw usageError(`keyrelay audit: --map ${JSON.stringify(entry)} is not secret=clientId. Use e.g. --map billing-api-secret=5e5e5e5e-aaaa-4bbb-8ccc-dddddddddddd (a Key Vault secret name, then the app's client id).`);
+        }
+        map.set(match[1].toLowerCase(), match[2].toLowerCase());
+    }
+    return map;
+}
+
+class ProgressBar {
+    private graphObjects = 0;
+    private vault = { read: 0, toRead: 0, listed: 0 };
+    constructor(private readonly context: CliContext) {}
+    graph(items: number) {
+        this.graphObjects += items;
+        this.draw(`Graph: ${this.graphObjects} objects read`);
+    }
+    vaults(event: { listed: number; read: number; toRead: number }) {
+        this.vault = event;
+        const width = 24;
+        const filled = event.toRead === 0 ? 0 : Math.round((event.read / event.toRead) * width);
+        this.draw(`[${"#".repeat(filled)}${".".repeat(width - filled)}] vault: ${event.listed} listed, ${event.read}/${event.toRead} secrets checked`);
+    }
+    private draw(text: string) {
+        if (this.context.isTTY) this.context.stderr(`\r${text.padEnd(72)}`);
+    }
+    end() {
+        if (this.context.isTTY) this.context.stderr("\n");
+    }
+}
+
+export async function runAudit(options: AuditOptions, context: CliContext): Promise<AuditReport> {
+    const warnDays = parseWarnDays(options.warnDays);
+    const graphUrl = parseGraphUrl(options.graphUrl);
+    const vaults = (options.vault ?? []).map((v) => parseVaultAddress(v).url);
+    const map = parseMap(options.map ?? []);
+    if (map.size > 0 && vaults.length === 0) throw usageError("keyrelay audit: --map needs at least one --vault to look the secrets up in.");
+    const timeoutMs = parseTimeout(options.timeout ?? DEFAULT_AUDIT_TIMEOUT, "audit");
+    const authorityHost = authorityHostOf(options.authorityHost, context);
+    if (options.webhook !== undefined) {
+        parseWebhookUrl(options.webhook);
+        webhookSecretFrom(context.env);
+    }
+    const tlsCa = context.tlsCa;
+
+    const deadline = new Deadline(timeoutMs, "audit");
+    const progress = new ProgressBar(context);
+    try {
+        const credential = createAzureCredential({ authorityHost, ...(tlsCa ? { tlsOptions: { ca: tlsCa } } : {}) });
+        const now = DateTime.utc();
+        const tenant = await readTenant({ graphUrl, credential, deadline, tlsCa, onPage: (_c, n) => progress.graph(n) });
+        const keyIds = new Map<string, string[]>();
+        for (const app of tenant.apps) {
+            const key = app.appId.toLowerCase();
+            keyIds.set(key, [...(keyIds.get(key) ?? []), ...app.passwordCredentials.map((p) => p.keyId), ...app.keyCredentials.map((k) => k.keyId)]);
+        }
+        const vaultPart = vaults.length > 0
+            ? await readVaults({ vaults, map, authorityHost, deadline, keyIdsOf: (clientId) => keyIds.get(clientId.toLowerCase()) ?? [], onProgress: (e) => progress.vaults(e) }, context)
+            : { secrets: [], requests: [], notes: [] };
+        const judgement = judgeAudit({ apps: tenant.apps, policies: tenant.policies, secrets: vaultPart.secrets, now, warnDays });
+        const findings = judgement.findings;
+        return {
+            schema: AUDIT_SCHEMA,
+            checkedAt: now.toISO({ suppressMilliseconds: true })!,
+            graphUrl,
+            vaults,
+            warnDays,
+            credentials: judgement.credentials,
+            secrets: judgement.secrets,
+            findings,
+            policy: { tenantDefault: tenant.policies.tenantDefault ?? null, appManagementPolicies: tenant.policies.appPolicies },
+            summary: summarize(judgement, tenant.apps.filter((a) => a.kind === "application").length, tenant.apps.filter((a) => a.kind === "servicePrincipal").length),
+            requests: { graph: tenant.requests, graphPages: tenant.pages, graphThrottled: tenant.throttled, vaults: vaultPart.requests },
+            notes: vaultPart.notes,
+            exitCode: auditExitCode(findings),
+        };
+    } finally {
+        progress.end();
+        deadline.dispose();
+    }
+}
+
+export async function auditCommand(options: AuditOptions, context: CliContext): Promise<number> {
+    const report = await runAudit(options, context);
+    context.stdout(options.json ? JSON.stringify(report, null, 2) + "\n" : formatAudit(report));
+    if (options.html) {
+        const file = path.resolve(context.cwd ?? process.cwd(), options.html);
+        try {
+            fs.writeFileSync(file, renderAuditHtml(report));
+        } catch (error) {
+            throw usageError(`keyrelay audit: cannot write --html ${options.html}: ${(error as Error).message.split(/\r?\n/)[0]}. Choose a writable path.`);
+        }
+        if (!options.json) context.stdout(`HTML report: ${file}\n`);
+    }
+    if (options.webhook) {
+        const deadline = new Deadline(parseTimeout(options.timeout ?? DEFAULT_AUDIT_TIMEOUT, "audit"), "webhook");
+        try {
+            await postWebhook(parseWebhookUrl(options.webhook), report, webhookSecretFrom(context.env), deadline, context.tlsCa);
+        } finally {
+            deadline.dispose();
+        }
+        if (!options.json) context.stdout(`Findings posted to ${new URL(options.webhook).host}, signed.\n`);
+    }
+    return report.exitCode;
+}

@@ -1,0 +1,210 @@
+// Reads every credential of a tenant from Microsoft Graph v1.0 in one pass: each collection
+// paged through @odata.nextLink at the largest page Graph allows, properties chosen with
+// $select, owners known through one advanced query instead of a request per app.
+import * as https from "https";
+import type { TokenCredential } from "@azure/core-auth";
+import { DateTime } from "luxon";
+import { CliError, environmentError } from "../exitCodes";
+import { Deadline } from "./deadline";
+import { AppManagementPolicy, DirectoryApp, TenantAppManagementPolicy, TenantPolicies } from "./model";
+
+export const DEFAULT_GRAPH_URL = "https://graph.microsoft.com";
+/** "$top ... Minimum value is 1 and maximum is 999" for directory objects (https://learn.microsoft.com/graph/paging, application-list). */
+export const GRAPH_MAX_PAGE_SIZE = 999;
+/** A Retry-After longer than this is not waited for: the run reports Graph as unreachable instead. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+const MAX_ATTEMPTS_PER_REQUEST = 6;
+
+const APP_SELECT = "id,appId,displayName,signInAudience,createdDateTime,passwordCredentials,keyCredentials";
+const SERVICE_PRINCIPAL_SELECT = "id,appId,displayName,signInAudience,passwordCredentials,keyCredentials";
+
+/** Least-privileged permission for each path (the Permissions tables of the List pages on learn.microsoft.com). */
+function permissionFor(path: string): string {
+    return path.startsWith("/v1.0/policies") ? "Policy.Read.All" : "Application.Read.All";
+}
+
+export interface GraphReadOptions {
+    graphUrl: string;
+    credential: TokenCredential;
+    deadline: Deadline;
+    tlsCa?: string;
+    onPage?: (collection: string, items: number) => void;
+    /** Shortens waits in tests; Retry-After seconds are multiplied by it. */
+    retryAfterScale?: number;
+}
+
+export interface GraphReadResult {
+    apps: DirectoryApp[];
+    policies: TenantPolicies;
+    /** Every HTTP request sent to Graph, retries included. */
+    requests: number;
+    /** Pages received, by collection. */
+    pages: Record<string, number>;
+    throttled: number;
+}
+
+interface GraphPage<T> {
+    value?: T[];
+    "@odata.nextLink"?: string;
+}
+
+export class GraphReader {
+    private readonly agent: https.Agent;
+    private readonly host: string;
+    private token: { value: string; expiresOn: number } | undefined;
+    requests = 0;
+    throttled = 0;
+    readonly pages: Record<string, number> = {};
+
+    constructor(private readonly options: GraphReadOptions) {
+        this.agent = new https.Agent({ keepAlive: true, maxSockets: 8, ...(options.tlsCa ? { ca: options.tlsCa } : {}) });
+        this.host = new URL(options.graphUrl).host;
+    }
+
+    close(): void {
+        this.agent.destroy();
+    }
+
+    private async bearer(): Promise<string> {
+        const now = DateTime.now().toMillis();
+        if (this.token && this.token.expiresOn - 120_000 > now) return this.token.value;
+        const scope = `${this.options.graphUrl}/.default`;
+        let token;
+        try {
+            token = await this.options.credential.getToken(scope, { abortSignal: this.options.deadline.signal });
+        } catch (error) {
+            if (this.options.deadline.expired) throw this.timedOut("the token endpoint");
+            const message = ((error as Error).message ?? String(error)).split(/\r?\n/)[0];
+            throw environmentError(`keyrelay audit: cannot get a token for Microsoft Graph (scope ${scope}): ${message}. Sign in with \`az login\`, or set AZURE_CLIENT_ID and AZURE_TENANT_ID for workload identity.`);
+        }
+        if (!token) throw environmentError(`keyrelay audit: no token for Microsoft Graph (scope ${scope}). Sign in with \`az login\`.`);
+        this.token = { value: token.token, expiresOn: token.expiresOnTimestamp };
+        return token.token;
+    }
+
+    private timedOut(what: string): CliError {
+        return environmentError(`keyrelay audit: ${what === "the token endpoint" ? "the token endpoint" : this.host} did not answer within --timeout ${Math.round(this.options.deadline.totalMs / 1000)}s (${what}). Check the network, or raise --timeout.`);
+    }
+
+    /** One GET with Graph's retry rules; resolves with the parsed body of a 2xx answer. */
+    async get<T>(url: string, headers: Record<string, string> = {}): Promise<T> {
+        const path = new URL(url).pathname;
+        for (let attempt = 1; ; attempt++) {
+            const deadline = this.options.deadline;
+            if (deadline.expired) throw this.timedOut(`GET ${path}`);
+            const bearer = await this.bearer();
+            this.requests++;
+            let answer: { status: number; headers: import("http").IncomingHttpHeaders; body: string };
+            try {
+                answer = await this.send(url, { ...headers, authorization: `Bearer ${bearer}`, accept: "application/json" }, deadline.requestTimeoutMs());
+            } catch (error) {
+                const code = (error as { code?: string }).code;
+                if (deadline.expired || code === "ETIMEDOUT") throw this.timedOut(`GET ${path}`);
+                throw environmentError(`keyrelay audit: cannot reach Microsoft Graph at ${this.host}${code ? ` (${code})` : ""}. Check --graph-url and your network.`);
+            }
+            if (answer.status >= 200 && answer.status < 300) {
+                try {
+                    return JSON.parse(answer.body) as T;
+                } catch {
+                    throw environmentError(`keyrelay audit: ${this.host} answered GET ${path} with something that is not JSON. Check --graph-url.`);
+                }
+            }
+            let error: { code?: string; message?: string } = {};
+            try { error = (JSON.parse(answer.body) as { error?: typeof error }).error ?? {}; } catch { error = {}; }
+            // Graph's throttling guidance: wait the Retry-After seconds, else back off (https://learn.microsoft.com/graph/throttling).
+            if ((answer.status === 429 || answer.status === 503 || answer.status === 504) && attempt < MAX_ATTEMPTS_PER_REQUEST) {
+                if (answer.status === 429) this.throttled++;
+                const retryAfter = Number(answer.headers["retry-after"]);
+                const waitMs = (Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : 2 ** attempt * 1000) * (this.options.retryAfterScale ?? 1);
+                if (waitMs > MAX_RETRY_AFTER_MS || waitMs >= deadline.remainingMs()) {
+                    throw environmentError(`keyrelay audit: Microsoft Graph at ${this.host} is throttling (HTTP ${answer.status}, Retry-After ${answer.headers["retry-after"] ?? "none"}) beyond what --timeout ${Math.round(deadline.totalMs / 1000)}s allows. Run the audit later, or raise --timeout.`);
+                }
+                await new Promise((resolve) => setTimeout(resolve, waitMs));
+                continue;
+            }
+            if (answer.status === 403) {
+                throw environmentError(`keyrelay audit: Microsoft Graph denied GET ${path} (403 ${error.code ?? "Forbidden"}: ${error.message ?? "no message"}). `
+                    + `Grant the identity you signed in with the ${permissionFor(path)} application permission (admin consent), or a directory role that includes it.`);
+            }
+            if (answer.status === 401) {
+                throw environmentError(`keyrelay audit: Microsoft Graph at ${this.host} did not accept the token (401 ${error.code ?? ""}: ${error.message ?? ""}). The token's scope is ${this.options.graphUrl}/.default: check --graph-url matches your cloud.`);
+            }
+            throw environmentError(`keyrelay audit: Microsoft Graph answered GET ${path} with HTTP ${answer.status}${error.code ? ` ${error.code}` : ""}: ${error.message ?? "no message"}.`);
+        }
+    }
+
+    private send(url: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; headers: import("http").IncomingHttpHeaders; body: string }> {
+        return new Promise((resolve, reject) => {
+            const request = https.get(url, { agent: this.agent, headers, timeout: timeoutMs, signal: this.options.deadline.signal }, (response) => {
+                const chunks: Buffer[] = [];
+                response.on("data", (c: Buffer) => chunks.push(c));
+                response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString("utf8") }));
+                response.on("error", reject);
+            });
+            request.on("timeout", () => request.destroy(Object.assign(new Error(`no answer in ${timeoutMs} ms`), { code: "ETIMEDOUT" })));
+            request.on("error", reject);
+        });
+    }
+
+    /** Every item of a collection, following @odata.nextLink (the link carries the query options; https://learn.microsoft.com/graph/paging). */
+    async list<T>(collection: string, firstUrl: string, headers: Record<string, string> = {}): Promise<T[]> {
+        const items: T[] = [];
+        let url: string | undefined = firstUrl;
+        while (url) {
+            const page: GraphPage<T> = await this.get<GraphPage<T>>(url, headers);
+            this.pages[collection] = (this.pages[collection] ?? 0) + 1;
+            items.push(...(page.value ?? []));
+            this.options.onPage?.(collection, page.value?.length ?? 0);
+            url = page["@odata.nextLink"];
+        }
+        return items;
+    }
+}
+
+type RawApp = Omit<DirectoryApp, "kind" | "hasOwner" | "passwordCredentials" | "keyCredentials"> & {
+    passwordCredentials?: DirectoryApp["passwordCredentials"] | null;
+    keyCredentials?: DirectoryApp["keyCredentials"] | null;
+};
+
+export async function readTenant(options: GraphReadOptions): Promise<GraphReadResult> {
+    const reader = new GraphReader(options);
+    const base = `${options.graphUrl}/v1.0`;
+    const query = (params: Record<string, string>) => new URLSearchParams(params).toString();
+    try {
+        const [applications, ownerless, servicePrincipals, policies] = await Promise.all([
+            reader.list<RawApp>("applications", `${base}/applications?${query({ $select: APP_SELECT, $top: String(GRAPH_MAX_PAGE_SIZE) })}`),
+            // Advanced query (https://learn.microsoft.com/graph/aad-advanced-queries): owners/$count needs
+            // ConsistencyLevel: eventual and $count=true. One pass instead of $expand=owners, which
+            // caps pages at 100 objects and owners at 20 per app (https://learn.microsoft.com/graph/query-parameters#expand).
+            reader.list<{ id: string }>("applicationsWithoutOwners", `${base}/applications?${query({ $filter: "owners/$count eq 0", $count: "true", $select: "id", $top: String(GRAPH_MAX_PAGE_SIZE) })}`, { ConsistencyLevel: "eventual" }),
+            reader.list<RawApp>("servicePrincipals", `${base}/servicePrincipals?${query({ $select: SERVICE_PRINCIPAL_SELECT, $top: String(GRAPH_MAX_PAGE_SIZE) })}`),
+            readPolicies(reader, base),
+        ]);
+        const withoutOwner = new Set(ownerless.map((a) => a.id));
+        const normalize = (raw: RawApp, kind: DirectoryApp["kind"]): DirectoryApp => ({
+            ...raw, kind,
+            passwordCredentials: raw.passwordCredentials ?? [],
+            keyCredentials: raw.keyCredentials ?? [],
+            ...(kind === "application" ? { hasOwner: !withoutOwner.has(raw.id) } : {}),
+        });
+        const apps = [
+            ...applications.map((a) => normalize(a, "application")),
+            // Service principals matter here only when they hold credentials of their own.
+            ...servicePrincipals.filter((s) => (s.passwordCredentials?.length ?? 0) + (s.keyCredentials?.length ?? 0) > 0).map((s) => normalize(s, "servicePrincipal")),
+        ];
+        return { apps, policies, requests: reader.requests, pages: reader.pages, throttled: reader.throttled };
+    } finally {
+        reader.close();
+    }
+}
+
+async function readPolicies(reader: GraphReader, base: string): Promise<TenantPolicies> {
+    const tenantDefault = await reader.get<TenantAppManagementPolicy>(`${base}/policies/defaultAppManagementPolicy`);
+    const listed = await reader.list<Omit<AppManagementPolicy, "appliesTo">>("appManagementPolicies", `${base}/policies/appManagementPolicies`);
+    // One appliesTo listing per policy: a tenant has a handful of policies, not one per app.
+    const appPolicies = await Promise.all(listed.map(async (policy) => ({
+        ...policy,
+        appliesTo: (await reader.list<{ id: string }>("appManagementPolicyAppliesTo", `${base}/policies/appManagementPolicies/${encodeURIComponent(policy.id)}/appliesTo?$select=id`)).map((o) => o.id),
+    })));
+    return { tenantDefault, appPolicies };
+}

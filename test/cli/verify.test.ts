@@ -46,7 +46,7 @@ describe("keyrelay verify (against the local HTTPS vault and token server)", fun
         store("good-secret", GOOD_VALUE);
         const { code, out, err } = await verify(["--secret", "good-secret"]);
         assert.equal(code, EXIT_OK, err);
-        assert.match(out, new RegExp(`^OK: "good-secret" \\(version [0-9a-f]{8}, value Gq7…\\) gets a token for app ${APP} in tenant ${tokenServer.tenantId}\\.\\n$`));
+        assert.match(out, new RegExp(`^OK: "good-secret" \\(version [0-9a-f]{8}, value Gq7…\\) gets a token for app ${APP} in tenant ${tokenServer.tenantId}\\.\\n  token requests: #1 ok \\d+ ms, #2 ok \\d+ ms, #3 ok \\d+ ms\\.\\n$`));
         assertNoValue(out + err, GOOD_VALUE);
         assert.equal(tokenServer.tokenRequests.filter((r) => r.clientId === APP).at(-1)!.outcome, "issued");
         assert.equal(tokenServer.tokenRequests.filter((r) => r.clientId === APP).at(-1)!.scope, "https://vault.azure.net/.default");
@@ -94,7 +94,7 @@ describe("keyrelay verify (against the local HTTPS vault and token server)", fun
         const context = await capturedContext();
         const code = await runCli(["verify", "--vault", vault.url, "--secret", "good-again", "--tenant", "contoso.example", "--authority-host", tokenServer.authorityHost], context);
         assert.equal(code, EXIT_CRITICAL);
-        assert.match(context.out.join(""), /tenant contoso\.example is not found \(AADSTS90002\)\.\n.*\n\s+fix: Check --tenant/);
+        assert.match(context.out.join(""), /tenant contoso\.example is not found \(AADSTS90002\)\.\n(.*\n)+\s+fix: Check --tenant/);
     });
 
     it("retries a fresh secret while Entra has not propagated it, and succeeds within the wait", async () => {
@@ -106,9 +106,10 @@ describe("keyrelay verify (against the local HTTPS vault and token server)", fun
         const attempts = tokenServer.tokenRequests.filter((r) => r.clientId === freshApp);
         assert.ok(attempts.length >= 2, `retried with backoff: ${attempts.length} attempts`);
         assert.equal(attempts[0].outcome, "AADSTS7000215");
-        assert.deepEqual(attempts.slice(0, -1).map((a) => a.outcome), attempts.slice(0, -1).map(() => "AADSTS7000215"));
-        assert.equal(attempts.at(-1)!.outcome, "issued");
-        assert.match(out, new RegExp(`after ${attempts.length} attempts\\.\\n$`));
+        // Refused until propagated, then the three consecutive successes --attempts asks for by default.
+        assert.deepEqual(attempts.slice(0, -3).map((a) => a.outcome), attempts.slice(0, -3).map(() => "AADSTS7000215"));
+        assert.deepEqual(attempts.slice(-3).map((a) => a.outcome), ["issued", "issued", "issued"]);
+        assert.match(out, new RegExp(`after ${attempts.length} attempts\\.\\n  token requests: #1 AADSTS7000215 \\d+ ms, .*#${attempts.length} ok \\d+ ms\\.\\n$`));
     });
 
     it("concludes AADSTS7000215 once the wait window is over", async () => {

@@ -44,9 +44,15 @@ export function summarize(judgement: AuditJudgement, appCount: number, servicePr
     };
 }
 
+/** A vault by its name (the first label of <name>.vault.azure.net), or its host for anything else. */
+export function vaultLabel(vaultUrl: string): string {
+    const host = new URL(vaultUrl).host;
+    return /^[a-z0-9-]+\.vault\./i.test(host) ? host.split(".")[0] : host;
+}
+
 /** Where a finding is: the credential's keyId, or vault/secret. */
 export function findingPlace(f: Finding): string {
-    if (f.secret) return `${f.vault ? new URL(f.vault).host.split(".")[0] : "?"}/${f.secret}`;
+    if (f.secret) return `${f.vault ? vaultLabel(f.vault) : "?"}/${f.secret}`;
     return f.keyId ?? "-";
 }
 

@@ -52,6 +52,8 @@ export class GraphReader {
     private readonly agent: https.Agent;
     private readonly host: string;
     private token: { value: string; expiresOn: number } | undefined;
+    /** The token request in flight: the collections are read in parallel, and they share one token. */
+    private pendingToken: Promise<string> | undefined;
     requests = 0;
     throttled = 0;
     readonly pages: Record<string, number> = {};
@@ -68,6 +70,11 @@ export class GraphReader {
     private async bearer(): Promise<string> {
         const now = DateTime.now().toMillis();
         if (this.token && this.token.expiresOn - 120_000 > now) return this.token.value;
+        this.pendingToken ??= this.fetchToken().finally(() => { this.pendingToken = undefined; });
+        return this.pendingToken;
+    }
+
+    private async fetchToken(): Promise<string> {
         const scope = `${this.options.graphUrl}/.default`;
         let token;
         try {

@@ -95,7 +95,10 @@ export async function runAudit(options: AuditOptions, context: CliContext): Prom
     try {
         const credential = createAzureCredential({ authorityHost, ...(tlsCa ? { tlsOptions: { ca: tlsCa } } : {}) });
         const now = DateTime.utc();
-        const tenant = await readTenant({ graphUrl, credential, deadline, tlsCa, onPage: (_c, n) => progress.graph(n) });
+        const tenant = await readTenant({
+            graphUrl, credential, deadline, tlsCa, onPage: (_c, n) => progress.graph(n),
+            authorityHost: authorityHost ?? "https://login.microsoftonline.com",
+        });
         const keyIds = new Map<string, string[]>();
         for (const app of tenant.apps) {
             const key = app.appId.toLowerCase();

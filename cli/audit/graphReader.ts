@@ -26,6 +26,8 @@ function permissionFor(path: string): string {
 export interface GraphReadOptions {
     graphUrl: string;
     credential: TokenCredential;
+    /** Where tokens come from, for error messages. */
+    authorityHost: string;
     deadline: Deadline;
     tlsCa?: string;
     onPage?: (collection: string, items: number) => void;
@@ -82,7 +84,7 @@ export class GraphReader {
         } catch (error) {
             if (this.options.deadline.expired) throw this.timedOut("the token endpoint");
             const message = ((error as Error).message ?? String(error)).split(/\r?\n/)[0];
-            throw environmentError(`keyrelay audit: cannot get a token for Microsoft Graph (scope ${scope}): ${message}. Sign in with \`az login\`, or set AZURE_CLIENT_ID and AZURE_TENANT_ID for workload identity.`);
+            throw environmentError(`keyrelay audit: cannot get a token for Microsoft Graph (scope ${scope}) from ${new URL(this.options.authorityHost).host}: ${message}. Sign in with \`az login\`, or set AZURE_CLIENT_ID and AZURE_TENANT_ID for workload identity.`);
         }
         if (!token) throw environmentError(`keyrelay audit: no token for Microsoft Graph (scope ${scope}). Sign in with \`az login\`.`);
         this.token = { value: token.token, expiresOn: token.expiresOnTimestamp };
@@ -90,7 +92,7 @@ export class GraphReader {
     }
 
     private timedOut(what: string): CliError {
-        return environmentError(`keyrelay audit: ${what === "the token endpoint" ? "the token endpoint" : this.host} did not answer within --timeout ${Math.round(this.options.deadline.totalMs / 1000)}s (${what}). Check the network, or raise --timeout.`);
+        return environmentError(`keyrelay audit: ${what === "the token endpoint" ? `the token endpoint ${new URL(this.options.authorityHost).host}` : this.host} did not answer within --timeout ${Math.round(this.options.deadline.totalMs / 1000)}s (${what}). Check the network, or raise --timeout.`);
     }
 
     /** One GET with Graph's retry rules; resolves with the parsed body of a 2xx answer. */

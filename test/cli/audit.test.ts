@@ -285,6 +285,20 @@ describe("keyrelay audit (local Graph, Key Vault and token server over HTTPS)", 
             }
         });
 
+        it("exits 4 naming the token endpoint when no token can be had", async () => {
+            const bed = await startAuditBed(cleanTenant);
+            try {
+                const port = await closedPort();
+                const context = await capturedContext();
+                const code = await runCli(["audit", "--graph-url", bed.graph.url, "--authority-host", `https://127.0.0.1:${port}`], context);
+                assert.equal(code, EXIT_ENVIRONMENT);
+                assert.match(context.err.join(""), new RegExp(`^keyrelay audit: cannot get a token for Microsoft Graph \\(scope ${bed.graph.url.replace(/[.]/g, "\\.")}/\\.default\\) from 127\\.0\\.0\\.1:${port}: `));
+                assert.equal(bed.graph.requests.length, 0);
+            } finally {
+                await bed.close();
+            }
+        });
+
         it("exits 4 naming the host when Graph does not answer within --timeout", async () => {
             const tokenServer = await startTokenServer();
             const { restore } = signInOperator(tokenServer);

@@ -61,8 +61,10 @@ export function formatAudit(report: AuditReport): string {
     const header = `keyrelay audit of ${report.graphUrl} at ${report.checkedAt} (warn under ${report.warnDays} days): `
         + `${s.apps} apps, ${s.servicePrincipals} service principals with credentials, ${s.credentials} credentials, ${s.secrets} vault secrets checked.`;
     const graphPages = Object.values(report.requests.graphPages).reduce((a, b) => a + b, 0);
-    const footer = `${s.critical} critical, ${s.warning} warnings. Graph: ${report.requests.graph} requests (${graphPages} pages${report.requests.graphThrottled ? `, ${report.requests.graphThrottled} throttled` : ""}); `
-        + report.requests.vaults.map((v) => `${new URL(v.vault).host}: ${v.listPages} list pages, ${v.reads} reads`).join("; ") + ".";
+    const footer = `${s.critical} critical, ${s.warning} warnings. ` + [
+        `Graph: ${report.requests.graph} requests (${graphPages} pages${report.requests.graphThrottled ? `, ${report.requests.graphThrottled} throttled` : ""})`,
+        ...report.requests.vaults.map((v) => `${new URL(v.vault).host}: ${v.listPages} list pages, ${v.reads} reads`),
+    ].join("; ") + ".";
     if (report.findings.length === 0) {
         return [header, "", "No findings: every credential is within its limits and every vault secret holds its app's newest client secret.", ...report.notes.map((n) => `note: ${n}`), footer].join("\n") + "\n";
     }

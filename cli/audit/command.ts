@@ -42,6 +42,18 @@ export function parseGraphUrl(text: string | undefined): string {
     return `https://${url.host}`;
 }
 
+/** Each national cloud's Graph and its Entra authority (Microsoft Graph national cloud deployments page). */
+const SOVEREIGN_AUTHORITIES: Record<string, string> = {
+    "graph.microsoft.us": "https://login.microsoftonline.us",
+    "dod-graph.microsoft.us": "https://login.microsoftonline.us",
+    "microsoftgraph.chinacloudapi.cn": "https://login.chinacloudapi.cn",
+};
+
+/** The authority for a national cloud's Graph when neither --authority-host nor AZURE_AUTHORITY_HOST says. */
+export function authorityForGraph(graphUrl: string): string | undefined {
+    return SOVEREIGN_AUTHORITIES[new URL(graphUrl).hostname];
+}
+
 export function parseMap(entries: readonly string[]): Map<string, string> {
     const map = new Map<string, string>();
     for (const entry of entries) {
@@ -83,7 +95,7 @@ export async function runAudit(options: AuditOptions, context: CliContext): Prom
     const map = parseMap(options.map ?? []);
     if (map.size > 0 && vaults.length === 0) throw usageError("keyrelay audit: --map needs at least one --vault to look the secrets up in.");
     const timeoutMs = parseTimeout(options.timeout ?? DEFAULT_AUDIT_TIMEOUT, "audit");
-    const authorityHost = authorityHostOf(options.authorityHost, context);
+    const authorityHost = authorityHostOf(options.authorityHost, context) ?? authorityForGraph(graphUrl);
     if (options.webhook !== undefined) {
         parseWebhookUrl(options.webhook);
         webhookSecretFrom(context.env);

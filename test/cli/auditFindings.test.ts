@@ -6,6 +6,8 @@ import { AuditInput, SecretReading, judgeAudit } from "../../cli/audit/findings"
 import { passwordLifetimeLimit } from "../../cli/audit/lifetimePolicy";
 import { DirectoryApp, TenantPolicies } from "../../cli/audit/model";
 import { secretValueFacts } from "../../cli/audit/valueFacts";
+import { authorityForGraph, parseGraphUrl, parseMap } from "../../cli/audit/command";
+import { parseTimeout } from "../../cli/audit/deadline";
 
 const NOW = DateTime.fromISO("2026-06-01T12:00:00Z", { zone: "utc" });
 const day = (n: number) => NOW.plus({ days: n }).toISO()!;
@@ -132,5 +134,18 @@ describe("audit rules (pure)", () => {
     it("sorts critical findings first and gives every finding its fixed severity", () => {
         const j = judge([app("x", [{ from: -100, to: 5 }], { hasOwner: false }), app("y", [{ from: -100, to: -5 }])]);
         assert.deepEqual(j.findings.map((f) => f.code), ["credential-expired", "app-without-owner", "credential-expiring"]);
+    });
+
+    it("parses its options: national clouds, --map, --timeout", () => {
+        assert.equal(parseGraphUrl(undefined), "https://graph.microsoft.com");
+        assert.equal(parseGraphUrl("https://graph.microsoft.us/"), "https://graph.microsoft.us");
+        assert.throws(() => parseGraphUrl("https://graph.microsoft.com/v1.0"), /--graph-url is "https:\/\/graph\.microsoft\.com\/v1\.0", not the https root/);
+        assert.equal(authorityForGraph("https://graph.microsoft.us"), "https://login.microsoftonline.us");
+        assert.equal(authorityForGraph("https://microsoftgraph.chinacloudapi.cn"), "https://login.chinacloudapi.cn");
+        assert.equal(authorityForGraph("https://graph.microsoft.com"), undefined, "the default authority");
+        assert.deepEqual([...parseMap(["Billing-Secret=5E5E5E5E-AAAA-4BBB-8CCC-DDDDDDDDDDDD"])], [["billing-secret", "5e5e5e5e-aaaa-4bbb-8ccc-dddddddddddd"]]);
+        assert.throws(() => parseMap(["billing=not-a-guid"]), /--map "billing=not-a-guid" is not secret=clientId/);
+        assert.deepEqual(["60s", "2m", "90", "PT1M30S", "1500ms"].map((t) => parseTimeout(t, "audit")), [60_000, 120_000, 90_000, 90_000, 1_500]);
+        for (const bad of ["0", "soon", "-5s", "25h"]) assert.throws(() => parseTimeout(bad, "audit"), /--timeout is/);
     });
 });

@@ -83,7 +83,7 @@ export class GraphReader {
             token = await this.options.credential.getToken(scope, { abortSignal: this.options.deadline.signal });
         } catch (error) {
             if (this.options.deadline.expired) throw this.timedOut("the token endpoint");
-            const message = ((error as Error).message ?? String(error)).split(/\r?\n/)[0];
+            const message = ((error as Error).message ?? String(error)).split(/\r?\n/)[0].replace(/\.+$/, "");
             throw environmentError(`keyrelay audit: cannot get a token for Microsoft Graph (scope ${scope}) from ${new URL(this.options.authorityHost).host}: ${message}. Sign in with \`az login\`, or set AZURE_CLIENT_ID and AZURE_TENANT_ID for workload identity.`);
         }
         if (!token) throw environmentError(`keyrelay audit: no token for Microsoft Graph (scope ${scope}). Sign in with \`az login\`.`);

@@ -36,7 +36,8 @@ export function parseGraphUrl(text: string | undefined): string {
     if (text === undefined) return DEFAULT_GRAPH_URL;
     let url: URL | undefined;
     try { url = new URL(text); } catch { url = undefined; }
-    if (!url || url.protocol !== "https:" || (url.pathname !== "/" && url.pathname !== "") || url.search) {
+    // The root, or the root with the version audit reads (/v1.0), which it adds itself.
+    if (!url || url.protocol !== "https:" || !/^\/?(v1\.0\/?)?$/.test(url.pathname) || url.search) {
         throw usageError(`keyrelay audit: --graph-url is ${JSON.stringify(text)}, not the https root of a Microsoft Graph endpoint. Use e.g. https://graph.microsoft.com, https://graph.microsoft.us or https://microsoftgraph.chinacloudapi.cn.`);
     }
     return `https://${url.host}`;
@@ -133,7 +134,7 @@ export async function runAudit(options: AuditOptions, context: CliContext): Prom
             policy: { tenantDefault: tenant.policies.tenantDefault ?? null, appManagementPolicies: tenant.policies.appPolicies },
             summary: summarize(judgement, tenant.apps.filter((a) => a.kind === "application").length, tenant.apps.filter((a) => a.kind === "servicePrincipal").length),
             requests: { graph: tenant.requests, graphPages: tenant.pages, graphThrottled: tenant.throttled, vaults: vaultPart.requests },
-            notes: vaultPart.notes,
+            notes: [...tenant.notes, ...vaultPart.notes],
             exitCode: auditExitCode(findings),
         };
     } finally {

@@ -43,6 +43,8 @@ export interface GraphReadResult {
     /** Pages received, by collection. */
     pages: Record<string, number>;
     throttled: number;
+    /** What could not be read, and what that leaves out. */
+    notes: string[];
 }
 
 interface GraphPage<T> {
@@ -138,7 +140,7 @@ export class GraphReader {
             if (answer.status === 401) {
                 throw environmentError(`keyrelay audit: Microsoft Graph at ${this.host} did not accept the token (401 ${error.code ?? ""}: ${error.message ?? ""}). The token's scope is ${this.options.graphUrl}/.default: check --graph-url matches your cloud.`);
             }
-            throw environmentError(`keyrelay audit: Microsoft Graph answered GET ${path} with HTTP ${answer.status}${error.code ? ` ${error.code}` : ""}: ${error.message ?? "no message"}.`);
+            throw Object.assign(environmentError(`keyrelay audit: Microsoft Graph answered GET ${path} with HTTP ${answer.status}${error.code ? ` ${error.code}` : ""}: ${error.message ?? "no message"}.`), { status: answer.status });
         }
     }
 
@@ -178,32 +180,58 @@ type RawApp = Omit<DirectoryApp, "kind" | "hasOwner" | "passwordCredentials" | "
 export async function readTenant(options: GraphReadOptions): Promise<GraphReadResult> {
     const reader = new GraphReader(options);
     const base = `${options.graphUrl}/v1.0`;
+    const notes: string[] = [];
     const query = (params: Record<string, string>) => new URLSearchParams(params).toString();
     try {
         const [applications, ownerless, servicePrincipals, policies] = await Promise.all([
             reader.list<RawApp>("applications", `${base}/applications?${query({ $select: APP_SELECT, $top: String(GRAPH_MAX_PAGE_SIZE) })}`),
-            // Advanced query (https://learn.microsoft.com/graph/aad-advanced-queries): owners/$count needs
-            // ConsistencyLevel: eventual and $count=true. One pass instead of $expand=owners, which
-            // caps pages at 100 objects and owners at 20 per app (https://learn.microsoft.com/graph/query-parameters#expand).
-            reader.list<{ id: string }>("applicationsWithoutOwners", `${base}/applications?${query({ $filter: "owners/$count eq 0", $count: "true", $select: "id", $top: String(GRAPH_MAX_PAGE_SIZE) })}`, { ConsistencyLevel: "eventual" }),
+            readOwnerless(reader, base, notes),
             reader.list<RawApp>("servicePrincipals", `${base}/servicePrincipals?${query({ $select: SERVICE_PRINCIPAL_SELECT, $top: String(GRAPH_MAX_PAGE_SIZE) })}`),
             readPolicies(reader, base),
         ]);
-        const withoutOwner = new Set(ownerless.map((a) => a.id));
+        const withoutOwner = new Set(ownerless ?? []);
         const normalize = (raw: RawApp, kind: DirectoryApp["kind"]): DirectoryApp => ({
             ...raw, kind,
             passwordCredentials: raw.passwordCredentials ?? [],
             keyCredentials: raw.keyCredentials ?? [],
-            ...(kind === "application" ? { hasOwner: !withoutOwner.has(raw.id) } : {}),
+            ...(kind === "application" && ownerless ? { hasOwner: !withoutOwner.has(raw.id) } : {}),
         });
         const apps = [
             ...applications.map((a) => normalize(a, "application")),
             // Service principals matter here only when they hold credentials of their own.
             ...servicePrincipals.filter((s) => (s.passwordCredentials?.length ?? 0) + (s.keyCredentials?.length ?? 0) > 0).map((s) => normalize(s, "servicePrincipal")),
         ];
-        return { apps, policies, requests: reader.requests, pages: reader.pages, throttled: reader.throttled };
+        return { apps, policies, requests: reader.requests, pages: reader.pages, throttled: reader.throttled, notes };
     } finally {
         reader.close();
+    }
+}
+
+const isBadRequest = (error: unknown) => (error as { status?: number }).status === 400;
+
+/**
+ * Object ids of the applications without an owner; undefined when Graph answers neither query.
+ * First the advanced query (https://learn.microsoft.com/graph/aad-advanced-queries: owners/$count
+ * needs ConsistencyLevel: eventual and $count=true): one pass at 999 per page, instead of
+ * $expand=owners, which caps a page at 100 objects (https://learn.microsoft.com/graph/query-parameters#expand).
+ * Where a Graph endpoint does not offer advanced queries, $expand=owners: more pages, same answer.
+ */
+async function readOwnerless(reader: GraphReader, base: string, notes: string[]): Promise<string[] | undefined> {
+    try {
+        const ownerless = await reader.list<{ id: string }>("applicationsWithoutOwners",
+            `${base}/applications?${new URLSearchParams({ $filter: "owners/$count eq 0", $count: "true", $select: "id", $top: String(GRAPH_MAX_PAGE_SIZE) })}`, { ConsistencyLevel: "eventual" });
+        return ownerless.map((a) => a.id);
+    } catch (error) {
+        if (!isBadRequest(error)) throw error;
+    }
+    try {
+        const expanded = await reader.list<{ id: string; owners?: unknown[] | null }>("applicationOwners",
+            `${base}/applications?${new URLSearchParams({ $select: "id", $expand: "owners", $top: String(GRAPH_MAX_PAGE_SIZE) })}`);
+        return expanded.filter((a) => (a.owners ?? []).length === 0).map((a) => a.id);
+    } catch (error) {
+        if (!isBadRequest(error)) throw error;
+        notes.push("Graph answered neither owners/$count nor $expand=owners: apps without an owner are not reported.");
+        return undefined;
     }
 }
 
@@ -211,9 +239,11 @@ async function readPolicies(reader: GraphReader, base: string): Promise<TenantPo
     const tenantDefault = await reader.get<TenantAppManagementPolicy>(`${base}/policies/defaultAppManagementPolicy`);
     const listed = await reader.list<Omit<AppManagementPolicy, "appliesTo">>("appManagementPolicies", `${base}/policies/appManagementPolicies`);
     // One appliesTo listing per policy: a tenant has a handful of policies, not one per app.
-    const appPolicies = await Promise.all(listed.map(async (policy) => ({
-        ...policy,
-        appliesTo: (await reader.list<{ id: string }>("appManagementPolicyAppliesTo", `${base}/policies/appManagementPolicies/${encodeURIComponent(policy.id)}/appliesTo?$select=id`)).map((o) => o.id),
-    })));
+    const appPolicies = await Promise.all(listed.map(async (policy) => {
+        const embedded = (policy as { appliesTo?: { id: string }[] }).appliesTo;
+        const appliesTo = Array.isArray(embedded) ? embedded
+            : await reader.list<{ id: string }>("appManagementPolicyAppliesTo", `${base}/policies/appManagementPolicies/${encodeURIComponent(policy.id)}/appliesTo?$select=id`);
+        return { ...policy, appliesTo: appliesTo.map((o) => o.id) };
+    }));
     return { tenantDefault, appPolicies };
 }

@@ -270,6 +270,22 @@ describe("keyrelay audit (local Graph, Key Vault and token server over HTTPS)", 
             }
         });
 
+        it("finds apps without owners through $expand=owners where Graph has no advanced queries (B2C)", async () => {
+            const bed = await startAuditBed(findingsTenant, { b2c: true });
+            try {
+                const { code, out, err } = await bed.run(["--json"]);
+                assert.equal(code, EXIT_CRITICAL, err);
+                const report = JSON.parse(out);
+                assert.deepEqual(report.findings.filter((f: { code: string }) => f.code === "app-without-owner").map((f: { app: { displayName: string } }) => f.app.displayName), ["orphan-tool"]);
+                assert.equal(report.requests.graphPages.applicationOwners, 1, "50 apps: one page of 100");
+                const expand = bed.graph.requests.find((r) => r.query.$expand === "owners")!;
+                assert.equal(expand.status, 200);
+                assert.equal(bed.graph.requests.filter((r) => r.status === 400).length, 1, "the advanced query, refused once");
+            } finally {
+                await bed.close();
+            }
+        });
+
         it("exits 4 naming the host when Graph is unreachable", async () => {
             const tokenServer = await startTokenServer();
             const { restore } = signInOperator(tokenServer);

@@ -139,7 +139,9 @@ describe("audit rules (pure)", () => {
     it("parses its options: national clouds, --map, --timeout", () => {
         assert.equal(parseGraphUrl(undefined), "https://graph.microsoft.com");
         assert.equal(parseGraphUrl("https://graph.microsoft.us/"), "https://graph.microsoft.us");
-        assert.throws(() => parseGraphUrl("https://graph.microsoft.com/v1.0"), /--graph-url is "https:\/\/graph\.microsoft\.com\/v1\.0", not the https root/);
+        assert.equal(parseGraphUrl("https://graph.microsoft.com/v1.0/"), "https://graph.microsoft.com");
+        assert.throws(() => parseGraphUrl("https://graph.microsoft.com/beta"), /--graph-url is "https:\/\/graph\.microsoft\.com\/beta", not the https root/);
+        assert.throws(() => parseGraphUrl("http://graph.microsoft.com"), /not the https root/);
         assert.equal(authorityForGraph("https://graph.microsoft.us"), "https://login.microsoftonline.us");
         assert.equal(authorityForGraph("https://microsoftgraph.chinacloudapi.cn"), "https://login.chinacloudapi.cn");
         assert.equal(authorityForGraph("https://graph.microsoft.com"), undefined, "the default authority");

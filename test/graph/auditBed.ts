@@ -18,11 +18,11 @@ export interface AuditBed {
     close(): Promise<void>;
 }
 
-export async function startAuditBed(build: (now: DateTime) => TenantFixture): Promise<AuditBed> {
+export async function startAuditBed(build: (now: DateTime) => TenantFixture, graphOptions: { b2c?: boolean } = {}): Promise<AuditBed> {
     const tokenServer = await startTokenServer();
     const { objectId, restore } = signInOperator(tokenServer);
     const fixture = build(DateTime.utc());
-    const graph = await startLocalGraph({ tokenServer, tenant: fixture.tenant });
+    const graph = await startLocalGraph({ tokenServer, tenant: fixture.tenant, ...graphOptions });
     const vault = await startLocalVault({ tokenServer });
     for (const s of fixture.secrets) vault.writeOutOfBand(s.name, s.value, { ...(s.exp !== undefined ? { exp: s.exp } : {}), ...(s.tags ? { tags: s.tags } : {}) });
     return {

@@ -138,7 +138,15 @@ function keyView(k: StandInKeyCredential) {
     return { customKeyIdentifier: null, displayName: k.displayName, endDateTime: k.endDateTime, key: null, keyId: k.keyId, startDateTime: k.startDateTime, type: k.type, usage: k.usage };
 }
 
-export async function startLocalGraph(options: { tokenServer: TokenServer; tenant: StandInTenant; defaultPermissions?: GraphPermission[] }): Promise<LocalGraph> {
+export interface LocalGraphOptions {
+    tokenServer: TokenServer;
+    tenant: StandInTenant;
+    defaultPermissions?: GraphPermission[];
+    /** An Azure AD B2C tenant: "$count: Not supported in Azure AD B2C tenants" (Graph known issues), so no owners/$count. */
+    b2c?: boolean;
+}
+
+export async function startLocalGraph(options: LocalGraphOptions): Promise<LocalGraph> {
     const tls = await trustedTls();
     const { tokenServer, tenant } = options;
     const permissions = new Map<string, GraphPermission[]>();
@@ -210,6 +218,7 @@ export async function startLocalGraph(options: { tokenServer: TokenServer; tenan
         let extra: Record<string, unknown> = {};
         if (filter !== null) {
             const match = /^owners\/\$count (eq|ne) (\d+)$/.exec(filter.trim());
+            if (options.b2c && url.searchParams.has("$count")) throw new GraphError(400, "Request_UnsupportedQuery", "$count is not supported in Azure AD B2C tenants.");
             if (!match) throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property '${filter.split(" ")[0]}' of resource '${kind}'.`);
             if (String(req.headers.consistencylevel ?? "").toLowerCase() !== "eventual" || url.searchParams.get("$count") !== "true") {
                 throw new GraphError(400, "Request_UnsupportedQuery", "Filter on owners/$count requires the ConsistencyLevel header set to eventual and $count=true (advanced query).");

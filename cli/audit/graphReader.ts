@@ -207,7 +207,11 @@ export async function readTenant(options: GraphReadOptions): Promise<GraphReadRe
     }
 }
 
-const isBadRequest = (error: unknown) => (error as { status?: number }).status === 400;
+/** A query this Graph endpoint does not offer (400 Request_UnsupportedQuery, 404, 501): worth the other way. 401/403/429 never get here. */
+const isBadRequest = (error: unknown) => {
+    const status = (error as { status?: number }).status ?? 0;
+    return (status >= 400 && status < 500) || status === 501;
+};
 
 /**
  * Object ids of the applications without an owner; undefined when Graph answers neither query.

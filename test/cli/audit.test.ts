@@ -315,6 +315,26 @@ describe("keyrelay audit (local Graph, Key Vault and token server over HTTPS)", 
             }
         });
 
+        it("exits 4 naming the vault when a vault does not answer within --timeout", async () => {
+            const bed = await startAuditBed(cleanTenant);
+            const tls = await trustedTls();
+            const silent = https.createServer({ key: tls.key, cert: tls.cert }, () => undefined);
+            await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+            const port = (silent.address() as AddressInfo).port;
+            try {
+                const started = DateTime.now().toMillis();
+                const { code, err } = await bed.run(["--vault", `https://127.0.0.1:${port}`, "--timeout", "3s"]);
+                const elapsed = DateTime.now().toMillis() - started;
+                assert.equal(code, EXIT_ENVIRONMENT);
+                assert.match(err, new RegExp(`the vault 127\\.0\\.0\\.1:${port} did not answer within --timeout 3s`));
+                assert.ok(elapsed < 10_000, `gave up after ${elapsed} ms`);
+            } finally {
+                silent.closeAllConnections();
+                silent.close();
+                await bed.close();
+            }
+        });
+
         it("exits 4 naming the host when Graph does not answer within --timeout", async () => {
             const tokenServer = await startTokenServer();
             const { restore } = signInOperator(tokenServer);

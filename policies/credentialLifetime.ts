@@ -2,7 +2,7 @@
 // https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { DateTime } from "luxon";
-import { toRfc3339 } from "./lib/timeBasics";
+import { DEFAULT_MAX_LIFETIME_DAYS, toRfc3339 } from "./lib/timeBasics";
 import { daysBetween, formatDayCount } from "./lib/days";
 import { NumberSetting, readNumberSetting, settingSchema } from "./lib/policyConfig";
 import { describeResource, validityOf } from "./lib/resourceKinds";
@@ -12,7 +12,7 @@ export const CREDENTIAL_LIFETIME = "credential-lifetime";
 
 export const MAX_LIFETIME_DAYS: NumberSetting = {
     key: "maxLifetimeDays",
-    default: 365,
+    default: DEFAULT_MAX_LIFETIME_DAYS,
     minimum: 1,
     description: "Longest life, in days, of a credential or Key Vault secret, from its start (or now) to its end.",
 };

@@ -3,24 +3,47 @@ import * as fc from "fast-check";
 import { DateTime } from "luxon";
 import {
     DAY_MS, MAX_VALID_FOR_MS, SCHEDULE_EPOCH, credentialOfPeriod, defaultValidForMs, inServiceCredential,
-    minimumValidForMs, nextRotation, periodIndexAt, periodStart, plannedCredentials, rotationPhaseDays,
+    longestEveryDaysWithin, minimumValidForMs, nextRotation, periodIndexAt, periodStart, plannedCredentials, rotationPhaseDays,
     rotationSchedule, toRfc3339,
 } from "../components/schedule";
 
 const at = (iso: string) => DateTime.fromISO(iso, { zone: "utc" });
 
 describe("rotation schedule", () => {
-    it("defaults to every 90 days, credentials living 2 × 90 days + 1", () => {
+    it("defaults to every 89 days, credentials living 2 × 89 days + 1 = 179 days: inside a 180-day tenant limit", () => {
         const schedule = rotationSchedule("billing-api");
-        assert.equal(schedule.everyMs, 90 * DAY_MS);
-        assert.equal(schedule.validForMs, 181 * DAY_MS);
-        assert.ok(schedule.phaseMs >= 0 && schedule.phaseMs < 90 * DAY_MS && schedule.phaseMs % DAY_MS === 0);
+        assert.equal(schedule.everyMs, 89 * DAY_MS);
+        assert.equal(schedule.validForMs, 179 * DAY_MS);
+        assert.ok(schedule.validForMs <= 180 * DAY_MS);
+        assert.ok(schedule.phaseMs >= 0 && schedule.phaseMs < 89 * DAY_MS && schedule.phaseMs % DAY_MS === 0);
+        assert.doesNotThrow(() => rotationSchedule("billing-api", {}, "r", { maxLifetime: "P180D" }));
     });
 
-    it("keeps at least 15 days of life in service for short periods", () => {
+    it("keeps at least 15 days of life in service for short periods, and refuses less", () => {
         assert.equal(defaultValidForMs(DAY_MS), 16 * DAY_MS);
         assert.equal(defaultValidForMs(7 * DAY_MS), 22 * DAY_MS);
         assert.equal(defaultValidForMs(30 * DAY_MS), 61 * DAY_MS);
+        assert.throws(() => rotationSchedule("x", { every: "P7D", validFor: "P15D" }), /rotation\.validFor is P15D .* too short .*"P22D"/);
+        assert.doesNotThrow(() => rotationSchedule("x", { every: "P7D", validFor: "P22D" }));
+    });
+
+    describe("the tenant's password lifetime limit (maxLifetime)", () => {
+        it("refuses, before anything is created, a schedule whose credentials outlive it, and says which every fits", () => {
+            assert.throws(() => rotationSchedule("x", { every: "P90D" }, 'RotatedAppRegistration "x"', { maxLifetime: "P180D" }),
+                /RotatedAppRegistration "x": maxLifetime is P180D \(180 days\), shorter than this schedule's credentials \(validFor 181 days, the default for every = P90D\): Entra would refuse each new password with CredentialInvalidLifetimeAsPerAppPolicy\. Use rotation\.every "P89D" or shorter/);
+            assert.throws(() => rotationSchedule("x", { every: "P30D", validFor: "P100D" }, "r", { maxLifetime: "P90D" }), /validFor 100 days\).*"P44D" or shorter.*at most "P90D"/);
+            assert.throws(() => rotationSchedule("x", {}, "r", { maxLifetime: "P10D" }), /No schedule fits/);
+            assert.throws(() => rotationSchedule("x", {}, "r", { maxLifetime: "six months" }), /maxLifetime is "six months", not an ISO-8601 duration/);
+        });
+
+        it("the every it names fits, and one day more does not", () => {
+            for (let days = 16; days <= 365; days++) {
+                const fitting = longestEveryDaysWithin(days * DAY_MS);
+                assert.ok(fitting >= 1, `${days}`);
+                assert.doesNotThrow(() => rotationSchedule("x", { every: `P${fitting}D` }, "r", { maxLifetime: `P${days}D` }));
+                assert.throws(() => rotationSchedule("x", { every: `P${fitting + 1}D` }, "r", { maxLifetime: `P${days}D` }), /maxLifetime|policy pack allows/);
+            }
+        });
     });
 
     it("starts periods at midnight UTC on the app's rotation day", () => {
@@ -108,9 +131,9 @@ describe("rotation schedule", () => {
             }));
         });
 
-        it("minimum validFor is 2 × every + 1 day and the default never goes under it", () => {
+        it("minimum validFor is max(2 × every + 1 day, every + 15 days) and the default never goes under it", () => {
             fc.assert(fc.property(everyDays, (days) => {
-                assert.equal(minimumValidForMs(days * DAY_MS), (2 * days + 1) * DAY_MS);
+                assert.equal(minimumValidForMs(days * DAY_MS), Math.max(2 * days + 1, days + 15) * DAY_MS);
                 assert.ok(defaultValidForMs(days * DAY_MS) >= minimumValidForMs(days * DAY_MS));
             }));
         });

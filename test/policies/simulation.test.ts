@@ -49,7 +49,7 @@ describe("policy pack over the time-travel simulation", function () {
 
     it("the fixture is what RotatedAppRegistration declares (types, parents, inputs, where the value comes from)", async () => {
         const engine = new SimulatedEngine({
-            program: () => { new RotatedAppRegistration("billing-api", { displayName: "billing-api", vault: { url: "https://kv-platform.vault.azure.net", secretName: "billing-api-client-secret" } }); },
+            program: () => { new RotatedAppRegistration("billing-api", { displayName: "billing-api", rotation: { every: "P90D" }, vault: { url: "https://kv-platform.vault.azure.net", secretName: "billing-api-client-secret" } }); },
         });
         const at = DateTime.fromISO(FIXTURE_NOW, { zone: "utc" });
         await engine.run(at);

@@ -117,7 +117,10 @@ export interface SimulatedEngineOptions {
     onVaultWrite?: VaultWriteHook;
     /** Object id of the principal running `pulumi up` (what getClientConfig answers). */
     deployingPrincipal?: string;
-    /** The tenant's app management policy: passwordLifetime maxLifetime (ISO-8601), e.g. "P180D". */
+    /**
+     * The tenant's app management policy: passwordLifetime maxLifetime (ISO-8601), e.g. "P180D".
+     * Default: the stack config's `keyrelay:maxLifetime`, the limit the stack says its tenant has.
+     */
     passwordMaxLifetime?: string;
 }
 
@@ -219,6 +222,11 @@ export class SimulatedEngine {
 
     constructor(private readonly options: SimulatedEngineOptions, seed = 1) {
         this.sequence = new Sequence(seed);
+    }
+
+    get passwordMaxLifetime(): string | undefined {
+        const declared = this.options.config?.["keyrelay:maxLifetime"];
+        return this.options.passwordMaxLifetime ?? (typeof declared === "string" ? declared : undefined);
     }
 
     get deployingPrincipal(): string {
@@ -441,13 +449,14 @@ export class SimulatedEngine {
         }
         // App management policy passwordLifetime: maxLifetime caps endDateTime - startDateTime.
         // https://learn.microsoft.com/graph/api/resources/passwordcredentialconfiguration
-        if (this.options.passwordMaxLifetime !== undefined) {
-            const maxMs = Duration.fromISO(this.options.passwordMaxLifetime).toMillis();
+        const maxLifetime = this.passwordMaxLifetime;
+        if (maxLifetime !== undefined) {
+            const maxMs = Duration.fromISO(maxLifetime).toMillis();
             const life = Date.parse(inputs.endDate) - start;
             if (inputs.endDate === undefined || life > maxMs) {
                 throw new ServiceRefusal(400, "CredentialInvalidLifetimeAsPerAppPolicy",
                     `Entra refused password "${name}": it would live ${inputs.endDate === undefined ? "two years (no endDate)" : `${(life / 86_400_000).toFixed(2)} days`}, ` +
-                    `over the tenant's app management policy passwordLifetime maxLifetime ${this.options.passwordMaxLifetime}`);
+                    `over the tenant's app management policy passwordLifetime maxLifetime ${maxLifetime}`);
             }
         }
         // Apps open to personal Microsoft accounts hold at most two client secrets.

@@ -1,7 +1,10 @@
 // Time travel: the reference program run by the engine-playing harness over simulated years,
 // with the schedule's invariants checked after every run.
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { runCli } from "../cli/main";
 import * as fc from "fast-check";
 import { DateTime } from "luxon";
 import { DAY_MS, MAX_VALID_FOR_MS, PERIOD_START_MARKER, periodIndexAt, periodStart, rotationSchedule, RotationSchedule, RotationSettings, transitionEnd } from "../components/schedule";
@@ -282,6 +285,35 @@ describe("time-travel simulation of the reference stack", function () {
             assert.deepEqual(after.slice(0, -1), plannedKeys(old, since.minus({ milliseconds: 1 })).map((k) => k.replace("true", "false")), "the previous credentials are kept unchanged");
             assert.match(after[after.length - 1], new RegExp(`^${since.toFormat("yyyyMMdd")}-[abc]\\|.*\\|true$`), "the new schedule's own slots");
         });
+    });
+
+    it("keyrelay plan says so when Entra would refuse the program (a past startDate, an unowned app)", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keyrelay-refused-"));
+        try {
+            fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+            fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config: {}\n");
+            const programs = {
+                "past-start": `import * as azuread from "@pulumi/azuread";\n`
+                    + `new azuread.ApplicationPassword("legacy", { applicationId: "/applications/x", startDate: "2026-01-01T00:00:00Z", endDate: "2027-01-01T00:00:00Z" });\n`,
+                "unowned": `import * as azuread from "@pulumi/azuread";\n`
+                    + `const app = new azuread.Application("app", { displayName: "app" });\n`
+                    + `new azuread.ApplicationPassword("p", { applicationId: app.id, endDate: "2027-06-01T00:00:00Z" });\n`,
+            };
+            const expected = { "past-start": /KeyCredentialsInvalidStartDate/, "unowned": /not among its owners.*HTTP 403 Authorization_RequestDenied/ };
+            for (const [name, source] of Object.entries(programs)) {
+                fs.mkdirSync(path.join(dir, name));
+                fs.writeFileSync(path.join(dir, name, "index.ts"), source);
+                fs.copyFileSync(path.join(dir, "Pulumi.dev.yaml"), path.join(dir, name, "Pulumi.dev.yaml"));
+                const err: string[] = [];
+                const code = await runCli(["plan", "--program", name, "--stack", "dev", "--horizon", "P3D", "--from", "2026-12-01", "--svg", `${name}.svg`],
+                    { cwd: dir, isTTY: false, env: {}, stdout: () => undefined, stderr: (text: string) => { err.push(text); } });
+                assert.notEqual(code, 0, name);
+                assert.match(err.join(""), /keyrelay plan: the program fails on the run of 2026-12-01: Entra refused/, name);
+                assert.match(err.join(""), expected[name as keyof typeof expected], name);
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("a run interrupted between issuing the password and writing Key Vault loses nothing; the next run completes the rotation", async () => {

@@ -2,8 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { TYPE_TOKENS } from "./typeTokens";
 import * as azuread from "@pulumi/azuread";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { CredentialSummary, RotatingPassword } from "./rotatingPassword";
-import { DEFAULT_EVERY, RotationSettings, rotationSchedule } from "./schedule";
+import { DateTime } from "luxon";
+import { CredentialSummary, RotatingPassword, planRotatingPassword } from "./rotatingPassword";
+import { DEFAULT_EVERY, RotationSettings } from "./schedule";
 import { Reader, SecretOwnership, checkReaders, checkSecretName, checkSignInAudience, checkVaultUrl, readerKeys } from "./validate";
 import { VaultSecret } from "./vaultSecret";
 
@@ -91,7 +92,7 @@ export function validateRotatedAppRegistration(name: string, args: RotatedAppReg
     if (!args || !args.vault) {
         throw new Error(`keyrelay: ${resource}: vault is missing. Set vault: { url: "https://<vault-name>.vault.azure.net", secretName: "<app>-client-secret" }.`);
     }
-    rotationSchedule(name, args.rotation, resource, { maxLifetime: args.maxLifetime });
+    planRotatingPassword(name, args.rotation, resource, DateTime.utc(), { maxLifetime: args.maxLifetime });
     const vaultUrl = checkVaultUrl(args.vault.url, resource);
     checkSecretName(args.vault.secretName, resource);
     checkReaders(args.readers, args.vault.resourceId, resource);

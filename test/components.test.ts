@@ -285,3 +285,48 @@ describe("what Entra and ARM refuse, enforced by the harness", () => {
         assert.equal(assignment.inputs.principalId, READER(4));
     });
 });
+
+describe("upgrading from a release that sent startDate", () => {
+    it("dropping startDate from the inputs replaces nothing: the provider computes it when left out", async () => {
+        let withStart = true;
+        const engine = new SimulatedEngine({
+            program: () => new azuread.ApplicationPassword("p", {
+                applicationId: "/applications/x", endDate: "2027-03-01T00:00:00Z", ...(withStart ? { startDate: "2026-11-26T02:00:00Z" } : {}),
+            }),
+        });
+        assert.deepEqual((await engine.run(NOW)).errors, []);
+        withStart = false;
+        const report = await engine.run(NOW.plus({ days: 1 }));
+        assert.deepEqual(report.errors, []);
+        assert.deepEqual([report.replaced.length, report.created.length, report.deleted.length], [0, 0, 0]);
+    });
+});
+
+describe("stack config: the keys keyrelay reads", () => {
+    it("reads owners, since and previous per app, and keyrelay:maxLifetime", () => {
+        const { referenceApps, referenceMaxLifetime } = require("../stackConfig");
+        const [app] = referenceApps([{ name: "x", every: "P30D", since: "2027-03-01", previous: { every: "P89D" }, owners: ["o-1"] }], VAULT);
+        assert.deepEqual(app.rotation, { every: "P30D", validFor: undefined, since: "2027-03-01", previous: { every: "P89D", validFor: undefined, since: undefined } });
+        assert.deepEqual(app.owners, ["o-1"]);
+        assert.equal(referenceMaxLifetime("P180D"), "P180D");
+        assert.throws(() => referenceMaxLifetime(180), /keyrelay:maxLifetime is 180, not an ISO-8601 duration/);
+        assert.throws(() => referenceApps([{ name: "x", previous: "P89D" }], VAULT), /keyrelay:apps\[0\]: previous is not a map/);
+        assert.throws(() => referenceApps([{ name: "x", owners: "o-1" }], VAULT), /keyrelay:apps\[0\]: owners is not a list/);
+    });
+
+    it("rotation.previous without since, a since that is not a date, and a future since with nothing before it fail before anything is created", async () => {
+        const cases: [RotatedAppRegistrationRotation, RegExp][] = [
+            [{ every: "P30D", previous: { every: "P89D" } }, /rotation\.previous is set without rotation\.since/],
+            [{ every: "P30D", since: "March", previous: { every: "P89D" } }, /rotation\.since is "March", not a date/],
+            [{ every: "P30D", since: "2027-03-01" }, /rotation\.since is 2027-03-01, after this run, and no rotation\.previous/],
+            [{ every: "P30D", since: "2027-03-01", previous: { every: "P89D", since: "2027-04-01" } }, /rotation\.previous\.since is 2027-04-01, not before rotation\.since/],
+        ];
+        for (const [rotation, message] of cases) {
+            const report = await new SimulatedEngine({ program: () => new RotatedAppRegistration("x", { displayName: "x", rotation, vault: { url: VAULT, secretName: "x" } }) }).run(NOW);
+            assert.equal(report.created.length, 0, String(message));
+            assert.match(report.errors[0]?.message ?? "", message);
+        }
+    });
+});
+
+type RotatedAppRegistrationRotation = NonNullable<ConstructorParameters<typeof RotatedAppRegistration>[1]["rotation"]>;

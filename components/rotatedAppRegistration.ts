@@ -152,7 +152,7 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
                 app: name,
                 "client-id": this.application.clientId,
                 "key-id": this.password.keyId,
-                "rotation-every": args.rotation?.every ?? DEFAULT_EVERY,
+                "rotation-every": everyInForce(args.rotation),
                 "next-rotation": this.password.nextRotation,
             },
         }, parent);
@@ -177,6 +177,13 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
             expiresAt: this.expiresAt, nextRotation: this.nextRotation, credentials: this.credentials,
         });
     }
+}
+
+/** The `every` the credential in Key Vault follows now: the previous one until a declared change takes over. */
+function everyInForce(rotation: RotationSettings | undefined): string {
+    const before = rotation?.since !== undefined && rotation.previous !== undefined
+        && DateTime.utc() < DateTime.fromISO(rotation.since, { zone: "utc" });
+    return (before ? rotation!.previous!.every : rotation?.every) ?? DEFAULT_EVERY;
 }
 
 /** "/subscriptions/<id>" from any ARM id under a subscription. */

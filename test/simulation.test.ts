@@ -274,6 +274,26 @@ describe("time-travel simulation of the reference stack", function () {
             await assert.rejects(changeSchedule({ every: "P30D" }, { every: "P89D" }, ordinaryDay, false), /deleted (0\.00 days after Key Vault moved on|while valid, yet never retired)/);
         });
 
+        it("deploying a change ahead of its since touches no credential until then; Key Vault's next-rotation tag says since", async () => {
+            let rotation: RotationSettings = { every: "P30D" };
+            const engine = new SimulatedEngine({ program: () => new RotatedAppRegistration(NAME, { displayName: NAME, rotation, vault: { url: VAULT, secretName: NAME } }) });
+            const since = ordinaryDay(rotationSchedule(NAME, rotation));
+            assert.deepEqual((await engine.run(since.minus({ days: 5 }))).errors, []);
+            rotation = { every: "P60D", since: since.toISODate()!, previous: { every: "P30D" } };
+            const ahead = await engine.run(since.minus({ days: 4 }));
+            assert.deepEqual(ahead.errors, []);
+            assert.deepEqual([ahead.created, ahead.replaced, ahead.deleted].map((list) => list.length), [0, 0, 0]);
+            assert.deepEqual(ahead.updated.map((u) => u.new.type), [TYPES.vaultSecret], "only the tags of the Key Vault secret");
+            const before = engine.vault.get(`${VAULT}/secrets/${NAME}`)!;
+            assert.equal(before.length, 2);
+            assert.equal(before[1].tags["key-id"], before[0].tags["key-id"], "the same credential");
+            assert.equal(before[1].value, before[0].value);
+            assert.equal(before[1].tags["next-rotation"], `${since.toISODate()}T00:00:00Z`);
+            const takeover = await engine.run(since.plus({ hours: 3 }));
+            assert.equal(takeover.vaultWrites.length, 1);
+            assert.equal(takeover.vaultWrites[0].tags["rotation-every"], "P60D");
+        });
+
         it("a change declared ahead of time: the old schedule runs on until since, which a plan shows as the next rotation", async () => {
             const old = rotationSchedule(NAME, { every: "P30D" });
             const since = ordinaryDay(old);

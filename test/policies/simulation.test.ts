@@ -86,6 +86,25 @@ describe("policy pack over the time-travel simulation", function () {
         assert.ok(runsWithThreeCredentials > 0, "the days where a third credential is still kept were checked");
     });
 
+    for (const [from, to] of [["P30D", "P89D"], ["P89D", "P30D"]]) {
+        it(`a declared change of schedule (${from} to ${to}) passes every policy on every run of the transition`, async () => {
+            let rotation: Record<string, unknown> = { every: from };
+            const engine = new SimulatedEngine({
+                program: () => { new RotatedAppRegistration("ledger-api", { displayName: "ledger-api", rotation, vault: { url: "https://kv-platform.vault.azure.net", secretName: "ledger-api" } }); },
+            });
+            const since = START.plus({ days: 40 }).startOf("day");
+            let at = START;
+            for (; at < since; at = at.plus({ days: 1 })) await runAndCheck(engine, at);
+            rotation = { every: to, since: since.toISODate(), previous: { every: from } };
+            let kept = 0;
+            for (const end = since.plus({ days: 2 * 89 + 5 }); at < end; at = at.plus({ days: 1 })) {
+                const resources = await runAndCheck(engine, at);
+                if (resources.filter((r) => r.type.endsWith("ApplicationPassword") && !r.name.includes(since.toFormat("yyyyMMdd"))).length > 0) kept++;
+            }
+            assert.ok(kept >= 30, `${kept} runs with the previous schedule's credentials still kept were checked`);
+        });
+    }
+
     it("runs at irregular times, up to two periods apart, pass every policy", async () => {
         const single = { "keyrelay:vaultUrl": "https://kv-platform.vault.azure.net", "keyrelay:apps": [{ name: "ledger-api", every: "P30D" }] };
         await fc.assert(fc.asyncProperty(

@@ -4,7 +4,7 @@ import { DateTime } from "luxon";
 import {
     DAY_MS, MAX_VALID_FOR_MS, SCHEDULE_EPOCH, credentialOfPeriod, defaultValidForMs, inServiceCredential,
     longestEveryDaysWithin, minimumValidForMs, nextRotation, periodIndexAt, periodStart, plannedCredentials, rotationPhaseDays,
-    rotationSchedule, toRfc3339,
+    rotationSchedule, toRfc3339, transitionEnd,
 } from "../components/schedule";
 
 const at = (iso: string) => DateTime.fromISO(iso, { zone: "utc" });
@@ -162,6 +162,50 @@ describe("rotation schedule", () => {
             assert.equal(rotationPhaseDays("billing-api", 90 * DAY_MS), rotationPhaseDays("billing-api", 90 * DAY_MS));
             const schedule = rotationSchedule("billing-api");
             assert.equal(schedule.phaseMs, rotationSchedule("billing-api").phaseMs);
+        });
+    });
+
+    describe("a declared change of schedule (since, previous)", () => {
+        const since = "2027-03-01";
+        const change = rotationSchedule("billing-api", { every: "P30D", since, previous: { every: "P89D" } });
+        const previous = rotationSchedule("billing-api", { every: "P89D" });
+        const sinceAt = at("2027-03-01T00:00:00Z");
+
+        it("runs the previous schedule until since, and names since as the next rotation when it comes first", () => {
+            const before = at("2027-02-27T03:00:00Z");
+            assert.deepEqual(plannedCredentials(change, before), plannedCredentials(previous, before));
+            const next = nextRotation(change, before);
+            assert.equal(next.toMillis(), Math.min(nextRotation(previous, before).toMillis(), sinceAt.toMillis()));
+        });
+
+        it("from since: the previous schedule's credentials of that instant, unchanged, then its own in slots named after since", () => {
+            const t = at("2027-03-01T03:00:00Z");
+            const planned = plannedCredentials(change, t);
+            const kept = plannedCredentials(previous, sinceAt.minus({ milliseconds: 1 }));
+            assert.deepEqual(planned.slice(0, kept.length).map((c) => ({ ...c, inService: true })), kept.map((c) => ({ ...c, inService: true })));
+            assert.ok(planned.slice(0, kept.length).every((c) => !c.inService));
+            const own = planned.slice(kept.length);
+            assert.ok(own.length >= 1 && own.every((c) => /^20270301-[abc]$/.test(c.slot)));
+            assert.ok(own[own.length - 1].inService && own[own.length - 1].startDate <= t);
+            assert.ok(own.every((c) => c.period >= periodIndexAt(change, sinceAt)), "no credential of a period before since is issued");
+        });
+
+        it("keeps the previous credentials for the longer period plus a day, or until their own end", () => {
+            const end = transitionEnd(change)!;
+            assert.equal(end.toMillis(), sinceAt.toMillis() + 89 * DAY_MS + DAY_MS);
+            const justBefore = plannedCredentials(change, end.minus({ hours: 1 })).filter((c) => !c.slot.startsWith("20270301-"));
+            for (const c of justBefore) assert.ok(c.endDate > end.minus({ hours: 1 }));
+            assert.deepEqual(plannedCredentials(change, end).filter((c) => !c.slot.startsWith("20270301-")), []);
+        });
+
+        it("slot names never collide, whatever the two schedules and the instant", () => {
+            fc.assert(fc.property(fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1, max: 120 }), fc.integer({ min: -30, max: 400 }), (oldDays, newDays, offsetDays) => {
+                const schedule = rotationSchedule("app", { every: `P${newDays}D`, since, previous: { every: `P${oldDays}D` } });
+                const planned = plannedCredentials(schedule, sinceAt.plus({ days: offsetDays, hours: 3 }));
+                assert.equal(new Set(planned.map((c) => c.slot)).size, planned.length);
+                assert.equal(planned.filter((c) => c.inService).length, 1);
+                assert.ok(planned[planned.length - 1].inService);
+            }), { numRuns: 300 });
         });
     });
 });

@@ -136,7 +136,11 @@ export class ServiceRefusal extends Error {
     }
 }
 
-/** Entra's allowance for clock skew on a credential's start; an earlier start is refused. */
+/**
+ * How far before the request a start date may lie. Entra's exact allowance is not documented; the
+ * harness allows five minutes of clock skew and refuses anything older. keyrelay sends no startDate,
+ * so the exact figure cannot matter to it.
+ */
 export const START_DATE_TOLERANCE_MS = 5 * 60 * 1000;
 /** Audiences that include personal Microsoft accounts, and their password cap. */
 const PERSONAL_ACCOUNT_AUDIENCES = new Set(["AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount"]);
@@ -459,7 +463,8 @@ export class SimulatedEngine {
                     `over the tenant's app management policy passwordLifetime maxLifetime ${maxLifetime}`);
             }
         }
-        // Apps open to personal Microsoft accounts hold at most two client secrets.
+        // Apps open to personal Microsoft accounts hold at most two client secrets ("Client secrets
+        // (passwordCredentials)": "Up to two client secrets"; Graph answers TooManyAppPasswords).
         // https://learn.microsoft.com/entra/identity-platform/supported-accounts-validation
         if (application && PERSONAL_ACCOUNT_AUDIENCES.has(application.inputs.signInAudience)) {
             const live = [...this.directory.values()].filter((c) => c.applicationId === application.id && !c.deletedAt).length;
@@ -475,7 +480,7 @@ export class SimulatedEngine {
     /**
      * ARM holds one assignment of a role per principal and scope: a second, under any name, is
      * answered 409 RoleAssignmentExists ("The role assignment already exists").
-     * https://learn.microsoft.com/azure/role-based-access-control/troubleshooting#symptom---role-assignment-already-exists
+     * https://learn.microsoft.com/azure/role-based-access-control/troubleshooting (RoleAssignmentExists)
      */
     private claimRoleAssignment(urn: string, name: string, inputs: Record<string, any>): void {
         const key = roleAssignmentKey(inputs);

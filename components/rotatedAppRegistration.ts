@@ -157,14 +157,16 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
             },
         }, parent);
 
-        for (const { key, principalId } of readerKeys(args.readers ?? [], `RotatedAppRegistration "${name}"`)) {
+        readerKeys(args.readers ?? [], `RotatedAppRegistration "${name}"`).forEach(({ key, principalId }, index) => {
             const vaultId = pulumi.output(args.vault.resourceId!);
+            // Earlier releases named assignments by list position: the alias carries each one over
+            // unchanged (a new assignment of the same principal, role and scope would get 409).
             new authorization.RoleAssignment(`${name}-reader-${key}`, {
                 principalId,
                 scope: vaultId.apply((id) => `${id}/secrets/${args.vault.secretName}`),
                 roleDefinitionId: vaultId.apply((id) => `${subscriptionScope(id)}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_SECRETS_USER_ROLE_ID}`),
-            }, { parent: this, dependsOn: [this.vaultSecret] });
-        }
+            }, { parent: this, dependsOn: [this.vaultSecret], aliases: [{ name: `${name}-reader-${index}` }] });
+        });
 
         this.clientId = this.application.clientId;
         this.servicePrincipalObjectId = this.servicePrincipal.objectId;

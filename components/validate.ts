@@ -76,9 +76,9 @@ export function readerKeys(readers: readonly Reader[], resource: string): { key:
             throw new InputError(resource, field, "is not known when the program runs (an Output or a promise), so keyrelay cannot name its role assignment after it",
                 'Write it as { name: "<stable name, e.g. the consumer\'s name>", principalId: <the Output> }, or as the principal\'s object id string.');
         }
-        if (!READER_KEY_PATTERN.test(key)) {
+        if (!READER_KEY_PATTERN.test(key) || /^\d+$/.test(key)) {
             throw new InputError(resource, field, `is ${JSON.stringify(key)}, which cannot name a role assignment`,
-                "Use the principal's object id (a GUID), or { name, principalId } with a name of 1 to 64 letters, digits and hyphens.");
+                "Use the principal's object id (a GUID), or { name, principalId } with a name of 1 to 64 letters, digits and hyphens, not digits alone.");
         }
         const earlier = seen.get(key.toLowerCase());
         if (earlier !== undefined) {

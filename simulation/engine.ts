@@ -9,7 +9,8 @@
  *   engine.vault         // every Key Vault write, per secret (values stay in memory: never print them)
  *   engine.directory     // every Entra password credential ever created, with createdAt / deletedAt
  *
- * What it does like the engine: remembers each resource's inputs between runs; replaces a resource
+ * What it does like the engine: remembers each resource's inputs between runs, found by URN and
+ * then by alias (the URN of a name the resource had before); replaces a resource
  * when an input that forces replacement changes (every ApplicationPassword input; a VaultSecret's
  * vault or name, by the provider's own diff); creates the replacement before the old one is
  * deleted; deletes replaced and no-longer-declared resources at the end of a successful run;
@@ -206,10 +207,16 @@ function changedInputs(olds: Record<string, any>, news: Record<string, any>): st
     return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => stableJson(a[k]) !== stableJson(b[k]));
 }
 
+interface AliasRequest {
+    getUrn(): string;
+    getSpec(): { getName(): string; getType(): string; hasParenturn(): boolean; getParenturn(): string; getNoparent(): boolean } | undefined;
+}
+
 interface RegistrationRequest {
     getParent(): string;
     getType(): string;
     getName(): string;
+    getAliasesList?(): AliasRequest[];
     getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
 }
 
@@ -219,7 +226,7 @@ export class SimulatedEngine {
     /** Live role assignments, "principal|role|scope" (lower case) to the assignment's URN. */
     readonly roleAssignments = new Map<string, string>();
     readonly runs: RunReport[] = [];
-    private state = new Map<string, SimulatedResource>();
+    private readonly state = new Map<string, SimulatedResource>();
     /** Replaced by a run that then failed: deleted at the end of the next successful run. */
     private readonly pendingDeletion: SimulatedResource[] = [];
     private readonly sequence: Sequence;
@@ -279,6 +286,17 @@ export class SimulatedEngine {
                 const propertyDependencies: Record<string, string[]> = {};
                 request?.getPropertydependenciesMap().forEach((deps, key) => { propertyDependencies[key] = deps.getUrnsList(); });
                 const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
+                // Aliases: the engine looks a resource up by its URN first, then by each alias URN.
+                const aliases = (request?.getAliasesList?.() ?? []).map((alias) => {
+                    const spec = alias.getSpec();
+                    if (!spec) return alias.getUrn();
+                    const aliasParent = spec.hasParenturn() ? spec.getParenturn() : spec.getNoparent() ? "" : request?.getParent() ?? "";
+                    return monitor.newUrn(aliasParent, spec.getType() || args.type, spec.getName() || args.name);
+                });
+                if (!engine.state.has(urn)) {
+                    const aliased = aliases.find((a) => engine.state.has(a) && !registered.has(a));
+                    if (aliased) engine.renamed(aliased, urn, args.name);
+                }
                 try {
                     const resource = await engine.step(at, { urn, type: args.type, name: args.name, parent, custom: args.custom ?? true, inputs, propertyDependencies }, report, pendingDeletes);
                     return { id: resource.id, state: resource.outputs };
@@ -413,6 +431,14 @@ export class SimulatedEngine {
         const resource: SimulatedResource = { ...declared, id, outputs, createdAt: at };
         this.state.set(declared.urn, resource);
         return resource;
+    }
+
+    /** An alias matched: the resource keeps its state and its cloud object under its new URN. */
+    private renamed(from: string, to: string, name: string): void {
+        const resource = this.state.get(from)!;
+        this.state.delete(from);
+        this.state.set(to, { ...resource, urn: to, name });
+        for (const [key, holder] of this.roleAssignments) if (holder === from) this.roleAssignments.set(key, to);
     }
 
     /** The application a resource id or client id names, if this stack declares it. */

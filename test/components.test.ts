@@ -266,6 +266,31 @@ describe("what Entra and ARM refuse, enforced by the harness", () => {
         assert.match(duplicate.errors[0].message, /role assignment "second": principal .* already holds role .*\(HTTP 409 RoleAssignmentExists\)/);
     });
 
+    it("readers: assignments named by position in an earlier release carry over by alias, with no new assignment (no 409)", async () => {
+        const scope = `${VAULT_ID}/secrets/orders`;
+        const roleDefinitionId = "/subscriptions/0000-sub/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6";
+        let upgraded = false;
+        const engine = new SimulatedEngine({
+            program: () => {
+                if (upgraded) {
+                    new RotatedAppRegistration("orders", { displayName: "orders", vault: { url: VAULT, secretName: "orders", resourceId: VAULT_ID }, readers: [READER(1), READER(2)] });
+                    return;
+                }
+                // What the earlier release declared: RoleAssignments "orders-reader-<index>" under the component.
+                const component = new pulumi.ComponentResource("keyrelay:index:RotatedAppRegistration", "orders", {});
+                const { RoleAssignment } = require("@pulumi/azure-native/authorization");
+                [READER(1), READER(2)].forEach((principalId, i) => new RoleAssignment(`orders-reader-${i}`, { principalId, scope, roleDefinitionId }, { parent: component }));
+            },
+        });
+        assert.deepEqual((await engine.run(NOW)).errors, []);
+        upgraded = true;
+        const report = await engine.run(NOW.plus({ hours: 1 }));
+        assert.deepEqual(report.errors.map((e) => e.message), []);
+        const touched = [...report.created, ...report.deleted, ...report.replaced.map((r) => r.new)].filter((r) => r.type === TYPES.roleAssignment);
+        assert.deepEqual(touched, []);
+        assert.deepEqual(engine.resourcesOfType(TYPES.roleAssignment).map((r) => r.name).sort(), [`orders-reader-${READER(1)}`, `orders-reader-${READER(2)}`]);
+    });
+
     it("readers: an Output needs a stable name; with one, it is keyed by that name", async () => {
         const principal = pulumi.output(READER(4));
         const failed = await new SimulatedEngine({ program: () => new RotatedAppRegistration("orders", {

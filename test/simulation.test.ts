@@ -256,7 +256,11 @@ describe("time-travel simulation of the reference stack", function () {
         const rotationDay = (old: RotationSchedule) => periodStart(old, periodIndexAt(old, START.plus({ days: 100 })) + 1);
 
         for (const [fromEvery, toEvery] of [["P30D", "P89D"], ["P89D", "P30D"], ["P7D", "P60D"], ["P60D", "P7D"]]) {
-            for (const [dayKind, changeDay] of [["an ordinary day", ordinaryDay], ["the old schedule's rotation day", rotationDay]] as const) {
+            const newRotationDay = () => {
+                const schedule = rotationSchedule(NAME, { every: toEvery });
+                return periodStart(schedule, periodIndexAt(schedule, START.plus({ days: 100 })) + 1);
+            };
+            for (const [dayKind, changeDay] of [["an ordinary day", ordinaryDay], ["the old schedule's rotation day", rotationDay], ["the new schedule's rotation day", newRotationDay]] as const) {
                 it(`every ${fromEvery} to ${toEvery}, changed on ${dayKind}`, async () => {
                     const { held, since, P, retiredAt, current } = await changeSchedule({ every: fromEvery }, { every: toEvery }, changeDay);
                     assert.ok(retiredAt, "the change run wrote the new schedule's credential to Key Vault");
@@ -268,6 +272,13 @@ describe("time-travel simulation of the reference stack", function () {
                     assert.ok(held.deletedAt!.toMillis() <= Math.max(transitionEnd(current)!.toMillis(), Date.parse(held.endDate)) + DAY_MS, "no longer than needed");
                 });
             }
+        }
+
+        for (const [from, to] of [[{ every: "P30D" }, { every: "P30D", validFor: "P90D" }], [{ every: "P30D", validFor: "P90D" }, { every: "P30D" }]]) {
+            it(`validFor alone (${from.validFor ?? "default"} to ${to.validFor ?? "default"}), changed on the rotation day`, async () => {
+                const { held, P, retiredAt } = await changeSchedule(from, to, rotationDay);
+                assert.ok((held.deletedAt?.toMillis() ?? Infinity) >= Math.min(Date.parse(held.endDate), retiredAt.toMillis() + P));
+            });
         }
 
         it("without since and previous, the change deletes the credential Key Vault held at the end of that same run (why they exist)", async () => {

@@ -22,6 +22,7 @@ const mocks: pulumi.runtime.Mocks = {
         return { id: `id-${n}`, state };
     },
     call(args) {
+        if (args.token === "azuread:index/getClientConfig:getClientConfig") return { clientId: "bench-client", objectId: "bench-deployer", tenantId: "bench-tenant" };
         throw new Error(`unexpected call ${args.token}`);
     },
 };
@@ -31,6 +32,7 @@ async function main() {
     const { RotatedAppRegistration, VaultSecret } = await import("../components");
     const started = process.hrtime.bigint();
     const outputs: pulumi.Output<unknown>[] = [];
+    const deployer = mode === "components" ? undefined : azuread.getClientConfigOutput().objectId;
     for (let i = 0; i < count; i++) {
         const name = `app-${String(i).padStart(4, "0")}`;
         if (mode === "components") {
@@ -38,20 +40,20 @@ async function main() {
             outputs.push(app.secretUri);
         } else {
             // The same resources with the same inputs, written out by hand.
-            const application = new azuread.Application(name, { displayName: name });
-            new azuread.ServicePrincipal(`${name}-sp`, { clientId: application.clientId });
+            const owners = pulumi.all([deployer!]).apply((ids) => [...new Set(ids)]);
+            const application = new azuread.Application(name, { displayName: name, owners });
+            new azuread.ServicePrincipal(`${name}-sp`, { clientId: application.clientId, owners });
             const today = DateTime.utc().startOf("day");
             const passwords = [2, 1].map((age) => {
-                const start = today.minus({ days: 90 * age - 45 });
+                const start = today.minus({ days: 89 * age - 45 });
                 const startDate = start.toISO({ suppressMilliseconds: true })!;
                 return new azuread.ApplicationPassword(`${name}-password-${"abc"[age]}`, {
                     applicationId: application.id,
                     displayName: `${name} (keyrelay slot ${"abc"[age]}, from ${start.toISODate()})`,
-                    startDate,
-                    endDate: start.plus({ days: 181 }).toISO({ suppressMilliseconds: true })!,
+                    endDate: start.plus({ days: 179 }).toISO({ suppressMilliseconds: true })!,
                     rotateWhenChanged: {
                         "keyrelay-period-start": startDate,
-                        "keyrelay-serves-until": start.plus({ days: 90 }).toISO({ suppressMilliseconds: true })!,
+                        "keyrelay-serves-until": start.plus({ days: 89 }).toISO({ suppressMilliseconds: true })!,
                     },
                 });
             });
@@ -61,13 +63,13 @@ async function main() {
                 name: `${name}-secret`,
                 value: pulumi.secret(current.value),
                 expiresOn: current.endDate.apply((d) => d!),
-                notBefore: current.startDate.apply((d) => d!),
+                notBefore: today.minus({ days: 44 }).toISO({ suppressMilliseconds: true })!,
                 contentType: "text/plain",
                 tags: {
                     app: name,
                     "client-id": application.clientId,
                     "key-id": current.keyId,
-                    "rotation-every": "P90D",
+                    "rotation-every": "P89D",
                     "next-rotation": today.plus({ days: 45 }).toISO({ suppressMilliseconds: true })!,
                 },
             });

@@ -5,6 +5,6 @@ export { createVaultSecretProvider, VaultSecretOutputs, MANAGED_BY_TAG, MANAGED_
 export { VaultSecretFields, vaultSecretChange } from "./vaultSecretDiff";
 export { createAzureCredential, isKnownAuthorityHost } from "./azureCredential";
 export * from "./schedule";
-export { checkSecretName, checkVaultUrl, SECRET_NAME_PATTERN, VAULT_DNS_SUFFIXES } from "./validate";
+export { checkSecretName, checkVaultUrl, SECRET_NAME_PATTERN, VAULT_DNS_SUFFIXES, Reader, PERSONAL_ACCOUNT_AUDIENCES } from "./validate";
 export { ExpiryAlerts, ExpiryAlertsArgs, StorageQueueTarget, planExpiryAlerts, EXPIRY_EVENT_TYPES } from "./expiryAlerts";
 export { TYPE_TOKENS } from "./typeTokens";

@@ -2,9 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { TYPE_TOKENS } from "./typeTokens";
 import * as azuread from "@pulumi/azuread";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { CredentialSummary, RotatingPassword } from "./rotatingPassword";
-import { RotationSettings, rotationSchedule } from "./schedule";
-import { SecretOwnership, checkReaders, checkSecretName, checkVaultUrl } from "./validate";
+import { DateTime } from "luxon";
+import { CredentialSummary, RotatingPassword, planRotatingPassword } from "./rotatingPassword";
+import { DEFAULT_EVERY, RotationSettings } from "./schedule";
+import { Reader, SecretOwnership, checkReaders, checkSecretName, checkSignInAudience, checkVaultUrl, readerKeys } from "./validate";
 import { VaultSecret } from "./vaultSecret";
 
 /** Built-in role "Key Vault Secrets User": read secret contents. */
@@ -22,22 +23,45 @@ export interface VaultTarget {
 export interface RotatedAppRegistrationArgs {
     /** Display name of the app registration in Entra ID. */
     displayName: pulumi.Input<string>;
-    /** ISO-8601 schedule; `every` defaults to P90D, `validFor` to 2 × every + 1 day. */
+    /**
+     * ISO-8601 schedule; `every` defaults to P89D, `validFor` to max(2 × every + 1 day, every + 15 days).
+     * To change a schedule without cutting off cached credentials, set `since` and `previous`.
+     */
     rotation?: RotationSettings;
+    /**
+     * The tenant's password lifetime limit (app management policy passwordLifetime maxLifetime,
+     * ISO-8601, e.g. "P180D"); the schedule is checked against it before anything is created.
+     */
+    maxLifetime?: string;
     /** Where the in-service client secret is written. */
     vault: VaultTarget;
-    /** Principal object ids given "Key Vault Secrets User" on this one secret; needs vault.resourceId. */
-    readers?: pulumi.Input<string>[];
-    /** Further azuread.Application arguments, passed through. */
-    application?: Omit<azuread.ApplicationArgs, "displayName">;
+    /**
+     * Principals given "Key Vault Secrets User" on this one secret; needs vault.resourceId. Each is
+     * an object id (a string), or { name, principalId } when the id is an Output: each role
+     * assignment is named after its principal (or name), so removing one reader touches no other.
+     */
+    readers?: Reader[];
+    /**
+     * Further owners (object ids) of the application and its service principal. The deploying
+     * principal is always an owner: under Application.ReadWrite.OwnedBy it must own both.
+     */
+    owners?: pulumi.Input<string>[];
+    /** Further azuread.Application arguments, passed through (owners: use `owners`). */
+    application?: Omit<azuread.ApplicationArgs, "displayName" | "owners">;
 }
 
 const ownershipByDeployment = new WeakMap<object, SecretOwnership>();
 const processWideDeployment = {};
 
+const deployingPrincipalByDeployment = new WeakMap<object, pulumi.Output<string>>();
+
+function currentDeployment(): object {
+    return (pulumi.runtime.getMonitor() as object | undefined) ?? processWideDeployment;
+}
+
 /** One SecretOwnership per deployment: each mock runtime (and the one real engine) gets its own. */
 function secretOwnership(): SecretOwnership {
-    const deployment = (pulumi.runtime.getMonitor() as object | undefined) ?? processWideDeployment;
+    const deployment = currentDeployment();
     let ownership = ownershipByDeployment.get(deployment);
     if (!ownership) {
         ownership = new SecretOwnership();
@@ -46,16 +70,34 @@ function secretOwnership(): SecretOwnership {
     return ownership;
 }
 
+/** The object id of the principal running the deployment: one getClientConfig per deployment. */
+function deployingPrincipal(): pulumi.Output<string> {
+    const deployment = currentDeployment();
+    let objectId = deployingPrincipalByDeployment.get(deployment);
+    if (!objectId) {
+        objectId = azuread.getClientConfigOutput().objectId;
+        deployingPrincipalByDeployment.set(deployment, objectId);
+    }
+    return objectId;
+}
+
+/** The deploying principal first, then the user's owners, each once. */
+function ownersWith(deployer: pulumi.Input<string>, extra: pulumi.Input<string>[] | undefined): pulumi.Output<string[]> {
+    return pulumi.all([deployer, ...(extra ?? [])]).apply((ids) => [...new Set(ids)]);
+}
+
 /** Checks every input; throws before any resource is declared. Returns the canonical vault URL. */
 export function validateRotatedAppRegistration(name: string, args: RotatedAppRegistrationArgs): string {
     const resource = `RotatedAppRegistration "${name}"`;
     if (!args || !args.vault) {
         throw new Error(`keyrelay: ${resource}: vault is missing. Set vault: { url: "https://<vault-name>.vault.azure.net", secretName: "<app>-client-secret" }.`);
     }
-    rotationSchedule(name, args.rotation, resource);
+    planRotatingPassword(name, args.rotation, resource, DateTime.utc(), { maxLifetime: args.maxLifetime });
     const vaultUrl = checkVaultUrl(args.vault.url, resource);
     checkSecretName(args.vault.secretName, resource);
     checkReaders(args.readers, args.vault.resourceId, resource);
+    readerKeys(args.readers ?? [], resource);
+    checkSignInAudience(args.application?.signInAudience, resource);
     secretOwnership().claim(vaultUrl, args.vault.secretName, resource);
     return vaultUrl;
 }
@@ -84,11 +126,16 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
         super(TYPE_TOKENS.rotatedAppRegistration, name, {}, opts);
         const parent = { parent: this };
 
-        this.application = new azuread.Application(name, { ...args.application, displayName: args.displayName }, parent);
-        this.servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, { clientId: this.application.clientId }, parent);
+        // Application.ReadWrite.OwnedBy: the deploying principal must own the application and the
+        // service principal (notes atop application.d.ts, servicePrincipal.d.ts, applicationPassword.d.ts
+        // in @pulumi/azuread); the provider removes it again when `owners` does not list it.
+        const owners = ownersWith(deployingPrincipal(), args.owners);
+        this.application = new azuread.Application(name, { ...args.application, displayName: args.displayName, owners }, parent);
+        this.servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, { clientId: this.application.clientId, owners }, parent);
         this.password = new RotatingPassword(`${name}-password`, {
             applicationId: this.application.id,
             rotation: args.rotation,
+            maxLifetime: args.maxLifetime,
             displayName: name,
             spreadKey: name,
         }, parent);
@@ -105,18 +152,20 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
                 app: name,
                 "client-id": this.application.clientId,
                 "key-id": this.password.keyId,
-                "rotation-every": args.rotation?.every ?? "P90D",
+                "rotation-every": everyInForce(args.rotation),
                 "next-rotation": this.password.nextRotation,
             },
         }, parent);
 
-        (args.readers ?? []).forEach((principalId, i) => {
+        readerKeys(args.readers ?? [], `RotatedAppRegistration "${name}"`).forEach(({ key, principalId }, index) => {
             const vaultId = pulumi.output(args.vault.resourceId!);
-            new authorization.RoleAssignment(`${name}-reader-${i}`, {
+            // Earlier releases named assignments by list position: the alias carries each one over
+            // unchanged (a new assignment of the same principal, role and scope would get 409).
+            new authorization.RoleAssignment(`${name}-reader-${key}`, {
                 principalId,
                 scope: vaultId.apply((id) => `${id}/secrets/${args.vault.secretName}`),
                 roleDefinitionId: vaultId.apply((id) => `${subscriptionScope(id)}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_SECRETS_USER_ROLE_ID}`),
-            }, { parent: this, dependsOn: [this.vaultSecret] });
+            }, { parent: this, dependsOn: [this.vaultSecret], aliases: [{ name: `${name}-reader-${index}` }] });
         });
 
         this.clientId = this.application.clientId;
@@ -130,6 +179,13 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
             expiresAt: this.expiresAt, nextRotation: this.nextRotation, credentials: this.credentials,
         });
     }
+}
+
+/** The `every` the credential in Key Vault follows now: the previous one until a declared change takes over. */
+function everyInForce(rotation: RotationSettings | undefined): string {
+    const before = rotation?.since !== undefined && rotation.previous !== undefined
+        && DateTime.utc() < DateTime.fromISO(rotation.since, { zone: "utc" });
+    return (before ? rotation!.previous!.every : rotation?.every) ?? DEFAULT_EVERY;
 }
 
 /** "/subscriptions/<id>" from any ARM id under a subscription. */

@@ -3,15 +3,17 @@ import { TYPE_TOKENS } from "./typeTokens";
 import * as azuread from "@pulumi/azuread";
 import { DateTime } from "luxon";
 import {
-    PERIOD_START_MARKER, PlannedCredential, RotationSchedule, RotationSettings, SERVES_UNTIL_MARKER,
+    InputError, PERIOD_START_MARKER, PlannedCredential, RotationLimits, RotationSchedule, RotationSettings, SERVES_UNTIL_MARKER,
     nextRotation, plannedCredentials, rotationSchedule, toRfc3339,
 } from "./schedule";
 
 export interface RotatingPasswordArgs {
     /** The application's resource id (azuread.Application.id, "/applications/<object id>"). */
     applicationId: pulumi.Input<string>;
-    /** Schedule; `every` defaults to P90D, `validFor` to 2 × every + 1 day. */
+    /** Schedule; `every` defaults to P89D, `validFor` to max(2 × every + 1 day, every + 15 days). */
     rotation?: RotationSettings;
+    /** The tenant's password lifetime limit (app management policy maxLifetime, ISO-8601); checked before anything is created. */
+    maxLifetime?: string;
     /** Shorthand for rotation.every. */
     every?: string;
     /** Shorthand for rotation.validFor. */
@@ -33,9 +35,13 @@ export interface CredentialSummary {
 }
 
 /** The planned credential set of one application, computed once per run. */
-export function planRotatingPassword(spreadKey: string, rotation: RotationSettings | undefined, resource: string, at: DateTime = DateTime.utc()) {
-    const schedule: RotationSchedule = rotationSchedule(spreadKey, rotation, resource);
+export function planRotatingPassword(spreadKey: string, rotation: RotationSettings | undefined, resource: string, at: DateTime = DateTime.utc(), limits: RotationLimits = {}) {
+    const schedule: RotationSchedule = rotationSchedule(spreadKey, rotation, resource, limits);
     const credentials = plannedCredentials(schedule, at);
+    if (credentials.length === 0) {
+        throw new InputError(resource, "rotation.since", `is ${rotation?.since}, after this run, and no rotation.previous says which schedule runs until then`,
+            "Set rotation.previous to the schedule that ran before (its every and validFor), or leave since out.");
+    }
     return { schedule, credentials, inService: credentials[credentials.length - 1], nextRotation: nextRotation(schedule, at) };
 }
 
@@ -49,6 +55,7 @@ export class RotatingPassword extends pulumi.ComponentResource {
     public readonly value: pulumi.Output<string>;
     /** The in-service credential's Secret ID (a GUID: metadata, never the value). */
     public readonly keyId: pulumi.Output<string>;
+    /** Start of the in-service credential's period, RFC 3339 (Entra stamps the credential's own start when it creates it). */
     public readonly startDate: pulumi.Output<string>;
     /** End of the in-service credential, RFC 3339. */
     public readonly endDate: pulumi.Output<string>;
@@ -58,8 +65,8 @@ export class RotatingPassword extends pulumi.ComponentResource {
     public readonly passwords: azuread.ApplicationPassword[];
 
     constructor(name: string, args: RotatingPasswordArgs, opts?: pulumi.ComponentResourceOptions) {
-        const rotation = { every: args.rotation?.every ?? args.every, validFor: args.rotation?.validFor ?? args.validFor };
-        const plan = planRotatingPassword(args.spreadKey ?? name, rotation, `RotatingPassword "${name}"`);
+        const rotation = { ...args.rotation, every: args.rotation?.every ?? args.every, validFor: args.rotation?.validFor ?? args.validFor };
+        const plan = planRotatingPassword(args.spreadKey ?? name, rotation, `RotatingPassword "${name}"`, DateTime.utc(), { maxLifetime: args.maxLifetime });
         super(TYPE_TOKENS.rotatingPassword, name, {}, opts);
         const displayName = args.displayName ?? name;
         this.passwords = plan.credentials.map((credential) => passwordFor(this, name, displayName, args.applicationId, credential));
@@ -85,15 +92,19 @@ export class RotatingPassword extends pulumi.ComponentResource {
     }
 }
 
+/**
+ * No startDate is sent: Entra stamps the creation time. A period start would lie in the past on a
+ * first deploy and on every rotation day, and Entra has refused re-created credentials with a past
+ * start (KeyCredentialsInvalidStartDate, hashicorp/terraform-provider-azuread#1582). endDate and the
+ * markers stay functions of the period, so a re-run inside a period still changes nothing.
+ */
 function passwordFor(parent: pulumi.Resource, name: string, displayName: string, applicationId: pulumi.Input<string>, credential: PlannedCredential): azuread.ApplicationPassword {
-    const startDate = toRfc3339(credential.startDate);
     return new azuread.ApplicationPassword(`${name}-${credential.slot}`, {
         applicationId,
         displayName: `${displayName} (keyrelay slot ${credential.slot}, from ${credential.startDate.toISODate()})`,
-        startDate,
         endDate: toRfc3339(credential.endDate),
         rotateWhenChanged: {
-            [PERIOD_START_MARKER]: startDate,
+            [PERIOD_START_MARKER]: toRfc3339(credential.startDate),
             [SERVES_UNTIL_MARKER]: toRfc3339(credential.servesUntil),
         },
     }, { parent });

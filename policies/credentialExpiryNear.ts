@@ -2,7 +2,7 @@
 // https://learn.microsoft.com/entra/identity-platform/reference-error-codes
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { DateTime } from "luxon";
-import { toRfc3339 } from "./lib/timeBasics";
+import { DEFAULT_MIN_DAYS_REMAINING, toRfc3339 } from "./lib/timeBasics";
 import { daysBetween, formatDayCount } from "./lib/days";
 import { isRetiringKeyrelayCredential } from "./lib/keyrelayCredential";
 import { NumberSetting, readNumberSetting, settingSchema } from "./lib/policyConfig";
@@ -13,7 +13,7 @@ export const CREDENTIAL_EXPIRY_NEAR = "credential-expiry-near";
 
 export const MIN_DAYS_REMAINING: NumberSetting = {
     key: "minDaysRemaining",
-    default: 14,
+    default: DEFAULT_MIN_DAYS_REMAINING,
     minimum: 0,
     description: "A credential or Key Vault secret must have at least this many days left.",
 };

@@ -1,18 +1,22 @@
 // Microsoft recommends client secrets live well under the two years the portal allows.
 // https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials
+// endDateRelative is deprecated (applicationPassword.d.ts) and reported ignored by the provider
+// (hashicorp/terraform-provider-azuread#1424): only endDate counts.
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { DateTime } from "luxon";
-import { toRfc3339 } from "./lib/timeBasics";
+import { DEFAULT_MAX_LIFETIME_DAYS, toRfc3339 } from "./lib/timeBasics";
 import { daysBetween, formatDayCount } from "./lib/days";
 import { NumberSetting, readNumberSetting, settingSchema } from "./lib/policyConfig";
+import { keyrelayPeriodStart } from "./lib/keyrelayCredential";
 import { describeResource, validityOf } from "./lib/resourceKinds";
+import { readPath } from "./lib/unknownValues";
 import { ResourceView, viewOfResourceArgs } from "./lib/resourceView";
 
 export const CREDENTIAL_LIFETIME = "credential-lifetime";
 
 export const MAX_LIFETIME_DAYS: NumberSetting = {
     key: "maxLifetimeDays",
-    default: 365,
+    default: DEFAULT_MAX_LIFETIME_DAYS,
     minimum: 1,
     description: "Longest life, in days, of a credential or Key Vault secret, from its start (or now) to its end.",
 };
@@ -27,16 +31,25 @@ export function lifetimeViolations(resource: ResourceView, now: DateTime, maxLif
         case "unknown":
             return [];
         case "missing":
+            if (validity.kind === "credential" && readPath(resource.props, ["endDateRelative"]).state !== "missing") {
+                return [`${what} sets endDateRelative but no endDate: endDateRelative is deprecated in the azuread provider and reported ignored ` +
+                    "(hashicorp/terraform-provider-azuread#1424), so the credential may get Graph's default life of two years. " +
+                    `Set endDate (RFC 3339) at most ${maxLifetimeDays} days after the start instead, and remove endDateRelative.`];
+            }
             return [validity.kind === "credential"
-                ? `${what} has no endDate: Graph then gives the credential its default life of two years, and endDateRelative is ignored by the azuread provider. Set endDate (RFC 3339) at most ${maxLifetimeDays} days after startDate.`
+                ? `${what} has no endDate: Graph then gives the credential its default life of two years. Set endDate (RFC 3339) at most ${maxLifetimeDays} days after startDate.`
                 : `${what} has no expiry (${end.field}), so the secret never expires. Set ${end.field} at most ${maxLifetimeDays} days after the secret's start.`];
         case "invalid":
             return [`${what} has ${end.field} ${JSON.stringify(end.text)}, which is ${end.reason}. Write ${end.field} as ${validity.kind === "secret" && end.field.endsWith("expires") ? "seconds since 1970-01-01T00:00:00Z" : "an RFC 3339 date such as 2026-01-31T00:00:00Z"}.`];
         case "known": {
-            const from = start.state === "known" ? start.at : now;
+            // Without a startDate, Entra stamps the creation time: a keyrelay credential's period start
+            // bounds it from below (its keyrelay-period-start marker); any other counts from now.
+            const periodStart = start.state === "missing" ? keyrelayPeriodStart(resource.type, resource.props, resource.urn, resource.parent) : undefined;
+            const from = start.state === "known" ? start.at : periodStart ?? now;
             const lifeDays = daysBetween(from, end.at);
             if (lifeDays <= maxLifetimeDays) return [];
-            const origin = start.state === "known" ? `${start.field} ${toRfc3339(start.at)}` : "now";
+            const origin = start.state === "known" ? `${start.field} ${toRfc3339(start.at)}`
+                : periodStart ? `its period start (keyrelay-period-start) ${toRfc3339(periodStart)}` : "now";
             return [`${what} lives ${formatDayCount(lifeDays)}, from ${origin} to ${end.field} ${toRfc3339(end.at)}, over the maximum of ${maxLifetimeDays} days. ` +
                 `Set ${end.field} at most ${maxLifetimeDays} days after the start; with keyrelay, shorten rotation.validFor or rotation.every.`];
         }

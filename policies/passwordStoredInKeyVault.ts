@@ -3,7 +3,7 @@
 // https://learn.microsoft.com/azure/key-vault/secrets/tutorial-rotation-dual
 import { StackValidationPolicy } from "@pulumi/policy";
 import { DateTime } from "luxon";
-import { isRetiringKeyrelayCredential } from "./lib/keyrelayCredential";
+import { isRetiringKeyrelayCredential, keyrelayServesUntil } from "./lib/keyrelayCredential";
 import { describeResource, isPassword, secretValueSlot } from "./lib/resourceKinds";
 import { StackResourceView, viewOfStackResource } from "./lib/resourceView";
 import type { StackViolation } from "./secretIdNotValue";
@@ -31,12 +31,29 @@ export function urnsFlowingIntoVault(resources: readonly StackResourceView[]): S
     return reached;
 }
 
-/** Every password whose value no Key Vault secret in the stack depends on (keyrelay's retiring credentials aside). */
+/** A keyrelay slot's schedule: its name without the slot letter ("app-password-", "app-password-20270301-"). */
+function scheduleOfSlot(name: string): string {
+    return name.slice(0, -1);
+}
+
+/**
+ * Every password whose value no Key Vault secret in the stack depends on (keyrelay's retiring
+ * credentials aside: by their marker, or, during a declared change of schedule, the previous
+ * schedule's credentials kept beside the new schedule's stored one under the same RotatingPassword).
+ */
 export function unstoredPasswordViolations(resources: readonly StackResourceView[], now: DateTime): StackViolation[] {
     const passwords = resources.filter((r) => isPassword(r.type) && !isRetiringKeyrelayCredential(r.type, r.props, r.urn, r.parent, now));
     if (passwords.length === 0) return [];
     const stored = urnsFlowingIntoVault(resources);
-    return passwords.filter((p) => !stored.has(p.urn)).map((password) => ({
+    const storedSchedules = new Map<string, string>();
+    for (const r of resources) {
+        if (stored.has(r.urn) && r.parent && keyrelayServesUntil(r.type, r.props, r.urn, r.parent) !== undefined) storedSchedules.set(r.parent, scheduleOfSlot(r.name));
+    }
+    const keptFromPreviousSchedule = (p: StackResourceView) => {
+        const storedSchedule = p.parent === undefined ? undefined : storedSchedules.get(p.parent);
+        return storedSchedule !== undefined && storedSchedule !== scheduleOfSlot(p.name) && keyrelayServesUntil(p.type, p.props, p.urn, p.parent) !== undefined;
+    };
+    return passwords.filter((p) => !stored.has(p.urn) && !keptFromPreviousSchedule(p)).map((password) => ({
         urn: password.urn,
         message: `${describeResource(password.type, password.name)}: its value flows into no Key Vault secret in this stack, so someone would have to copy it by hand, and nothing would rotate that copy. ` +
             "Write it to Key Vault in the same stack: use keyrelay's RotatedAppRegistration, or pass the password's `value` output to a keyrelay VaultSecret or an azure-native keyvault.Secret.",

@@ -9,19 +9,28 @@
  *   engine.vault         // every Key Vault write, per secret (values stay in memory: never print them)
  *   engine.directory     // every Entra password credential ever created, with createdAt / deletedAt
  *
- * What it does like the engine: remembers each resource's inputs between runs; replaces a resource
+ * What it does like the engine: remembers each resource's inputs between runs, found by URN and
+ * then by alias (the URN of a name the resource had before); replaces a resource
  * when an input that forces replacement changes (every ApplicationPassword input; a VaultSecret's
  * vault or name, by the provider's own diff); creates the replacement before the old one is
  * deleted; deletes replaced and no-longer-declared resources at the end of a successful run;
  * records each VaultSecret create/update that writes a version. A run whose program or hook
  * fails deletes nothing, and keeps the old state of whatever failed.
  * The luxon clock is pinned to the run's instant while the program runs.
+ *
+ * What it refuses like Entra and ARM (each rule with its source beside the check, in `create`):
+ *   - a service principal or password for an app the deploying principal does not own (403),
+ *   - a password whose startDate is more than five minutes before the run (KeyCredentialsInvalidStartDate),
+ *   - a password living longer than the tenant's passwordLifetime limit, when one is given (400),
+ *   - a third password on an app that accepts personal Microsoft accounts (TooManyAppPasswords),
+ *   - a second assignment of one role to one principal at one scope (409 RoleAssignmentExists).
+ * It answers the azuread getClientConfig invoke with the deploying principal; any other invoke throws.
  */
 import * as path from "path";
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import { DateTime, Settings } from "luxon";
+import { DateTime, Duration, Settings } from "luxon";
 import { vaultSecretChange, VaultSecretFields } from "../components/vaultSecretDiff";
 import { TYPE_TOKENS } from "../components/typeTokens";
 
@@ -32,6 +41,15 @@ export const TYPES = {
     vaultSecret: TYPE_TOKENS.vaultSecret,
     roleAssignment: "azure-native:authorization:RoleAssignment",
 } as const;
+
+/**
+ * Optional inputs the provider computes when they are left out: dropping one from the program keeps
+ * the stored value and is no change (the bridge diffs only what the program sets). ApplicationPassword's
+ * startDate: "If this isn't specified, the current date is used" (applicationPassword.d.ts).
+ */
+export const COMPUTED_WHEN_OMITTED: Record<string, string[]> = {
+    [TYPES.applicationPassword]: ["startDate"],
+};
 
 /** Inputs that force replacement, per type ("*": all of them). Others update in place. */
 export const REPLACE_ON_CHANGE: Record<string, "*" | string[]> = {
@@ -67,6 +85,7 @@ export interface VaultVersion {
 export interface DirectoryCredential {
     keyId: string;
     applicationId: string;
+    /** As Entra stored it: the startDate sent, or the creation time when none was. */
     startDate: string;
     endDate: string;
     value: string;
@@ -97,7 +116,37 @@ export interface SimulatedEngineOptions {
     stack?: string;
     /** Called for every Key Vault write before it is recorded; a throw fails the run there. */
     onVaultWrite?: VaultWriteHook;
+    /** Object id of the principal running `pulumi up` (what getClientConfig answers). */
+    deployingPrincipal?: string;
+    /**
+     * The tenant's app management policy: passwordLifetime maxLifetime (ISO-8601), e.g. "P180D".
+     * Default: the stack config's `keyrelay:maxLifetime`, the limit the stack says its tenant has.
+     */
+    passwordMaxLifetime?: string;
 }
+
+export const DEFAULT_DEPLOYING_PRINCIPAL = "5f1b2c3d-0000-4000-a000-00000000d3b1";
+export const DEFAULT_DEPLOYING_CLIENT_ID = "0c0ffee0-0000-4000-a000-00000000c1d0";
+export const DEFAULT_TENANT_ID = "72f988bf-0000-4000-a000-0000000000a1";
+
+/** An answer Entra or ARM would give, raised where the real service would refuse the request. */
+export class ServiceRefusal extends Error {
+    constructor(readonly status: number, readonly code: string, message: string) {
+        super(`${message} (HTTP ${status} ${code})`);
+        this.name = "ServiceRefusal";
+    }
+}
+
+/**
+ * How far before the request a start date may lie. Entra's exact allowance is not documented; the
+ * harness allows five minutes of clock skew and refuses anything older. keyrelay sends no startDate,
+ * so the exact figure cannot matter to it.
+ */
+export const START_DATE_TOLERANCE_MS = 5 * 60 * 1000;
+/** Audiences that include personal Microsoft accounts, and their password cap. */
+const PERSONAL_ACCOUNT_AUDIENCES = new Set(["AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount"]);
+const PERSONAL_ACCOUNT_PASSWORD_CAP = 2;
+const GET_CLIENT_CONFIG = "azuread:index/getClientConfig:getClientConfig";
 
 /** A deterministic generator, so a simulation's ids and values repeat from run to run of the suite. */
 class Sequence {
@@ -158,24 +207,41 @@ function changedInputs(olds: Record<string, any>, news: Record<string, any>): st
     return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => stableJson(a[k]) !== stableJson(b[k]));
 }
 
+interface AliasRequest {
+    getUrn(): string;
+    getSpec(): { getName(): string; getType(): string; hasParenturn(): boolean; getParenturn(): string; getNoparent(): boolean } | undefined;
+}
+
 interface RegistrationRequest {
     getParent(): string;
     getType(): string;
     getName(): string;
+    getAliasesList?(): AliasRequest[];
     getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
 }
 
 export class SimulatedEngine {
     readonly vault = new Map<string, VaultVersion[]>();
     readonly directory = new Map<string, DirectoryCredential>();
+    /** Live role assignments, "principal|role|scope" (lower case) to the assignment's URN. */
+    readonly roleAssignments = new Map<string, string>();
     readonly runs: RunReport[] = [];
-    private state = new Map<string, SimulatedResource>();
+    private readonly state = new Map<string, SimulatedResource>();
     /** Replaced by a run that then failed: deleted at the end of the next successful run. */
     private readonly pendingDeletion: SimulatedResource[] = [];
     private readonly sequence: Sequence;
 
     constructor(private readonly options: SimulatedEngineOptions, seed = 1) {
         this.sequence = new Sequence(seed);
+    }
+
+    get passwordMaxLifetime(): string | undefined {
+        const declared = this.options.config?.["keyrelay:maxLifetime"];
+        return this.options.passwordMaxLifetime ?? (typeof declared === "string" ? declared : undefined);
+    }
+
+    get deployingPrincipal(): string {
+        return this.options.deployingPrincipal ?? DEFAULT_DEPLOYING_PRINCIPAL;
     }
 
     resources(): SimulatedResource[] {
@@ -220,6 +286,17 @@ export class SimulatedEngine {
                 const propertyDependencies: Record<string, string[]> = {};
                 request?.getPropertydependenciesMap().forEach((deps, key) => { propertyDependencies[key] = deps.getUrnsList(); });
                 const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
+                // Aliases: the engine looks a resource up by its URN first, then by each alias URN.
+                const aliases = (request?.getAliasesList?.() ?? []).map((alias) => {
+                    const spec = alias.getSpec();
+                    if (!spec) return alias.getUrn();
+                    const aliasParent = spec.hasParenturn() ? spec.getParenturn() : spec.getNoparent() ? "" : request?.getParent() ?? "";
+                    return monitor.newUrn(aliasParent, spec.getType() || args.type, spec.getName() || args.name);
+                });
+                if (!engine.state.has(urn)) {
+                    const aliased = aliases.find((a) => engine.state.has(a) && !registered.has(a));
+                    if (aliased) engine.renamed(aliased, urn, args.name);
+                }
                 try {
                     const resource = await engine.step(at, { urn, type: args.type, name: args.name, parent, custom: args.custom ?? true, inputs, propertyDependencies }, report, pendingDeletes);
                     return { id: resource.id, state: resource.outputs };
@@ -229,6 +306,9 @@ export class SimulatedEngine {
                 }
             },
             call(args) {
+                if (args.token === GET_CLIENT_CONFIG) {
+                    return { clientId: DEFAULT_DEPLOYING_CLIENT_ID, objectId: engine.deployingPrincipal, tenantId: DEFAULT_TENANT_ID };
+                }
                 throw new Error(`SimulatedEngine: unexpected call ${args.token}`);
             },
         }, this.options.project ?? "keyrelay", this.options.stack ?? "example", false);
@@ -283,7 +363,8 @@ export class SimulatedEngine {
             report.created.push(created);
             return created;
         }
-        const changed = changedInputs(old.inputs, declared.inputs);
+        const changed = changedInputs(old.inputs, declared.inputs)
+            .filter((k) => !(declared.inputs[k] === undefined && (COMPUTED_WHEN_OMITTED[declared.type] ?? []).includes(k)));
         if (changed.length === 0) {
             return old;
         }
@@ -320,19 +401,24 @@ export class SimulatedEngine {
                 break;
             }
             case TYPES.servicePrincipal:
+                this.requireOwnership(this.applicationBy("clientId", inputs.clientId), `service principal "${declared.name}"`);
                 outputs.objectId = this.sequence.guid();
                 id = `/servicePrincipals/${outputs.objectId}`;
                 break;
             case TYPES.applicationPassword: {
+                outputs.startDate = this.checkNewPassword(at, declared.name, inputs);
                 outputs.keyId = this.sequence.guid();
                 outputs.value = this.sequence.secretValue();
                 id = `${inputs.applicationId}/password/${outputs.keyId}`;
                 this.directory.set(outputs.keyId, {
-                    keyId: outputs.keyId, applicationId: inputs.applicationId, startDate: inputs.startDate,
+                    keyId: outputs.keyId, applicationId: inputs.applicationId, startDate: outputs.startDate,
                     endDate: inputs.endDate, value: outputs.value, createdAt: at,
                 });
                 break;
             }
+            case TYPES.roleAssignment:
+                this.claimRoleAssignment(declared.urn, declared.name, inputs);
+                break;
             case TYPES.vaultSecret: {
                 await this.writeVault(at, inputs as VaultSecretFields, "create", report);
                 id = `${String(inputs.vaultUrl).replace(/\/+$/, "")}/secrets/${inputs.name}`;
@@ -347,6 +433,92 @@ export class SimulatedEngine {
         return resource;
     }
 
+    /** An alias matched: the resource keeps its state and its cloud object under its new URN. */
+    private renamed(from: string, to: string, name: string): void {
+        const resource = this.state.get(from)!;
+        this.state.delete(from);
+        this.state.set(to, { ...resource, urn: to, name });
+        for (const [key, holder] of this.roleAssignments) if (holder === from) this.roleAssignments.set(key, to);
+    }
+
+    /** The application a resource id or client id names, if this stack declares it. */
+    private applicationBy(field: "id" | "clientId", value: unknown): SimulatedResource | undefined {
+        return this.resources().find((r) => r.type === TYPES.application && (field === "id" ? r.id === value : r.outputs.clientId === value));
+    }
+
+    /**
+     * Application.ReadWrite.OwnedBy lets the deploying principal manage only what it owns: "the
+     * principal being used to run Terraform must be an owner of the application" (applicationPassword.d.ts),
+     * "of _both_ the linked application registration, _and_ the service principal" (servicePrincipal.d.ts).
+     * The provider adds the caller as owner on create and removes it when `owners` does not list it,
+     * so the owners that count are the ones declared. An app this stack does not declare is taken as owned.
+     */
+    private requireOwnership(application: SimulatedResource | undefined, what: string): void {
+        if (!application) return;
+        const owners: unknown[] = Array.isArray(application.inputs.owners) ? application.inputs.owners : [];
+        if (!owners.includes(this.deployingPrincipal)) {
+            throw new ServiceRefusal(403, "Authorization_RequestDenied",
+                `Entra refused to create ${what} for application "${application.name}": the deploying principal ${this.deployingPrincipal} is not among its owners ` +
+                `(${owners.length === 0 ? "none declared" : owners.join(", ")}), and Application.ReadWrite.OwnedBy allows only owned applications. ` +
+                "Insufficient privileges to complete the operation");
+        }
+    }
+
+    /** Entra's rules for a new password credential, checked before it is issued. */
+    private checkNewPassword(at: DateTime, name: string, inputs: Record<string, any>): string {
+        const application = this.applicationBy("id", inputs.applicationId);
+        this.requireOwnership(application, `password "${name}"`);
+        // A start in the past: Entra answered KeyCredentialsInvalidStartDate to re-created credentials
+        // whose start date had passed (hashicorp/terraform-provider-azuread#1582); allow clock skew only.
+        const startDate = inputs.startDate === undefined ? toRfc3339(at) : String(inputs.startDate);
+        const start = Date.parse(startDate);
+        if (start < at.toMillis() - START_DATE_TOLERANCE_MS) {
+            throw new ServiceRefusal(400, "KeyCredentialsInvalidStartDate",
+                `Entra refused password "${name}": startDate ${startDate} is ${Math.round((at.toMillis() - start) / 60000)} minutes before the request; ` +
+                "leave startDate out (Entra stamps the creation time) or send one no earlier than now");
+        }
+        // App management policy passwordLifetime: maxLifetime caps endDateTime - startDateTime.
+        // https://learn.microsoft.com/graph/api/resources/passwordcredentialconfiguration
+        const maxLifetime = this.passwordMaxLifetime;
+        if (maxLifetime !== undefined) {
+            const maxMs = Duration.fromISO(maxLifetime).toMillis();
+            const life = Date.parse(inputs.endDate) - start;
+            if (inputs.endDate === undefined || life > maxMs) {
+                throw new ServiceRefusal(400, "CredentialInvalidLifetimeAsPerAppPolicy",
+                    `Entra refused password "${name}": it would live ${inputs.endDate === undefined ? "two years (no endDate)" : `${(life / 86_400_000).toFixed(2)} days`}, ` +
+                    `over the tenant's app management policy passwordLifetime maxLifetime ${maxLifetime}`);
+            }
+        }
+        // Apps open to personal Microsoft accounts hold at most two client secrets ("Client secrets
+        // (passwordCredentials)": "Up to two client secrets"; Graph answers TooManyAppPasswords).
+        // https://learn.microsoft.com/entra/identity-platform/supported-accounts-validation
+        if (application && PERSONAL_ACCOUNT_AUDIENCES.has(application.inputs.signInAudience)) {
+            const live = [...this.directory.values()].filter((c) => c.applicationId === application.id && !c.deletedAt).length;
+            if (live >= PERSONAL_ACCOUNT_PASSWORD_CAP) {
+                throw new ServiceRefusal(400, "TooManyAppPasswords",
+                    `Entra refused password "${name}": application "${application.name}" (signInAudience ${application.inputs.signInAudience}) already holds ${live} passwords, ` +
+                    `the most an app that accepts personal Microsoft accounts may have`);
+            }
+        }
+        return startDate;
+    }
+
+    /**
+     * ARM holds one assignment of a role per principal and scope: a second, under any name, is
+     * answered 409 RoleAssignmentExists ("The role assignment already exists").
+     * https://learn.microsoft.com/azure/role-based-access-control/troubleshooting (RoleAssignmentExists)
+     */
+    private claimRoleAssignment(urn: string, name: string, inputs: Record<string, any>): void {
+        const key = roleAssignmentKey(inputs);
+        const holder = this.roleAssignments.get(key);
+        if (holder !== undefined && holder !== urn) {
+            throw new ServiceRefusal(409, "RoleAssignmentExists",
+                `Azure refused role assignment "${name}": principal ${inputs.principalId} already holds role ${inputs.roleDefinitionId} at scope ${inputs.scope} ` +
+                `(assignment ${holder.slice(holder.lastIndexOf("::") + 2)}). The role assignment already exists`);
+        }
+        this.roleAssignments.set(key, urn);
+    }
+
     private async writeVault(at: DateTime, secret: VaultSecretFields, kind: "create" | "update", report: RunReport): Promise<void> {
         if (this.options.onVaultWrite) await this.options.onVaultWrite(secret, kind);
         const version: VaultVersion = {
@@ -359,11 +531,23 @@ export class SimulatedEngine {
     }
 
     private deleted(resource: SimulatedResource, at: DateTime): void {
+        if (resource.type === TYPES.roleAssignment) {
+            const key = roleAssignmentKey(resource.inputs);
+            if (this.roleAssignments.get(key) === resource.urn) this.roleAssignments.delete(key);
+        }
         if (resource.type === TYPES.applicationPassword) {
             const credential = this.directory.get(resource.outputs.keyId);
             if (credential && !credential.deletedAt) credential.deletedAt = at;
         }
     }
+}
+
+function roleAssignmentKey(inputs: Record<string, any>): string {
+    return [inputs.principalId, inputs.roleDefinitionId, inputs.scope].map((v) => String(v).toLowerCase()).join("|");
+}
+
+function toRfc3339(at: DateTime): string {
+    return at.toUTC().toISO({ suppressMilliseconds: true })!;
 }
 
 export function vaultKey(vaultUrl: string, name: string): string {

@@ -27,9 +27,10 @@ const cases: { title: string; args: RotatedAppRegistrationArgs; parts: (string |
     { title: "an invalid ISO-8601 duration", args: { ...good, rotation: { every: "90 days" } }, parts: ['RotatedAppRegistration "billing-api"', "rotation.every", "not an ISO-8601 duration", '"P90D"'] },
     { title: "an invalid validFor duration", args: { ...good, rotation: { validFor: "P1X" } }, parts: ["rotation.validFor", "not an ISO-8601 duration"] },
     { title: "every under one day", args: { ...good, rotation: { every: "PT12H" } }, parts: ["rotation.every", "under one day", '"P1D"'] },
-    { title: "every so long that validFor would pass two years", args: { ...good, rotation: { every: "P1Y" } }, parts: ["rotation.every", "two-year", "P364D"] },
+    { title: "every so long that validFor would pass the pack's 365 days", args: { ...good, rotation: { every: "P1Y" } }, parts: ["rotation.every", "365 days the policy pack allows", "P182D"] },
     { title: "validFor too short for the overlap", args: { ...good, rotation: { every: "P90D", validFor: "P120D" } }, parts: ["rotation.validFor", "too short", "P181D"] },
-    { title: "validFor over two years", args: { ...good, rotation: { every: "P30D", validFor: "P3Y" } }, parts: ["rotation.validFor", "two-year limit", '"P2Y"'] },
+    { title: "validFor too short to keep 14 days in service on a late run", args: { ...good, rotation: { every: "P7D", validFor: "P15D" } }, parts: ["rotation.validFor", "too short", "credential-expiry-near", '"P22D"'] },
+    { title: "validFor over the pack's 365 days", args: { ...good, rotation: { every: "P30D", validFor: "P3Y" } }, parts: ["rotation.validFor", "credential-lifetime", '"P365D"'] },
     { title: "a secret name with characters Key Vault refuses", args: { ...good, vault: { url: VAULT, secretName: "billing_api.secret" } }, parts: ["vault.secretName", "^[0-9a-zA-Z-]{1,127}$"] },
     { title: "a secret name over 127 characters", args: { ...good, vault: { url: VAULT, secretName: "a".repeat(128) } }, parts: ["vault.secretName", "1 to 127"] },
     { title: "a vault URL over http", args: { ...good, vault: { url: "http://kv-platform.vault.azure.net", secretName: "s" } }, parts: ["vault.url", "https://<vault-name>.vault.azure.net"] },
@@ -70,11 +71,16 @@ describe("bad input fails before anything is created, naming the resource, the f
     });
 
     it("accepts sovereign-cloud vault hosts", async () => {
-        for (const host of ["vault.azure.cn", "vault.usgovcloudapi.net", "vault.microsoftazure.de"]) {
+        for (const host of ["vault.azure.cn", "vault.usgovcloudapi.net"]) {
             const engine = new SimulatedEngine({ program: () => new RotatedAppRegistration("app", { ...good, vault: { url: `https://kv-sov.${host}`, secretName: "s" } }) });
             const report = await engine.run(DateTime.fromISO("2026-11-26T02:00:00Z", { zone: "utc" }));
             assert.deepEqual(report.errors, [], host);
         }
+    });
+
+    it("refuses the retired Microsoft Cloud Germany vault host", async () => {
+        expectMessage(await failure(() => new RotatedAppRegistration("app", { ...good, vault: { url: "https://kv-sov.vault.microsoftazure.de", secretName: "s" } })),
+            ["vault.url", "not a Key Vault URL"]);
     });
 
     it("RotatingPassword names itself and the field too", async () => {

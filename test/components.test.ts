@@ -2,14 +2,15 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { DateTime } from "luxon";
 import { RotatedAppRegistration, RotatingPassword, VaultSecret } from "../components";
-import { DAY_MS, SERVES_UNTIL_MARKER, PERIOD_START_MARKER } from "../components/schedule";
-import { SimulatedEngine, TYPES } from "../simulation/engine";
+import { DAY_MS, SERVES_UNTIL_MARKER, PERIOD_START_MARKER, nextRotation, rotationSchedule } from "../components/schedule";
+import * as azuread from "@pulumi/azuread";
+import { DEFAULT_DEPLOYING_PRINCIPAL, SimulatedEngine, SimulatedEngineOptions, TYPES } from "../simulation/engine";
 
 const NOW = DateTime.fromISO("2026-11-26T02:00:00Z", { zone: "utc" });
 const VAULT = "https://kv-platform.vault.azure.net";
 
-async function deploy(program: () => unknown, at = NOW) {
-    const engine = new SimulatedEngine({ program });
+async function deploy(program: () => unknown, at = NOW, options: Partial<SimulatedEngineOptions> = {}) {
+    const engine = new SimulatedEngine({ program, ...options });
     const report = await engine.run(at);
     assert.deepEqual(report.errors.map((e) => e.message), []);
     return { engine, report };
@@ -40,28 +41,33 @@ describe("RotatedAppRegistration under the mock runtime", () => {
         assert.equal(application.inputs.signInAudience, "AzureADMyOrg");
         const [sp] = engine.resourcesOfType(TYPES.servicePrincipal);
         assert.equal(sp.inputs.clientId, application.outputs.clientId);
+        assert.deepEqual(application.inputs.owners, [DEFAULT_DEPLOYING_PRINCIPAL]);
+        assert.deepEqual(sp.inputs.owners, [DEFAULT_DEPLOYING_PRINCIPAL]);
 
         const passwords = engine.resourcesOfType(TYPES.applicationPassword);
         assert.ok(passwords.length === 2 || passwords.length === 3, `2 or 3 passwords, got ${passwords.length}`);
         for (const password of passwords) {
             assert.equal(password.inputs.applicationId, application.id);
-            assert.match(password.inputs.startDate, /^\d{4}-\d\d-\d\dT00:00:00Z$/);
+            assert.equal(password.inputs.startDate, undefined, "no startDate is sent: Entra stamps the creation time");
+            assert.equal(password.outputs.startDate, "2026-11-26T02:00:00Z");
+            const periodStart = password.inputs.rotateWhenChanged[PERIOD_START_MARKER];
+            assert.match(periodStart, /^\d{4}-\d\d-\d\dT00:00:00Z$/);
             assert.match(password.inputs.endDate, /^\d{4}-\d\d-\d\dT00:00:00Z$/);
-            const life = Date.parse(password.inputs.endDate) - Date.parse(password.inputs.startDate);
-            assert.equal(life, 181 * DAY_MS);
+            assert.equal(Date.parse(password.inputs.endDate) - Date.parse(periodStart), 181 * DAY_MS);
+            assert.ok(Date.parse(password.inputs.endDate) - NOW.toMillis() <= 181 * DAY_MS);
             assert.equal(password.inputs.endDateRelative, undefined);
-            assert.equal(password.inputs.rotateWhenChanged[PERIOD_START_MARKER], password.inputs.startDate);
             assert.ok(password.inputs.rotateWhenChanged[SERVES_UNTIL_MARKER]);
             assert.match(password.parent ?? "", /keyrelay:index:RotatingPassword/);
         }
 
         const [secret] = engine.resourcesOfType(TYPES.vaultSecret);
-        const inService = passwords.reduce((a, b) => (a.inputs.startDate > b.inputs.startDate ? a : b));
+        const periodOf = (p: { inputs: Record<string, any> }) => p.inputs.rotateWhenChanged[PERIOD_START_MARKER] as string;
+        const inService = passwords.reduce((a, b) => (periodOf(a) > periodOf(b) ? a : b));
         assert.equal(secret.inputs.vaultUrl, VAULT);
         assert.equal(secret.inputs.name, "billing-api-client-secret");
         assert.equal(secret.inputs.value, inService.outputs.value);
         assert.equal(secret.inputs.expiresOn, inService.inputs.endDate);
-        assert.equal(secret.inputs.notBefore, inService.inputs.startDate);
+        assert.equal(secret.inputs.notBefore, periodOf(inService));
         assert.equal(secret.inputs.tags["client-id"], application.outputs.clientId);
         assert.equal(secret.inputs.tags["key-id"], inService.outputs.keyId);
         assert.equal(secret.inputs.tags.app, "billing-api");
@@ -74,7 +80,7 @@ describe("RotatedAppRegistration under the mock runtime", () => {
         const { engine, report } = await deploy(billing);
         const outputs = report.stackOutputs as Record<string, any>;
         const passwords = engine.resourcesOfType(TYPES.applicationPassword);
-        const inService = passwords.reduce((a, b) => (a.inputs.startDate > b.inputs.startDate ? a : b));
+        const inService = passwords.reduce((a, b) => (a.inputs.endDate > b.inputs.endDate ? a : b));
         assert.equal(outputs.clientId, engine.resourcesOfType(TYPES.application)[0].outputs.clientId);
         assert.equal(outputs.secretUri, `${VAULT}/secrets/billing-api-client-secret`);
         assert.equal(outputs.expiresAt, inService.inputs.endDate);
@@ -96,6 +102,7 @@ describe("RotatedAppRegistration under the mock runtime", () => {
         }));
         const assignments = engine.resourcesOfType(TYPES.roleAssignment);
         assert.equal(assignments.length, 2);
+        assert.deepEqual(assignments.map((a) => a.name).sort(), ["orders-reader-11111111-1111-1111-1111-111111111111", "orders-reader-22222222-2222-2222-2222-222222222222"]);
         assert.deepEqual(assignments.map((a) => a.inputs.principalId).sort(), ["11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"]);
         for (const assignment of assignments) {
             assert.equal(assignment.inputs.scope, `${vaultId}/secrets/orders-client-secret`);
@@ -121,7 +128,7 @@ describe("RotatingPassword on its own", () => {
             password = new RotatingPassword("standalone", { applicationId: "/applications/abc", rotation: { every: "P30D", validFor: "P70D" } });
         });
         const passwords = engine.resourcesOfType(TYPES.applicationPassword);
-        const inService = passwords.reduce((a, b) => (a.inputs.startDate > b.inputs.startDate ? a : b));
+        const inService = passwords.reduce((a, b) => (a.inputs.endDate > b.inputs.endDate ? a : b));
         assert.equal(await isSecretOutput(password!.value), true);
         const [keyId, endDate, startDate] = await new Promise<string[]>((resolve) =>
             pulumi.all([password!.keyId, password!.endDate, password!.startDate]).apply((v) => resolve(v)));
@@ -134,8 +141,9 @@ describe("RotatingPassword on its own", () => {
     it("takes every and validFor as a shorthand for rotation", async () => {
         const { engine } = await deploy(() => new RotatingPassword("shorthand", { applicationId: "/applications/abc", every: "P7D", validFor: "P30D" }));
         for (const p of engine.resourcesOfType(TYPES.applicationPassword)) {
-            assert.equal(Date.parse(p.inputs.endDate) - Date.parse(p.inputs.startDate), 30 * DAY_MS);
-            assert.equal(Date.parse(p.inputs.rotateWhenChanged[SERVES_UNTIL_MARKER]) - Date.parse(p.inputs.startDate), 7 * DAY_MS);
+            const periodStart = Date.parse(p.inputs.rotateWhenChanged[PERIOD_START_MARKER]);
+            assert.equal(Date.parse(p.inputs.endDate) - periodStart, 30 * DAY_MS);
+            assert.equal(Date.parse(p.inputs.rotateWhenChanged[SERVES_UNTIL_MARKER]) - periodStart, 7 * DAY_MS);
         }
     });
 });
@@ -150,3 +158,200 @@ describe("VaultSecret", () => {
         assert.equal(secret.inputs.expiresOn, "2027-01-01T00:00:00Z");
     });
 });
+
+describe("what Entra and ARM refuse, enforced by the harness", () => {
+    const VAULT_ID = "/subscriptions/0000-sub/resourceGroups/rg-platform/providers/Microsoft.KeyVault/vaults/kv-platform";
+    const READER = (n: number) => `${n}${n}${n}${n}${n}${n}${n}${n}-${n}${n}${n}${n}-4${n}${n}${n}-a${n}${n}${n}-${String(n).repeat(12)}`;
+
+    it("owners: the deploying principal owns the app and the service principal, plus the owners given", async () => {
+        const { engine } = await deploy(() => new RotatedAppRegistration("owned", {
+            displayName: "owned", vault: { url: VAULT, secretName: "owned" }, owners: ["aaaaaaaa-0000-4000-a000-000000000001", "9d3c0000-0000-4000-a000-00000000beef"],
+        }), NOW, { deployingPrincipal: "9d3c0000-0000-4000-a000-00000000beef" });
+        const expected = ["9d3c0000-0000-4000-a000-00000000beef", "aaaaaaaa-0000-4000-a000-000000000001"];
+        assert.deepEqual(engine.resourcesOfType(TYPES.application)[0].inputs.owners, expected);
+        assert.deepEqual(engine.resourcesOfType(TYPES.servicePrincipal)[0].inputs.owners, expected);
+    });
+
+    it("owners: a service principal or password for an app the deploying principal does not own is refused with 403", async () => {
+        const engine = new SimulatedEngine({
+            program: () => {
+                const app = new azuread.Application("unowned", { displayName: "unowned", owners: ["aaaaaaaa-0000-4000-a000-000000000001"] });
+                new azuread.ServicePrincipal("unowned-sp", { clientId: app.clientId });
+                new RotatingPassword("unowned-password", { applicationId: app.id });
+            },
+        });
+        const report = await engine.run(NOW);
+        const messages = report.errors.map((e) => e.message);
+        assert.ok(messages.some((m) => /service principal "unowned-sp" for application "unowned": the deploying principal .* is not among its owners .*\(HTTP 403 Authorization_RequestDenied\)/.test(m)), messages.join("\n"));
+        assert.ok(messages.some((m) => /password "unowned-password-[abc]" for application "unowned"/.test(m)), messages.join("\n"));
+        assert.equal(engine.directory.size, 0);
+    });
+
+    it("start dates: a password whose startDate is more than five minutes before the run is refused", async () => {
+        const at = (startDate: string) => new SimulatedEngine({
+            program: () => new azuread.ApplicationPassword("p", { applicationId: "/applications/x", startDate, endDate: "2027-01-01T00:00:00Z" }),
+        }).run(NOW);
+        const late = await at("2026-11-26T01:54:59Z");
+        assert.match(late.errors[0]?.message ?? "", /password "p": startDate 2026-11-26T01:54:59Z is 5 minutes before the request.*KeyCredentialsInvalidStartDate/);
+        assert.deepEqual((await at("2026-11-26T01:55:00Z")).errors, []);
+    });
+
+    it("start dates: keyrelay never sends one, on a first deploy or on a rotation day", async () => {
+        const engine = new SimulatedEngine({ program: () => new RotatedAppRegistration("billing-api", { displayName: "b", rotation: { every: "P30D" }, vault: { url: VAULT, secretName: "b" } }) });
+        for (let day = 0; day < 65; day++) {
+            const report = await engine.run(NOW.plus({ days: day }));
+            assert.deepEqual(report.errors.map((e) => e.message), [], `day ${day}`);
+        }
+        const credentials = [...engine.directory.values()];
+        assert.ok(credentials.length >= 4);
+        for (const c of credentials) assert.equal(c.startDate, c.createdAt.toUTC().toISO({ suppressMilliseconds: true }), "Entra stamped the creation time");
+    });
+
+    it("personal-account audiences: refused before anything is created, and the harness caps such apps at two passwords", async () => {
+        for (const audience of ["AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount"]) {
+            const engine = new SimulatedEngine({ program: () => new RotatedAppRegistration("consumer", {
+                displayName: "consumer", vault: { url: VAULT, secretName: "consumer" }, application: { signInAudience: audience },
+            }) });
+            const report = await engine.run(NOW);
+            assert.equal(report.created.length, 0);
+            assert.match(report.errors[0].message, new RegExp(`RotatedAppRegistration "consumer": application\\.signInAudience is "${audience}": Entra allows .* at most two client secrets \\(TooManyAppPasswords\\).*Use "AzureADMyOrg"`));
+        }
+        const capped = new SimulatedEngine({
+            program: () => {
+                const app = new azuread.Application("consumer", { displayName: "consumer", signInAudience: "AzureADandPersonalMicrosoftAccount", owners: [DEFAULT_DEPLOYING_PRINCIPAL] });
+                for (const n of [1, 2, 3]) new azuread.ApplicationPassword(`consumer-${n}`, { applicationId: app.id, endDate: "2027-01-01T00:00:00Z" });
+            },
+        });
+        const report = await capped.run(NOW);
+        assert.equal(capped.directory.size, 2);
+        assert.match(report.errors[0].message, /already holds 2 passwords.*\(HTTP 400 TooManyAppPasswords\)/);
+    });
+
+    it("tenant lifetime limit: the harness refuses a longer password like Entra; maxLifetime refuses the schedule before anything is created", async () => {
+        const program = (maxLifetime?: string) => () => new RotatedAppRegistration("billing-api", { displayName: "b", rotation: { every: "P90D" }, maxLifetime, vault: { url: VAULT, secretName: "b" } });
+        // Entra measures from the creation time: the first deploy mid-period fits, the rotation day's credential (181 days less two hours) does not.
+        const tenant = new SimulatedEngine({ program: program(), passwordMaxLifetime: "P180D" });
+        assert.deepEqual((await tenant.run(NOW)).errors, []);
+        const rotationDay = nextRotation(rotationSchedule("billing-api", { every: "P90D" }), NOW).plus({ hours: 2 });
+        const refused = await tenant.run(rotationDay);
+        assert.ok(refused.errors.some((e) => /it would live 18\d\.\d\d days, over the tenant's app management policy passwordLifetime maxLifetime P180D \(HTTP 400 CredentialInvalidLifetimeAsPerAppPolicy\)/.test(e.message)),
+            refused.errors.map((e) => e.message).join("\n"));
+        const early = await new SimulatedEngine({ program: program("P180D"), passwordMaxLifetime: "P180D" }).run(NOW);
+        assert.equal(early.created.length, 0);
+        assert.match(early.errors[0].message, /maxLifetime is P180D .*CredentialInvalidLifetimeAsPerAppPolicy\. Use rotation\.every "P89D" or shorter/);
+        const defaults = await new SimulatedEngine({ program: () => new RotatedAppRegistration("billing-api", { displayName: "b", maxLifetime: "P180D", vault: { url: VAULT, secretName: "b" } }), passwordMaxLifetime: "P180D" }).run(NOW);
+        assert.deepEqual(defaults.errors, [], "the defaults fit 180 days");
+    });
+
+    it("readers: keyed by principal, so removing one from the middle touches no other; the harness answers 409 to a duplicate", async () => {
+        let readers = [READER(1), READER(2), READER(3)];
+        const engine = new SimulatedEngine({ program: () => new RotatedAppRegistration("orders", {
+            displayName: "orders", vault: { url: VAULT, secretName: "orders", resourceId: VAULT_ID }, readers,
+        }) });
+        assert.deepEqual((await engine.run(NOW)).errors, []);
+        readers = [READER(1), READER(3)];
+        const report = await engine.run(NOW.plus({ hours: 1 }));
+        assert.deepEqual(report.errors.map((e) => e.message), []);
+        assert.deepEqual(report.replaced.filter((r) => r.new.type === TYPES.roleAssignment), [], "no other assignment is replaced");
+        assert.deepEqual(report.deleted.map((r) => r.name), [`orders-reader-${READER(2)}`]);
+        assert.deepEqual(engine.resourcesOfType(TYPES.roleAssignment).map((r) => r.inputs.principalId).sort(), [READER(1), READER(3)]);
+
+        const duplicate = await new SimulatedEngine({
+            program: () => {
+                const role = { principalId: READER(1), scope: `${VAULT_ID}/secrets/orders`, roleDefinitionId: "/subscriptions/0000-sub/providers/Microsoft.Authorization/roleDefinitions/r" };
+                new (require("@pulumi/azure-native/authorization").RoleAssignment)("first", role);
+                new (require("@pulumi/azure-native/authorization").RoleAssignment)("second", role);
+            },
+        }).run(NOW);
+        assert.match(duplicate.errors[0].message, /role assignment "second": principal .* already holds role .*\(HTTP 409 RoleAssignmentExists\)/);
+    });
+
+    it("readers: assignments named by position in an earlier release carry over by alias, with no new assignment (no 409)", async () => {
+        const scope = `${VAULT_ID}/secrets/orders`;
+        const roleDefinitionId = "/subscriptions/0000-sub/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6";
+        let upgraded = false;
+        const engine = new SimulatedEngine({
+            program: () => {
+                if (upgraded) {
+                    new RotatedAppRegistration("orders", { displayName: "orders", vault: { url: VAULT, secretName: "orders", resourceId: VAULT_ID }, readers: [READER(1), READER(2)] });
+                    return;
+                }
+                // What the earlier release declared: RoleAssignments "orders-reader-<index>" under the component.
+                const component = new pulumi.ComponentResource("keyrelay:index:RotatedAppRegistration", "orders", {});
+                const { RoleAssignment } = require("@pulumi/azure-native/authorization");
+                [READER(1), READER(2)].forEach((principalId, i) => new RoleAssignment(`orders-reader-${i}`, { principalId, scope, roleDefinitionId }, { parent: component }));
+            },
+        });
+        assert.deepEqual((await engine.run(NOW)).errors, []);
+        upgraded = true;
+        const report = await engine.run(NOW.plus({ hours: 1 }));
+        assert.deepEqual(report.errors.map((e) => e.message), []);
+        const touched = [...report.created, ...report.deleted, ...report.replaced.map((r) => r.new)].filter((r) => r.type === TYPES.roleAssignment);
+        assert.deepEqual(touched, []);
+        assert.deepEqual(engine.resourcesOfType(TYPES.roleAssignment).map((r) => r.name).sort(), [`orders-reader-${READER(1)}`, `orders-reader-${READER(2)}`]);
+    });
+
+    it("readers: an Output needs a stable name; with one, it is keyed by that name", async () => {
+        const principal = pulumi.output(READER(4));
+        const failed = await new SimulatedEngine({ program: () => new RotatedAppRegistration("orders", {
+            displayName: "orders", vault: { url: VAULT, secretName: "orders", resourceId: VAULT_ID }, readers: [principal as unknown as string],
+        }) }).run(NOW);
+        assert.equal(failed.created.length, 0);
+        assert.match(failed.errors[0].message, /RotatedAppRegistration "orders": readers\[0\] is not known when the program runs .*\{ name: /);
+        const dup = await new SimulatedEngine({ program: () => new RotatedAppRegistration("orders", {
+            displayName: "orders", vault: { url: VAULT, secretName: "orders", resourceId: VAULT_ID }, readers: [READER(1), READER(1)],
+        }) }).run(NOW);
+        assert.match(dup.errors[0].message, /readers\[1\] repeats readers\[0\]/);
+        const { engine } = await deploy(() => new RotatedAppRegistration("orders", {
+            displayName: "orders", vault: { url: VAULT, secretName: "orders", resourceId: VAULT_ID }, readers: [{ name: "billing-worker", principalId: principal }],
+        }));
+        const [assignment] = engine.resourcesOfType(TYPES.roleAssignment);
+        assert.equal(assignment.name, "orders-reader-billing-worker");
+        assert.equal(assignment.inputs.principalId, READER(4));
+    });
+});
+
+describe("upgrading from a release that sent startDate", () => {
+    it("dropping startDate from the inputs replaces nothing: the provider computes it when left out", async () => {
+        let withStart = true;
+        const engine = new SimulatedEngine({
+            program: () => new azuread.ApplicationPassword("p", {
+                applicationId: "/applications/x", endDate: "2027-03-01T00:00:00Z", ...(withStart ? { startDate: "2026-11-26T02:00:00Z" } : {}),
+            }),
+        });
+        assert.deepEqual((await engine.run(NOW)).errors, []);
+        withStart = false;
+        const report = await engine.run(NOW.plus({ days: 1 }));
+        assert.deepEqual(report.errors, []);
+        assert.deepEqual([report.replaced.length, report.created.length, report.deleted.length], [0, 0, 0]);
+    });
+});
+
+describe("stack config: the keys keyrelay reads", () => {
+    it("reads owners, since and previous per app, and keyrelay:maxLifetime", () => {
+        const { referenceApps, referenceMaxLifetime } = require("../stackConfig");
+        const [app] = referenceApps([{ name: "x", every: "P30D", since: "2027-03-01", previous: { every: "P89D" }, owners: ["o-1"] }], VAULT);
+        assert.deepEqual(app.rotation, { every: "P30D", validFor: undefined, since: "2027-03-01", previous: { every: "P89D", validFor: undefined, since: undefined } });
+        assert.deepEqual(app.owners, ["o-1"]);
+        assert.equal(referenceMaxLifetime("P180D"), "P180D");
+        assert.throws(() => referenceMaxLifetime(180), /keyrelay:maxLifetime is 180, not an ISO-8601 duration/);
+        assert.throws(() => referenceApps([{ name: "x", previous: "P89D" }], VAULT), /keyrelay:apps\[0\]: previous is not a map/);
+        assert.throws(() => referenceApps([{ name: "x", owners: "o-1" }], VAULT), /keyrelay:apps\[0\]: owners is not a list/);
+    });
+
+    it("rotation.previous without since, a since that is not a date, and a future since with nothing before it fail before anything is created", async () => {
+        const cases: [RotatedAppRegistrationRotation, RegExp][] = [
+            [{ every: "P30D", previous: { every: "P89D" } }, /rotation\.previous is set without rotation\.since/],
+            [{ every: "P30D", since: "March", previous: { every: "P89D" } }, /rotation\.since is "March", not a date/],
+            [{ every: "P30D", since: "2027-03-01" }, /rotation\.since is 2027-03-01, after this run, and no rotation\.previous/],
+            [{ every: "P30D", since: "2027-03-01", previous: { every: "P89D", since: "2027-04-01" } }, /rotation\.previous\.since is 2027-04-01, not before rotation\.since/],
+        ];
+        for (const [rotation, message] of cases) {
+            const report = await new SimulatedEngine({ program: () => new RotatedAppRegistration("x", { displayName: "x", rotation, vault: { url: VAULT, secretName: "x" } }) }).run(NOW);
+            assert.equal(report.created.length, 0, String(message));
+            assert.match(report.errors[0]?.message ?? "", message);
+        }
+    });
+});
+
+type RotatedAppRegistrationRotation = NonNullable<ConstructorParameters<typeof RotatedAppRegistration>[1]["rotation"]>;

@@ -3,24 +3,47 @@ import * as fc from "fast-check";
 import { DateTime } from "luxon";
 import {
     DAY_MS, MAX_VALID_FOR_MS, SCHEDULE_EPOCH, credentialOfPeriod, defaultValidForMs, inServiceCredential,
-    minimumValidForMs, nextRotation, periodIndexAt, periodStart, plannedCredentials, rotationPhaseDays,
-    rotationSchedule, toRfc3339,
+    longestEveryDaysWithin, minimumValidForMs, nextRotation, periodIndexAt, periodStart, plannedCredentials, rotationPhaseDays,
+    rotationSchedule, toRfc3339, transitionEnd,
 } from "../components/schedule";
 
 const at = (iso: string) => DateTime.fromISO(iso, { zone: "utc" });
 
 describe("rotation schedule", () => {
-    it("defaults to every 90 days, credentials living 2 × 90 days + 1", () => {
+    it("defaults to every 89 days, credentials living 2 × 89 days + 1 = 179 days: inside a 180-day tenant limit", () => {
         const schedule = rotationSchedule("billing-api");
-        assert.equal(schedule.everyMs, 90 * DAY_MS);
-        assert.equal(schedule.validForMs, 181 * DAY_MS);
-        assert.ok(schedule.phaseMs >= 0 && schedule.phaseMs < 90 * DAY_MS && schedule.phaseMs % DAY_MS === 0);
+        assert.equal(schedule.everyMs, 89 * DAY_MS);
+        assert.equal(schedule.validForMs, 179 * DAY_MS);
+        assert.ok(schedule.validForMs <= 180 * DAY_MS);
+        assert.ok(schedule.phaseMs >= 0 && schedule.phaseMs < 89 * DAY_MS && schedule.phaseMs % DAY_MS === 0);
+        assert.doesNotThrow(() => rotationSchedule("billing-api", {}, "r", { maxLifetime: "P180D" }));
     });
 
-    it("keeps at least 15 days of life in service for short periods", () => {
+    it("keeps at least 15 days of life in service for short periods, and refuses less", () => {
         assert.equal(defaultValidForMs(DAY_MS), 16 * DAY_MS);
         assert.equal(defaultValidForMs(7 * DAY_MS), 22 * DAY_MS);
         assert.equal(defaultValidForMs(30 * DAY_MS), 61 * DAY_MS);
+        assert.throws(() => rotationSchedule("x", { every: "P7D", validFor: "P15D" }), /rotation\.validFor is P15D .* too short .*"P22D"/);
+        assert.doesNotThrow(() => rotationSchedule("x", { every: "P7D", validFor: "P22D" }));
+    });
+
+    describe("the tenant's password lifetime limit (maxLifetime)", () => {
+        it("refuses, before anything is created, a schedule whose credentials outlive it, and says which every fits", () => {
+            assert.throws(() => rotationSchedule("x", { every: "P90D" }, 'RotatedAppRegistration "x"', { maxLifetime: "P180D" }),
+                /RotatedAppRegistration "x": maxLifetime is P180D \(180 days\), shorter than this schedule's credentials \(validFor 181 days, the default for every = P90D\): Entra would refuse each new password with CredentialInvalidLifetimeAsPerAppPolicy\. Use rotation\.every "P89D" or shorter/);
+            assert.throws(() => rotationSchedule("x", { every: "P30D", validFor: "P100D" }, "r", { maxLifetime: "P90D" }), /validFor 100 days\).*"P44D" or shorter.*at most "P90D"/);
+            assert.throws(() => rotationSchedule("x", {}, "r", { maxLifetime: "P10D" }), /No schedule fits/);
+            assert.throws(() => rotationSchedule("x", {}, "r", { maxLifetime: "six months" }), /maxLifetime is "six months", not an ISO-8601 duration/);
+        });
+
+        it("the every it names fits, and one day more does not", () => {
+            for (let days = 16; days <= 365; days++) {
+                const fitting = longestEveryDaysWithin(days * DAY_MS);
+                assert.ok(fitting >= 1, `${days}`);
+                assert.doesNotThrow(() => rotationSchedule("x", { every: `P${fitting}D` }, "r", { maxLifetime: `P${days}D` }));
+                assert.throws(() => rotationSchedule("x", { every: `P${fitting + 1}D` }, "r", { maxLifetime: `P${days}D` }), /maxLifetime|policy pack allows/);
+            }
+        });
     });
 
     it("starts periods at midnight UTC on the app's rotation day", () => {
@@ -108,9 +131,9 @@ describe("rotation schedule", () => {
             }));
         });
 
-        it("minimum validFor is 2 × every + 1 day and the default never goes under it", () => {
+        it("minimum validFor is max(2 × every + 1 day, every + 15 days) and the default never goes under it", () => {
             fc.assert(fc.property(everyDays, (days) => {
-                assert.equal(minimumValidForMs(days * DAY_MS), (2 * days + 1) * DAY_MS);
+                assert.equal(minimumValidForMs(days * DAY_MS), Math.max(2 * days + 1, days + 15) * DAY_MS);
                 assert.ok(defaultValidForMs(days * DAY_MS) >= minimumValidForMs(days * DAY_MS));
             }));
         });
@@ -139,6 +162,50 @@ describe("rotation schedule", () => {
             assert.equal(rotationPhaseDays("billing-api", 90 * DAY_MS), rotationPhaseDays("billing-api", 90 * DAY_MS));
             const schedule = rotationSchedule("billing-api");
             assert.equal(schedule.phaseMs, rotationSchedule("billing-api").phaseMs);
+        });
+    });
+
+    describe("a declared change of schedule (since, previous)", () => {
+        const since = "2027-03-01";
+        const change = rotationSchedule("billing-api", { every: "P30D", since, previous: { every: "P89D" } });
+        const previous = rotationSchedule("billing-api", { every: "P89D" });
+        const sinceAt = at("2027-03-01T00:00:00Z");
+
+        it("runs the previous schedule until since, and names since as the next rotation when it comes first", () => {
+            const before = at("2027-02-27T03:00:00Z");
+            assert.deepEqual(plannedCredentials(change, before), plannedCredentials(previous, before));
+            const next = nextRotation(change, before);
+            assert.equal(next.toMillis(), Math.min(nextRotation(previous, before).toMillis(), sinceAt.toMillis()));
+        });
+
+        it("from since: the previous schedule's credentials of that instant, unchanged, then its own in slots named after since", () => {
+            const t = at("2027-03-01T03:00:00Z");
+            const planned = plannedCredentials(change, t);
+            const kept = plannedCredentials(previous, sinceAt.minus({ milliseconds: 1 }));
+            assert.deepEqual(planned.slice(0, kept.length).map((c) => ({ ...c, inService: true })), kept.map((c) => ({ ...c, inService: true })));
+            assert.ok(planned.slice(0, kept.length).every((c) => !c.inService));
+            const own = planned.slice(kept.length);
+            assert.ok(own.length >= 1 && own.every((c) => /^20270301-[abc]$/.test(c.slot)));
+            assert.ok(own[own.length - 1].inService && own[own.length - 1].startDate <= t);
+            assert.ok(own.every((c) => c.period >= periodIndexAt(change, sinceAt)), "no credential of a period before since is issued");
+        });
+
+        it("keeps the previous credentials for the longer period plus a day, or until their own end", () => {
+            const end = transitionEnd(change)!;
+            assert.equal(end.toMillis(), sinceAt.toMillis() + 89 * DAY_MS + DAY_MS);
+            const justBefore = plannedCredentials(change, end.minus({ hours: 1 })).filter((c) => !c.slot.startsWith("20270301-"));
+            for (const c of justBefore) assert.ok(c.endDate > end.minus({ hours: 1 }));
+            assert.deepEqual(plannedCredentials(change, end).filter((c) => !c.slot.startsWith("20270301-")), []);
+        });
+
+        it("slot names never collide, whatever the two schedules and the instant", () => {
+            fc.assert(fc.property(fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1, max: 120 }), fc.integer({ min: -30, max: 400 }), (oldDays, newDays, offsetDays) => {
+                const schedule = rotationSchedule("app", { every: `P${newDays}D`, since, previous: { every: `P${oldDays}D` } });
+                const planned = plannedCredentials(schedule, sinceAt.plus({ days: offsetDays, hours: 3 }));
+                assert.equal(new Set(planned.map((c) => c.slot)).size, planned.length);
+                assert.equal(planned.filter((c) => c.inService).length, 1);
+                assert.ok(planned[planned.length - 1].inService);
+            }), { numRuns: 300 });
         });
     });
 });

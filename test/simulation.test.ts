@@ -1,10 +1,14 @@
 // Time travel: the reference program run by the engine-playing harness over simulated years,
 // with the schedule's invariants checked after every run.
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { runCli } from "../cli/main";
 import * as fc from "fast-check";
 import { DateTime } from "luxon";
-import { DAY_MS, MAX_VALID_FOR_MS, periodIndexAt, periodStart, rotationSchedule, RotationSchedule } from "../components/schedule";
+import { DAY_MS, MAX_VALID_FOR_MS, PERIOD_START_MARKER, periodIndexAt, periodStart, rotationSchedule, RotationSchedule, RotationSettings, transitionEnd } from "../components/schedule";
+import { RotatedAppRegistration } from "../components";
 import { referenceApps } from "../stackConfig";
 import { declareReferenceStack } from "../referenceStack";
 import { RunReport, SimulatedEngine, SimulatedResource, TYPES, stackConfigFromFile } from "../simulation/engine";
@@ -12,6 +16,8 @@ import { RunReport, SimulatedEngine, SimulatedResource, TYPES, stackConfigFromFi
 const ROOT = path.resolve(__dirname, "..");
 const EXAMPLE_CONFIG = stackConfigFromFile(path.join(ROOT, "Pulumi.example.yaml"));
 const START = DateTime.fromISO("2026-11-26T02:00:00Z", { zone: "utc" });
+/** The example stack plus an app on the default schedule (every P89D, validFor 179 days). */
+const DAILY_CONFIG = { ...EXAMPLE_CONFIG, "keyrelay:apps": [...(EXAMPLE_CONFIG["keyrelay:apps"] as unknown[]), { name: "ledger-api" }] };
 
 interface App {
     name: string;
@@ -130,9 +136,10 @@ class InvariantChecker {
 describe("time-travel simulation of the reference stack", function () {
     this.timeout(180_000);
 
-    it("runs daily for three years: invariants 1 to 6 hold after every run", async () => {
-        const apps = appsOf(EXAMPLE_CONFIG);
-        const engine = new SimulatedEngine({ program: declareReferenceStack, config: EXAMPLE_CONFIG });
+    it("runs daily for three years: invariants 1 to 6 hold after every run, under a 365-day tenant limit", async () => {
+        const apps = appsOf(DAILY_CONFIG);
+        assert.equal(apps.find((a) => a.name === "ledger-api")!.schedule.validForMs, 179 * DAY_MS, "one app on the defaults");
+        const engine = new SimulatedEngine({ program: declareReferenceStack, config: DAILY_CONFIG, passwordMaxLifetime: "P365D" });
         const checker = new InvariantChecker(engine, apps, true);
         const end = START.plus({ years: 3 });
         let runs = 0;
@@ -159,15 +166,15 @@ describe("time-travel simulation of the reference stack", function () {
         assert.ok(engine.vault.get(`${billing.vaultUrl}/secrets/${billing.secretName}`)!.length >= 12);
     });
 
-    it("keeps Key Vault valid across random run schedules with gaps up to 2 × every", async () => {
-        const single = { "keyrelay:vaultUrl": "https://kv-platform.vault.azure.net", "keyrelay:apps": [{ name: "ledger-api", every: "P90D" }] };
-        for (const [config, maxGapDays] of [[EXAMPLE_CONFIG, 60], [single, 180]] as const) {
+    it("keeps Key Vault valid across random run schedules with gaps up to 2 × every (defaults under a 180-day tenant limit)", async () => {
+        const single = { "keyrelay:vaultUrl": "https://kv-platform.vault.azure.net", "keyrelay:maxLifetime": "P180D", "keyrelay:apps": [{ name: "ledger-api" }] };
+        for (const [config, maxGapDays, limit] of [[EXAMPLE_CONFIG, 60, "P365D"], [single, 178, "P180D"]] as const) {
             const apps = appsOf(config as Record<string, unknown>);
             await fc.assert(fc.asyncProperty(
                 fc.array(fc.integer({ min: 1, max: maxGapDays * 24 }), { minLength: 8, maxLength: 20 }),
                 fc.integer({ min: 0, max: 365 * 24 }),
                 async (gapsInHours, offsetHours) => {
-                    const engine = new SimulatedEngine({ program: declareReferenceStack, config: config as Record<string, unknown> });
+                    const engine = new SimulatedEngine({ program: declareReferenceStack, config: config as Record<string, unknown>, passwordMaxLifetime: limit });
                     const checker = new InvariantChecker(engine, apps, false);
                     let at = START.plus({ hours: offsetHours });
                     await checker.run(at);
@@ -192,10 +199,152 @@ describe("time-travel simulation of the reference stack", function () {
         const perDay = new Map<string, number>();
         for (const when of Object.values(nextRotation)) perDay.set(when.slice(0, 10), (perDay.get(when.slice(0, 10)) ?? 0) + 1);
         assert.equal(Object.keys(nextRotation).length, 1000);
-        const mean = 1000 / 90;
+        const mean = 1000 / 89;
         const busiest = Math.max(...perDay.values());
-        assert.ok(perDay.size >= 80, `rotations fall on ${perDay.size} different days of 90`);
+        assert.ok(perDay.size >= 80, `rotations fall on ${perDay.size} different days of 89`);
         assert.ok(busiest <= 2 * mean, `busiest day has ${busiest} rotations, mean ${mean.toFixed(1)}`);
+    });
+
+    describe("changing the schedule (rotation.since and rotation.previous): the credential Key Vault held stays a full period", () => {
+        const VAULT = "https://kv-platform.vault.azure.net";
+        const NAME = "ledger-api";
+        /** Time in days, for messages. */
+        const days = (ms: number) => (ms / DAY_MS).toFixed(2);
+
+        async function changeSchedule(from: RotationSettings, to: RotationSettings, changeDay: (old: RotationSchedule) => DateTime, declarePrevious = true) {
+            let rotation: RotationSettings = from;
+            const engine = new SimulatedEngine({ program: () => new RotatedAppRegistration(NAME, { displayName: NAME, rotation, vault: { url: VAULT, secretName: NAME } }) });
+            const old = rotationSchedule(NAME, from);
+            const since = changeDay(old);
+            let at = START;
+            for (; at < since; at = at.plus({ days: 1 })) assert.deepEqual((await engine.run(at)).errors.map((e) => e.message), [], `run at ${at.toISO()}`);
+            const heldBefore = engine.latestVersion(VAULT, NAME)!.tags["key-id"];
+            rotation = declarePrevious ? { ...to, since: since.toISODate()!, previous: from } : to;
+            const current = rotationSchedule(NAME, rotation);
+            const P = Math.max(old.everyMs, current.everyMs);
+            const retiredAt = new Map<string, DateTime>();
+            const until = since.plus(2 * P + 5 * DAY_MS);
+            for (; at < until; at = at.plus({ days: 1 })) {
+                const before = engine.latestVersion(VAULT, NAME)!.tags["key-id"];
+                const report = await engine.run(at);
+                assert.deepEqual(report.errors.map((e) => e.message), [], `run at ${at.toISO()}`);
+                const latest = engine.latestVersion(VAULT, NAME)!;
+                const inVault = engine.directory.get(latest.tags["key-id"])!;
+                assert.equal(inVault.deletedAt, undefined, `${at.toISO()}: Key Vault's credential exists`);
+                assert.ok(Date.parse(inVault.endDate) - at.toMillis() >= current.everyMs, `${at.toISO()}: at least the new every left in Key Vault`);
+                if (before !== latest.tags["key-id"]) retiredAt.set(before, at);
+                for (const deleted of report.deleted.filter((r) => r.type === TYPES.applicationPassword)) {
+                    const keyId = deleted.outputs.keyId as string;
+                    const credential = engine.directory.get(keyId)!;
+                    const retired = retiredAt.get(keyId);
+                    assert.notEqual(keyId, latest.tags["key-id"]);
+                    if (Date.parse(credential.endDate) <= at.toMillis()) continue; // expired: its own end came first
+                    assert.ok(retired, `${at.toISO()}: ${deleted.name} deleted while valid, yet never retired from Key Vault`);
+                    const kept = at.toMillis() - retired.toMillis();
+                    const owed = keyId === heldBefore ? P : current.everyMs;
+                    assert.ok(kept >= owed, `${at.toISO()}: ${deleted.name} deleted ${days(kept)} days after Key Vault moved on, owed ${days(owed)} (or until its end)`);
+                }
+            }
+            const held = engine.directory.get(heldBefore)!;
+            return { engine, held, since, P, retiredAt: retiredAt.get(heldBefore)!, current };
+        }
+
+        const ordinaryDay = (old: RotationSchedule) => {
+            const k = periodIndexAt(old, START.plus({ days: 100 }));
+            return periodStart(old, k).plus({ days: Math.floor(old.everyMs / DAY_MS / 2) });
+        };
+        const rotationDay = (old: RotationSchedule) => periodStart(old, periodIndexAt(old, START.plus({ days: 100 })) + 1);
+
+        for (const [fromEvery, toEvery] of [["P30D", "P89D"], ["P89D", "P30D"], ["P7D", "P60D"], ["P60D", "P7D"]]) {
+            const newRotationDay = () => {
+                const schedule = rotationSchedule(NAME, { every: toEvery });
+                return periodStart(schedule, periodIndexAt(schedule, START.plus({ days: 100 })) + 1);
+            };
+            for (const [dayKind, changeDay] of [["an ordinary day", ordinaryDay], ["the old schedule's rotation day", rotationDay], ["the new schedule's rotation day", newRotationDay]] as const) {
+                it(`every ${fromEvery} to ${toEvery}, changed on ${dayKind}`, async () => {
+                    const { held, since, P, retiredAt, current } = await changeSchedule({ every: fromEvery }, { every: toEvery }, changeDay);
+                    assert.ok(retiredAt, "the change run wrote the new schedule's credential to Key Vault");
+                    assert.ok(retiredAt.toMillis() - since.toMillis() < DAY_MS, "on the day the change takes over");
+                    const deletedAt = held.deletedAt?.toMillis() ?? Infinity;
+                    const owedUntil = Math.min(Date.parse(held.endDate), retiredAt.toMillis() + P);
+                    assert.ok(deletedAt >= owedUntil, `deleted ${days(deletedAt - retiredAt.toMillis())} days after Key Vault moved on; owed ${days(P)} or until its end`);
+                    assert.ok(held.deletedAt, "and removed once the transition is over");
+                    assert.ok(held.deletedAt!.toMillis() <= Math.max(transitionEnd(current)!.toMillis(), Date.parse(held.endDate)) + DAY_MS, "no longer than needed");
+                });
+            }
+        }
+
+        for (const [from, to] of [[{ every: "P30D" }, { every: "P30D", validFor: "P90D" }], [{ every: "P30D", validFor: "P90D" }, { every: "P30D" }]]) {
+            it(`validFor alone (${from.validFor ?? "default"} to ${to.validFor ?? "default"}), changed on the rotation day`, async () => {
+                const { held, P, retiredAt } = await changeSchedule(from, to, rotationDay);
+                assert.ok((held.deletedAt?.toMillis() ?? Infinity) >= Math.min(Date.parse(held.endDate), retiredAt.toMillis() + P));
+            });
+        }
+
+        it("without since and previous, the change deletes the credential Key Vault held at the end of that same run (why they exist)", async () => {
+            await assert.rejects(changeSchedule({ every: "P30D" }, { every: "P89D" }, ordinaryDay, false), /deleted (0\.00 days after Key Vault moved on|while valid, yet never retired)/);
+        });
+
+        it("deploying a change ahead of its since touches no credential until then; Key Vault's next-rotation tag says since", async () => {
+            let rotation: RotationSettings = { every: "P30D" };
+            const engine = new SimulatedEngine({ program: () => new RotatedAppRegistration(NAME, { displayName: NAME, rotation, vault: { url: VAULT, secretName: NAME } }) });
+            const since = ordinaryDay(rotationSchedule(NAME, rotation));
+            assert.deepEqual((await engine.run(since.minus({ days: 5 }))).errors, []);
+            rotation = { every: "P60D", since: since.toISODate()!, previous: { every: "P30D" } };
+            const ahead = await engine.run(since.minus({ days: 4 }));
+            assert.deepEqual(ahead.errors, []);
+            assert.deepEqual([ahead.created, ahead.replaced, ahead.deleted].map((list) => list.length), [0, 0, 0]);
+            assert.deepEqual(ahead.updated.map((u) => u.new.type), [TYPES.vaultSecret], "only the tags of the Key Vault secret");
+            const before = engine.vault.get(`${VAULT}/secrets/${NAME}`)!;
+            assert.equal(before.length, 2);
+            assert.equal(before[1].tags["key-id"], before[0].tags["key-id"], "the same credential");
+            assert.equal(before[1].value, before[0].value);
+            assert.equal(before[1].tags["next-rotation"], `${since.toISODate()}T00:00:00Z`);
+            const takeover = await engine.run(since.plus({ hours: 3 }));
+            assert.equal(takeover.vaultWrites.length, 1);
+            assert.equal(takeover.vaultWrites[0].tags["rotation-every"], "P60D");
+        });
+
+        it("a change declared ahead of time: the old schedule runs on until since, which a plan shows as the next rotation", async () => {
+            const old = rotationSchedule(NAME, { every: "P30D" });
+            const since = ordinaryDay(old);
+            const declared = rotationSchedule(NAME, { every: "P60D", since: since.toISODate()!, previous: { every: "P30D" } });
+            const before = since.minus({ days: 3 });
+            assert.deepEqual(plannedKeys(declared, before), plannedKeys(old, before));
+            assert.equal(nextRotationOf(declared, before), since.toMillis());
+            const after = plannedKeys(declared, since.plus({ hours: 2 }));
+            assert.deepEqual(after.slice(0, -1), plannedKeys(old, since.minus({ milliseconds: 1 })).map((k) => k.replace("true", "false")), "the previous credentials are kept unchanged");
+            assert.match(after[after.length - 1], new RegExp(`^${since.toFormat("yyyyMMdd")}-[abc]\\|.*\\|true$`), "the new schedule's own slots");
+        });
+    });
+
+    it("keyrelay plan says so when Entra would refuse the program (a past startDate, an unowned app)", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keyrelay-refused-"));
+        try {
+            fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+            fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config: {}\n");
+            const programs = {
+                "past-start": `import * as azuread from "@pulumi/azuread";\n`
+                    + `new azuread.ApplicationPassword("legacy", { applicationId: "/applications/x", startDate: "2026-01-01T00:00:00Z", endDate: "2027-01-01T00:00:00Z" });\n`,
+                "unowned": `import * as azuread from "@pulumi/azuread";\n`
+                    + `const app = new azuread.Application("app", { displayName: "app" });\n`
+                    + `new azuread.ApplicationPassword("p", { applicationId: app.id, endDate: "2027-06-01T00:00:00Z" });\n`,
+            };
+            const expected = { "past-start": /KeyCredentialsInvalidStartDate/, "unowned": /not among its owners.*HTTP 403 Authorization_RequestDenied/ };
+            for (const [name, source] of Object.entries(programs)) {
+                fs.mkdirSync(path.join(dir, name));
+                fs.writeFileSync(path.join(dir, name, "index.ts"), source);
+                fs.copyFileSync(path.join(dir, "Pulumi.dev.yaml"), path.join(dir, name, "Pulumi.dev.yaml"));
+                const err: string[] = [];
+                const code = await runCli(["plan", "--program", name, "--stack", "dev", "--horizon", "P3D", "--from", "2026-12-01", "--svg", `${name}.svg`],
+                    { cwd: dir, isTTY: false, env: {}, stdout: () => undefined, stderr: (text: string) => { err.push(text); } });
+                assert.notEqual(code, 0, name);
+                assert.match(err.join(""), /keyrelay plan: the program fails on the run of 2026-12-01: Entra refused/, name);
+                assert.match(err.join(""), expected[name as keyof typeof expected], name);
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("a run interrupted between issuing the password and writing Key Vault loses nothing; the next run completes the rotation", async () => {
@@ -236,3 +385,12 @@ describe("time-travel simulation of the reference stack", function () {
         assert.equal(engine.directory.get(before.tags["key-id"])!.deletedAt, undefined, "the retired credential stays for the overlap");
     });
 });
+
+function plannedKeys(schedule: RotationSchedule, at: DateTime): string[] {
+    return require("../components/schedule").plannedCredentials(schedule, at)
+        .map((c: { slot: string; startDate: DateTime; endDate: DateTime; inService: boolean }) => `${c.slot}|${c.startDate.toISO()}|${c.endDate.toISO()}|${c.inService}`);
+}
+
+function nextRotationOf(schedule: RotationSchedule, at: DateTime): number {
+    return require("../components/schedule").nextRotation(schedule, at).toMillis();
+}

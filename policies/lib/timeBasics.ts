@@ -13,3 +13,8 @@ export function toRfc3339(instant: DateTime): string {
 export const SERVES_UNTIL_MARKER = "keyrelay-serves-until";
 /** Key in an ApplicationPassword's rotateWhenChanged: the start of the period it was issued for. */
 export const PERIOD_START_MARKER = "keyrelay-period-start";
+
+/** credential-expiry-near's default minDaysRemaining; the component's minimum validFor is built on it. */
+export const DEFAULT_MIN_DAYS_REMAINING = 14;
+/** credential-lifetime's default maxLifetimeDays; the component's longest validFor. */
+export const DEFAULT_MAX_LIFETIME_DAYS = 365;

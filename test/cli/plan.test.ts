@@ -49,10 +49,11 @@ describe("keyrelay plan (example config, pinned clock)", function () {
         assert.match(section, new RegExp(`^billing-api: secret billing-api-client-secret, next rotation ${inService.servesUntil.toISODate()}, ${rotations} rotations in the horizon`));
         const rows = section.split("\n").slice(3).map((l) => l.split(/\s+/));
         // The credential in service when the plan starts: issued by the first run, replaced at the next rotation.
-        const first = rows.find((r) => r[1] === inService.startDate.toISODate())!;
-        assert.deepEqual(first.slice(2, 6), [inService.endDate.toISODate(), "2026-12-01", "2026-12-01", inService.servesUntil.toISODate()]);
+        // keyrelay sends no startDate: Entra stamps the creation time, so a credential is valid from the run that issued it.
+        const first = rows.find((r) => r[2] === inService.endDate.toISODate())!;
+        assert.deepEqual(first.slice(1, 6), ["2026-12-01", inService.endDate.toISODate(), "2026-12-01", "2026-12-01", inService.servesUntil.toISODate()]);
         // Every later credential is issued on the day its period starts, and serves exactly until the next one is issued.
-        const later = rows.filter((r) => r[1] > inService.startDate.toISODate()!);
+        const later = rows.filter((r) => r[2] > inService.endDate.toISODate()!);
         assert.equal(later.length, rotations);
         later.forEach((r, i) => {
             assert.equal(r[3], r[1], "issued on its period's first day");

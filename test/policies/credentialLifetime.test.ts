@@ -18,23 +18,39 @@ describe("policy credential-lifetime", () => {
         for (const resource of keyrelayStack()) assert.deepStrictEqual(await violations(resource), [], resource.name);
     });
 
-    it("flags a password with no endDate, saying Graph defaults to two years and endDateRelative is ignored", async () => {
+    it("flags endDateRelative without endDate: deprecated, reported ignored, may live two years; the fix is endDate", async () => {
         const password = mutated(byName(keyrelayStack(), "billing-api-password-b"), (p) => {
             delete p.inputs.endDate;
             p.inputs.endDateRelative = "2160h";
         });
         const [message, ...rest] = await violations(password);
         assert.strictEqual(rest.length, 0);
-        assert.strictEqual(message, 'ApplicationPassword "billing-api-password-b" has no endDate: Graph then gives the credential its default life of two years, ' +
-            "and endDateRelative is ignored by the azuread provider. Set endDate (RFC 3339) at most 365 days after startDate.");
+        assert.strictEqual(message, 'ApplicationPassword "billing-api-password-b" sets endDateRelative but no endDate: endDateRelative is deprecated in the azuread provider ' +
+            "and reported ignored (hashicorp/terraform-provider-azuread#1424), so the credential may get Graph's default life of two years. " +
+            "Set endDate (RFC 3339) at most 365 days after the start instead, and remove endDateRelative.");
     });
 
-    it("flags a life from startDate over 365 days", async () => {
+    it("flags a password with neither endDate nor endDateRelative: Graph's two-year default", async () => {
+        const password = mutated(byName(keyrelayStack(), "billing-api-password-b"), (p) => { delete p.inputs.endDate; });
+        assert.deepStrictEqual(await violations(password), ['ApplicationPassword "billing-api-password-b" has no endDate: Graph then gives the credential its default life of two years. ' +
+            "Set endDate (RFC 3339) at most 365 days after startDate."]);
+    });
+
+    it("judges a password with both endDate and endDateRelative by endDate", async () => {
+        const password = mutated(byName(keyrelayStack(), "billing-api-password-b"), (p) => { p.inputs.endDateRelative = "87600h"; });
+        assert.deepStrictEqual(await violations(password), []);
+        const tooLong = mutated(password, (p) => { p.inputs.endDate = "2028-01-01T00:00:00Z"; });
+        assert.match((await violations(tooLong))[0], /lives \d+(\.\d)? days, .* to endDate 2028-01-01T00:00:00Z, over the maximum of 365 days/);
+    });
+
+    it("flags a life over 365 days, from startDate or, for a keyrelay password without one, from its period-start marker", async () => {
         const password = mutated(byName(keyrelayStack(), "billing-api-password-b"), (p) => { p.inputs.endDate = "2027-12-11T00:00:00Z"; });
         assert.match((await violations(password))[0],
-            /^ApplicationPassword "billing-api-password-b" lives 366 days, from startDate 2026-12-10T00:00:00Z to endDate 2027-12-11T00:00:00Z, over the maximum of 365 days\. .*shorten rotation\.validFor or rotation\.every\.$/);
+            /^ApplicationPassword "billing-api-password-b" lives 366 days, from its period start \(keyrelay-period-start\) 2026-12-10T00:00:00Z to endDate 2027-12-11T00:00:00Z, over the maximum of 365 days\. .*shorten rotation\.validFor or rotation\.every\.$/);
         const exactly365 = mutated(password, (p) => { p.inputs.endDate = "2027-12-10T00:00:00Z"; });
         assert.deepStrictEqual(await violations(exactly365), []);
+        const withStart = mutated(password, (p) => { p.inputs.startDate = "2026-12-10T00:00:00Z"; });
+        assert.match((await violations(withStart))[0], /lives 366 days, from startDate 2026-12-10T00:00:00Z/);
     });
 
     it("counts from now when there is no start date", async () => {

@@ -5,6 +5,7 @@
 import { DateTime } from "luxon";
 import { planRotatingPassword } from "../../components/rotatingPassword";
 import { toRfc3339 } from "../../components/schedule";
+import { DEFAULT_DEPLOYING_PRINCIPAL } from "../../simulation/engine";
 import type { FixtureResource } from "./policyHarness";
 
 export const FIXTURE_NOW = "2027-01-13T02:00:00Z";
@@ -35,13 +36,12 @@ function passwordUrn(slot: string): string {
 
 /** The keyrelay app's resources at `at` (default FIXTURE_NOW), fresh objects on every call. */
 export function keyrelayStack(at: string = FIXTURE_NOW): FixtureResource[] {
-    const plan = planRotatingPassword("billing-api", undefined, "fixture", DateTime.fromISO(at, { zone: "utc" }));
+    const plan = planRotatingPassword("billing-api", { every: "P90D" }, "fixture", DateTime.fromISO(at, { zone: "utc" }));
     const passwords: FixtureResource[] = plan.credentials.map((credential) => {
         const startDate = toRfc3339(credential.startDate);
         const inputs = {
             applicationId: APPLICATION_ID,
             displayName: `billing-api (keyrelay slot ${credential.slot}, from ${credential.startDate.toISODate()})`,
-            startDate,
             endDate: toRfc3339(credential.endDate),
             rotateWhenChanged: { "keyrelay-period-start": startDate, "keyrelay-serves-until": toRfc3339(credential.servesUntil) },
         };
@@ -51,8 +51,8 @@ export function keyrelayStack(at: string = FIXTURE_NOW): FixtureResource[] {
             urn: passwordUrn(credential.slot),
             parent: ROTATING_URN,
             inputs,
-            outputs: { ...inputs, ...SLOT_CREDENTIALS[credential.slot] },
-            propertyDependencies: { applicationId: [APPLICATION_URN], displayName: [], startDate: [], endDate: [], rotateWhenChanged: [] },
+            outputs: { ...inputs, startDate, ...SLOT_CREDENTIALS[credential.slot] },
+            propertyDependencies: { applicationId: [APPLICATION_URN], displayName: [], endDate: [], rotateWhenChanged: [] },
         };
     });
     const inService = SLOT_CREDENTIALS[plan.inService.slot];
@@ -71,13 +71,15 @@ export function keyrelayStack(at: string = FIXTURE_NOW): FixtureResource[] {
         { type: "keyrelay:index:RotatingPassword", name: "billing-api-password", urn: ROTATING_URN, parent: APP_URN, inputs: {}, outputs: {}, propertyDependencies: {} },
         {
             type: "azuread:index/application:Application", name: "billing-api", urn: APPLICATION_URN, parent: APP_URN,
-            inputs: { displayName: "billing-api" }, outputs: { displayName: "billing-api", clientId: CLIENT_ID, objectId: "e4edaa36-434e-4251-ac63-2d4e86a538cc" },
-            propertyDependencies: { displayName: [] },
+            inputs: { displayName: "billing-api", owners: [DEFAULT_DEPLOYING_PRINCIPAL] },
+            outputs: { displayName: "billing-api", owners: [DEFAULT_DEPLOYING_PRINCIPAL], clientId: CLIENT_ID, objectId: "e4edaa36-434e-4251-ac63-2d4e86a538cc" },
+            propertyDependencies: { displayName: [], owners: [] },
         },
         {
             type: "azuread:index/servicePrincipal:ServicePrincipal", name: "billing-api-sp", urn: `${STACK}keyrelay:index:RotatedAppRegistration$azuread:index/servicePrincipal:ServicePrincipal::billing-api-sp`, parent: APP_URN,
-            inputs: { clientId: CLIENT_ID }, outputs: { clientId: CLIENT_ID, objectId: "6986619a-8051-4fe7-a704-e05dd6cd9202" },
-            propertyDependencies: { clientId: [APPLICATION_URN] },
+            inputs: { clientId: CLIENT_ID, owners: [DEFAULT_DEPLOYING_PRINCIPAL] },
+            outputs: { clientId: CLIENT_ID, owners: [DEFAULT_DEPLOYING_PRINCIPAL], objectId: "6986619a-8051-4fe7-a704-e05dd6cd9202" },
+            propertyDependencies: { clientId: [APPLICATION_URN], owners: [] },
         },
         ...passwords,
         {

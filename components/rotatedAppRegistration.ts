@@ -4,7 +4,9 @@ import * as azuread from "@pulumi/azuread";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { CredentialSummary, RotatingPassword } from "./rotatingPassword";
 import { RotationSettings, rotationSchedule } from "./schedule";
-import { SecretOwnership, checkReaders, checkSecretName, checkVaultUrl } from "./validate";
+import {
+    checkReaders, checkRotatedAppRegistrationShape, checkSecretName, checkVaultUrl, registerSecretWriter, secretOwnership,
+} from "./validate";
 import { VaultSecret } from "./vaultSecret";
 
 /** Built-in role "Key Vault Secrets User": read secret contents. */
@@ -30,33 +32,21 @@ export interface RotatedAppRegistrationArgs {
     readers?: pulumi.Input<string>[];
     /** Further azuread.Application arguments, passed through. */
     application?: Omit<azuread.ApplicationArgs, "displayName">;
-}
-
-const ownershipByDeployment = new WeakMap<object, SecretOwnership>();
-const processWideDeployment = {};
-
-/** One SecretOwnership per deployment: each mock runtime (and the one real engine) gets its own. */
-function secretOwnership(): SecretOwnership {
-    const deployment = (pulumi.runtime.getMonitor() as object | undefined) ?? processWideDeployment;
-    let ownership = ownershipByDeployment.get(deployment);
-    if (!ownership) {
-        ownership = new SecretOwnership();
-        ownershipByDeployment.set(deployment, ownership);
-    }
-    return ownership;
+    /** Leave the Key Vault secret in place when this component is deleted; default false (see VaultSecretArgs.retainOnDelete). */
+    retainOnDelete?: boolean;
+    /** Take over a secret whose newest version another stack wrote, for the one run that moves it here; default false (see VaultSecretArgs.adopt). */
+    adopt?: boolean;
 }
 
 /** Checks every input; throws before any resource is declared. Returns the canonical vault URL. */
 export function validateRotatedAppRegistration(name: string, args: RotatedAppRegistrationArgs): string {
     const resource = `RotatedAppRegistration "${name}"`;
-    if (!args || !args.vault) {
-        throw new Error(`keyrelay: ${resource}: vault is missing. Set vault: { url: "https://<vault-name>.vault.azure.net", secretName: "<app>-client-secret" }.`);
-    }
+    checkRotatedAppRegistrationShape(resource, args, (value) => pulumi.Output.isInstance(value) || value instanceof Promise);
     rotationSchedule(name, args.rotation, resource);
     const vaultUrl = checkVaultUrl(args.vault.url, resource);
     checkSecretName(args.vault.secretName, resource);
     checkReaders(args.readers, args.vault.resourceId, resource);
-    secretOwnership().claim(vaultUrl, args.vault.secretName, resource);
+    secretOwnership(pulumi.runtime.getMonitor() as object | undefined).claim(vaultUrl, args.vault.secretName, resource);
     return vaultUrl;
 }
 
@@ -82,6 +72,7 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
     constructor(name: string, args: RotatedAppRegistrationArgs, opts?: pulumi.ComponentResourceOptions) {
         const vaultUrl = validateRotatedAppRegistration(name, args);
         super(TYPE_TOKENS.rotatedAppRegistration, name, {}, opts);
+        registerSecretWriter(this, `RotatedAppRegistration "${name}"`);
         const parent = { parent: this };
 
         this.application = new azuread.Application(name, { ...args.application, displayName: args.displayName }, parent);
@@ -108,6 +99,8 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
                 "rotation-every": args.rotation?.every ?? "P90D",
                 "next-rotation": this.password.nextRotation,
             },
+            ...(args.retainOnDelete !== undefined ? { retainOnDelete: args.retainOnDelete } : {}),
+            ...(args.adopt !== undefined ? { adopt: args.adopt } : {}),
         }, parent);
 
         (args.readers ?? []).forEach((principalId, i) => {

@@ -75,7 +75,13 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
         registerSecretWriter(this, `RotatedAppRegistration "${name}"`);
         const parent = { parent: this };
 
-        this.application = new azuread.Application(name, { ...args.application, displayName: args.displayName }, parent);
+        // No app is created until the program has declared every writer of this secret (see SecretOwnership).
+        const ownership = secretOwnership(pulumi.runtime.getMonitor() as object | undefined);
+        const displayName = pulumi.output(args.displayName).apply(async (d) => {
+            await ownership.afterDeclarations(vaultUrl, args.vault.secretName);
+            return d;
+        });
+        this.application = new azuread.Application(name, { ...args.application, displayName }, parent);
         this.servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, { clientId: this.application.clientId }, parent);
         this.password = new RotatingPassword(`${name}-password`, {
             applicationId: this.application.id,

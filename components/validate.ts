@@ -43,19 +43,37 @@ export function checkReaders(readers: readonly unknown[] | undefined, vaultResou
     }
 }
 
-/** Remembers which resource writes which secret, per deployment, to refuse two writers of one secret. */
+/**
+ * Remembers which resource writes which secret, per deployment, to refuse two writers of one secret.
+ * The second writer fails in its constructor; the first one's writes wait (`afterDeclarations`) until
+ * the program's synchronous declarations are done, and then fail too, so neither writes anything.
+ */
 export class SecretOwnership {
     private readonly owners = new Map<string, string>();
+    private readonly conflicts = new Map<string, InputError>();
+
+    private static keyOf(vaultUrl: string, secretName: string): string {
+        return `${canonicalVaultUrl(vaultUrl)}/secrets/${secretName.toLowerCase()}`;
+    }
 
     claim(vaultUrl: string, secretName: string, resource: string, field = "vault.secretName"): void {
-        const key = `${canonicalVaultUrl(vaultUrl)}/secrets/${secretName.toLowerCase()}`;
+        const key = SecretOwnership.keyOf(vaultUrl, secretName);
         const owner = this.owners.get(key);
         if (owner !== undefined && owner !== resource) {
-            throw new InputError(resource, field,
+            const error = new InputError(resource, field,
                 `is "${secretName}" in ${canonicalVaultUrl(vaultUrl)}, which ${owner} already writes (Key Vault names are case-insensitive)`,
                 `Give each writer its own secret name, or remove one of ${owner} and ${resource}: two writers would overwrite each other's credential.`);
+            this.conflicts.set(key, error);
+            throw error;
         }
         this.owners.set(key, resource);
+    }
+
+    /** Resolves once the declarations made in the same pass are done, or rejects when another writer claimed the same secret. */
+    async afterDeclarations(vaultUrl: string, secretName: string): Promise<void> {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        const conflict = this.conflicts.get(SecretOwnership.keyOf(vaultUrl, secretName));
+        if (conflict) throw conflict;
     }
 }
 

@@ -58,13 +58,21 @@ export class VaultSecret extends pulumi.dynamic.Resource {
         const resource = `VaultSecret "${name}"`;
         checkVaultSecretInputs(resource, args ?? {}, (value) => pulumi.Output.isInstance(value) || value instanceof Promise);
         const vaultUrl = typeof args.vaultUrl === "string" ? canonicalVaultUrl(args.vaultUrl) : args.vaultUrl;
+        let value = args.value;
         if (typeof vaultUrl === "string" && typeof args.name === "string") {
-            secretOwnership(pulumi.runtime.getMonitor() as object | undefined).claim(vaultUrl, args.name, secretWriterLabel(opts?.parent, resource), "name");
+            const ownership = secretOwnership(pulumi.runtime.getMonitor() as object | undefined);
+            const secretName = args.name;
+            ownership.claim(vaultUrl, secretName, secretWriterLabel(opts?.parent, resource), "name");
+            // Nothing is written until the program has declared every writer: a later one of the same secret fails this one too.
+            value = pulumi.output(args.value).apply(async (v) => {
+                await ownership.afterDeclarations(vaultUrl, secretName);
+                return v;
+            });
         }
         super(
             vaultSecretProvider,
             name,
-            { versionId: undefined, version: undefined, secretUri: undefined, ...args, vaultUrl, writer: writerStack(), value: pulumi.secret(args.value) },
+            { versionId: undefined, version: undefined, secretUri: undefined, ...args, vaultUrl, writer: writerStack(), value: pulumi.secret(value) },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["value"] }),
             VAULT_SECRET_MODULE,
             VAULT_SECRET_TYPE_NAME,

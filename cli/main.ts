@@ -40,6 +40,7 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .option("--warn-days <days>", "near expiry under this many days", "30")
         .addOption(new Option("--authority-host <url>", "Entra authority host (default: AZURE_AUTHORITY_HOST, else public cloud)"))
         .option("--json", "print the status as JSON")
+        .option("--timeout <seconds>", "overall deadline; past it, exit 4 naming the host that did not answer", "60")
         .addHelpText("after", EXIT_CODES_HELP)
         .action(async (options) => {
             const { statusCommand } = await import("./status");
@@ -55,6 +56,7 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .option("--wait <duration>", "retry AADSTS7000215 while the version is younger than this (propagation), ISO-8601", "PT5M")
         .option("--authority-host <url>", "Entra authority host (default: AZURE_AUTHORITY_HOST, else https://login.microsoftonline.com)")
         .option("--json", "print the result as JSON")
+        .option("--timeout <seconds>", "overall deadline, not counting --wait retries; past it, exit 4 naming the host that did not answer", "60")
         .addHelpText("after", EXIT_CODES_HELP)
         .action(async (options) => {
             const { verifyCommand } = await import("./verify");

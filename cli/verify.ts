@@ -3,9 +3,11 @@
 import * as https from "https";
 import { DateTime, Duration } from "luxon";
 import { CliContext } from "./context";
-import { EXIT_CRITICAL, EXIT_OK, environmentError, usageError } from "./exitCodes";
-import { PROPAGATION_CODES, TokenRefusal, aadstsCodeOf, classifyTokenRefusal, secretHint, valueWarnings } from "./aadsts";
-import { authorityHostOf, createSecretClient, parseVaultAddress, vaultCallError } from "./vaultAccess";
+import { EXIT_CRITICAL, EXIT_OK, environmentError, isCliError, usageError } from "./exitCodes";
+import { PROPAGATION_CODES, TokenRefusal, aadstsCodeOf, classifyTokenRefusal } from "./aadsts";
+import { Deadline, isUnresolvedError, parseTimeout } from "./deadline";
+import { authorityHostOf, createSecretClient, deadlineError, parseVaultAddress, vaultCallError } from "./vaultAccess";
+import { valueHint, valueNotes } from "../policies/lib/hygieneProblems";
 import { SECRET_NAME_PATTERN } from "../components/validate";
 
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
@@ -21,21 +23,31 @@ export interface VerifyOptions {
     wait?: string;
     authorityHost?: string;
     json?: boolean;
+    /** Overall deadline in seconds, not counting the deliberate --wait retries; default 60. */
+    timeout?: string;
 }
 
 export type TokenAnswer =
     | { ok: true }
     | { ok: false; status: number; code: number | undefined; description: string | undefined };
 
-/** POST {authority}/{tenant}/oauth2/v2.0/token; resolves with Entra's verdict, rejects only when the endpoint cannot be reached. */
-export function requestClientCredentialsToken(authorityHost: string, tenant: string, clientId: string, secret: string, scope: string, ca?: string): Promise<TokenAnswer> {
+/** Per-request limits of the token request: its timeout, and a signal that ends it at once. */
+export interface TokenRequestLimits {
+    timeoutMs: number;
+    signal?: AbortSignal;
+}
+
+/** POST {authority}/{tenant}/oauth2/v2.0/token; resolves with Entra's verdict, rejects only when the endpoint cannot be reached or does not answer in time. */
+export function requestClientCredentialsToken(authorityHost: string, tenant: string, clientId: string, secret: string, scope: string, ca?: string,
+    limits: TokenRequestLimits = { timeoutMs: 30_000 }): Promise<TokenAnswer> {
     const url = new URL(`${authorityHost}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`);
     const body = new URLSearchParams({ client_id: clientId, client_secret: secret, scope, grant_type: "client_credentials" }).toString();
     return new Promise((resolve, reject) => {
         const request = https.request(url, {
             method: "POST",
             headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) },
-            timeout: 30_000,
+            timeout: limits.timeoutMs,
+            ...(limits.signal ? { signal: limits.signal } : {}),
             ...(ca ? { ca } : {}),
         }, (response) => {
             const chunks: Buffer[] = [];
@@ -49,7 +61,7 @@ export function requestClientCredentialsToken(authorityHost: string, tenant: str
             });
             response.on("error", reject);
         });
-        request.on("timeout", () => request.destroy(Object.assign(new Error("no answer in 30 s"), { code: "ETIMEDOUT" })));
+        request.on("timeout", () => request.destroy(Object.assign(new Error(`no answer in ${limits.timeoutMs / 1000} s`), { code: "ETIMEDOUT" })));
         request.on("error", reject);
         request.end(body);
     });
@@ -63,8 +75,12 @@ function parseWait(text: string): Duration {
     return wait;
 }
 
-function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * What verify may show of a value: at most its first 3 characters, and none at all for a value of
+ * 12 characters or fewer (a short value's hint would be most of it).
+ */
+export function verifyHint(value: string): string {
+    return valueHint(value);
 }
 
 export interface VerifyResult {
@@ -88,14 +104,24 @@ export async function runVerify(options: VerifyOptions, context: CliContext): Pr
     const tenant = options.tenant ?? context.env.AZURE_TENANT_ID;
     if (!tenant) throw usageError("keyrelay verify: no tenant. Pass --tenant <directory id or domain>, or set AZURE_TENANT_ID.");
     const wait = parseWait(options.wait ?? DEFAULT_WAIT);
+    const timeoutMs = parseTimeout(options.timeout, "verify");
     const address = parseVaultAddress(options.vault);
     const authorityHost = authorityHostOf(options.authorityHost, context) ?? DEFAULT_AUTHORITY_HOST;
-    const client = createSecretClient(address, context, authorityHostOf(options.authorityHost, context));
+    const deadline = new Deadline(timeoutMs, "verify", new URL(address.url).host);
+    return deadline.run(() => verifyWithin(deadline, options, context, { tenant, wait, address, authorityHost }));
+}
+
+async function verifyWithin(deadline: Deadline, options: VerifyOptions, context: CliContext,
+    { tenant, wait, address, authorityHost }: { tenant: string; wait: Duration; address: ReturnType<typeof parseVaultAddress>; authorityHost: string }): Promise<VerifyResult> {
+    const client = createSecretClient(address, context, authorityHostOf(options.authorityHost, context), deadline);
 
     let secret;
     try {
-        secret = await client.getSecret(options.secret);
+        secret = await client.getSecret(options.secret, { abortSignal: deadline.signal });
     } catch (error) {
+        if (isCliError(error)) throw error;
+        const explained = deadlineError(deadline, address.url, authorityHost);
+        if (explained) throw explained;
         if ((error as { statusCode?: number }).statusCode === 404) {
             throw environmentError(`keyrelay verify: secret "${options.secret}" is not in ${address.url}. Check --secret (keyrelay status lists the vault's keyrelay secrets).`);
         }
@@ -119,26 +145,38 @@ export async function runVerify(options: VerifyOptions, context: CliContext): Pr
     let answer: TokenAnswer;
     for (;;) {
         attempts++;
+        const done = deadline.track(authorityHost);
+        const requestTimeoutMs = deadline.requestTimeoutMs();
         try {
-            answer = await requestClientCredentialsToken(authorityHost, tenant, clientId, value, scope, context.tlsCa);
+            answer = await requestClientCredentialsToken(authorityHost, tenant, clientId, value, scope, context.tlsCa,
+                { timeoutMs: requestTimeoutMs, signal: deadline.signal });
         } catch (error) {
             const code = (error as { code?: string }).code;
+            const host = new URL(authorityHost).host;
+            if (isUnresolvedError(error)) {
+                throw environmentError(`keyrelay verify: the authority host ${new URL(authorityHost).hostname} does not resolve (${code}). Check --authority-host / AZURE_AUTHORITY_HOST (each cloud has its own, e.g. login.microsoftonline.com) and your DNS.`);
+            }
+            if (code === "ETIMEDOUT") {
+                throw environmentError(`keyrelay verify: ${host} did not answer the token request within ${Math.ceil(requestTimeoutMs / 1000)} s. Check that host, your network, proxy and firewall, or raise --timeout.`);
+            }
             throw environmentError(`keyrelay verify: cannot reach the token endpoint ${authorityHost}${code ? ` (${code})` : ""}. Check --authority-host / AZURE_AUTHORITY_HOST and your network.`);
+        } finally {
+            done();
         }
         if (answer.ok || !PROPAGATION_CODES.includes(answer.code ?? -1)) break;
         const remaining = retryUntil.toMillis() - DateTime.utc().toMillis();
         if (remaining <= 0) break;
         const delay = Math.min(baseDelay * 2 ** Math.min(attempts - 1, MAX_BACKOFF_STEPS), remaining);
         if (context.isTTY) context.stderr(`secret version is ${Math.round(DateTime.utc().diff(createdAt).as("seconds"))} s old; Entra may not know it yet: retrying in ${Math.ceil(delay / 1000)} s\n`);
-        await sleep(delay);
+        await deadline.pause(delay);
     }
     const result: VerifyResult = {
         vault: address.url, secret: options.secret, version: secret.properties.version, clientId, tenant,
-        hint: secretHint(value), ok: answer.ok, attempts, valueWarnings: [], exitCode: answer.ok ? EXIT_OK : EXIT_CRITICAL,
+        hint: verifyHint(value), ok: answer.ok, attempts, valueWarnings: [], exitCode: answer.ok ? EXIT_OK : EXIT_CRITICAL,
     };
     if (!answer.ok) {
         result.refusal = classifyTokenRefusal(answer.code, { clientId, tenant, secretName: options.secret }, answer.description);
-        if (result.refusal.cause === "wrong-value") result.valueWarnings = valueWarnings(value);
+        if (result.refusal.cause === "wrong-value") result.valueWarnings = valueNotes(value);
     }
     return result;
 }

@@ -83,7 +83,9 @@ describe("policy check helpers", () => {
 
     it("valueHint shows at most three characters, fewer for short values", () => {
         assert.strictEqual(valueHint("Tn48Q~Vb7Xc2Rz0Kw5Mq1Hd9Ls3Gf6Pj8Ya4Ue2o"), "Tn4…");
-        assert.strictEqual(valueHint("abcdefg"), "a…");
+        assert.strictEqual(valueHint("abcdefg"), "…", "12 characters or fewer: no characters at all");
+        assert.strictEqual(valueHint("abcdefghijkl"), "…");
+        assert.strictEqual(valueHint("abcdefghijklm"), "abc…");
         assert.strictEqual(valueHint("ab"), "…");
     });
 

@@ -59,10 +59,13 @@ describe("policy check helpers", () => {
         ]);
     });
 
-    it("propertyLeaves stops at a bounded depth", () => {
+    it("propertyLeaves finds a value at any depth, iteratively, with a shortened path", () => {
         let deep: Record<string, unknown> = { clientSecret: "x" };
         for (let i = 0; i < 100; i++) deep = { next: deep };
-        assert.deepStrictEqual([...propertyLeaves(deep)], []);
+        const [leaf, ...rest] = [...propertyLeaves(deep)];
+        assert.deepStrictEqual(rest, []);
+        assert.strictEqual(leaf.key, "clientSecret");
+        assert.strictEqual(leaf.path, `${Array(8).fill("next").join(".")}.….${Array(7).fill("next").join(".")}.clientSecret`);
     });
 
     it("readPath tells missing from unknown, at any level", () => {

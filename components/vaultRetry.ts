@@ -293,3 +293,14 @@ export function retryAfterCapPolicy(maxMs: number): { name: string; sendRequest(
         },
     };
 }
+
+/** A pipeline policy that gives every request (the credential's token requests too) a timeout, unless it has a shorter one. */
+export function requestTimeoutPolicy(timeoutMs: number): { name: string; sendRequest(request: any, next: (request: any) => Promise<any>): Promise<any> } {
+    return {
+        name: "keyrelayRequestTimeout",
+        sendRequest(request, next) {
+            if (!request.timeout || request.timeout > timeoutMs) request.timeout = timeoutMs;
+            return next(request);
+        },
+    };
+}

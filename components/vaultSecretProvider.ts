@@ -12,7 +12,7 @@ import {
 } from "./vaultSecretDiff";
 import { UNKNOWN_INPUT, vaultSecretInputProblems } from "./validate";
 import {
-    THROTTLE_BUDGET_ADVICE, VaultPacer, VaultRetrySettings, isVaultThrottledError, newVaultPacer, retryAfterCapPolicy,
+    THROTTLE_BUDGET_ADVICE, VaultPacer, VaultRetrySettings, isVaultThrottledError, newVaultPacer, requestTimeoutPolicy, retryAfterCapPolicy,
     vaultRetrySettingsFromEnvironment, withThrottleRetry,
 } from "./vaultRetry";
 
@@ -82,7 +82,9 @@ export function defaultSecretClientFactory(vaultUrl: string, settings: VaultRetr
     const key = normalizedVaultUrl(vaultUrl);
     let client = clients.get(key);
     if (!client) {
-        client = new SecretClient(vaultUrl, createAzureCredential(), secretClientOptions(vaultUrl, settings));
+        // Token requests get the same per-request timeout as vault requests: a silent authority host must not hang pulumi up.
+        const credential = createAzureCredential({ additionalPolicies: [{ policy: requestTimeoutPolicy(settings.requestTimeoutMs), position: "perRetry" }] });
+        client = new SecretClient(vaultUrl, credential, secretClientOptions(vaultUrl, settings));
         clients.set(key, client);
     }
     return client;

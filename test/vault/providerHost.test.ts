@@ -133,5 +133,23 @@ describe("VaultSecret through the engine's dynamic provider host (serialized, fr
         assert.equal(respelled.inputs.vaultUrl, bed.vault.url, "the vault URL is stored in canonical form");
         assert.equal(bed.vault.secret("a b"), undefined);
     });
-});
 
+    it("a silent authority host cannot hang pulumi up: token requests time out too, and nothing is written", async () => {
+        const net = await import("net");
+        const sockets = new Set<import("net").Socket>();
+        const silent = net.createServer((socket) => { sockets.add(socket); socket.on("error", () => undefined); });
+        await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+        const authority = `https://127.0.0.1:${(silent.address() as import("net").AddressInfo).port}`;
+        const stalled = await startProviderHost({ env: bed.childEnv({ [RETRY_TIME_SCALE_ENV]: "0.001", AZURE_AUTHORITY_HOST: authority }) });
+        const started = Date.now();
+        try {
+            await assert.rejects(stalled.create(URN, inputs("silent-authority-secret", "never-written")), /cannot write secret "silent-authority-secret"/);
+            assert.ok(Date.now() - started < 45_000, `${Date.now() - started} ms`);
+            assert.equal(bed.vault.secret("silent-authority-secret"), undefined);
+        } finally {
+            await stalled.close();
+            sockets.forEach((socket) => socket.destroy());
+            silent.close();
+        }
+    });
+});

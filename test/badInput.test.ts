@@ -4,6 +4,7 @@ import { DateTime } from "luxon";
 import { RotatedAppRegistration, RotatedAppRegistrationArgs, RotatingPassword, VaultSecret } from "../components";
 import { referenceApps } from "../stackConfig";
 import { SimulatedEngine } from "../simulation/engine";
+import { createVaultSecretProvider } from "../components/vaultSecretProvider";
 
 const VAULT = "https://kv-platform.vault.azure.net";
 const good: RotatedAppRegistrationArgs = { displayName: "billing-api", vault: { url: VAULT, secretName: "billing-api-client-secret" } };
@@ -218,4 +219,26 @@ describe("bad input fails before anything is created, naming the resource, the f
         assert.throws(() => referenceApps([{ name: "x", every: 90 }], VAULT), /keyrelay:apps\[0\]: every is 90, not a string/);
         assert.deepEqual(referenceApps([{ name: "x" }], VAULT)[0].vault, { url: VAULT, secretName: "x-client-secret", resourceId: undefined });
     });
+
+    describe("VaultSecret inputs that were Outputs at declaration fail in the provider's check(), before any write (preview)", () => {
+        const provider = createVaultSecretProvider({ clientFor: () => { throw new Error("check() must not reach a vault"); } });
+        const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        const rows: { title: string; news: Record<string, unknown>; failures: string[] }[] = [
+            { title: "all good", news: { ...direct, expiresOn: "2099-01-01T00:00:00Z" }, failures: [] },
+            { title: "an expiry in the past", news: { ...direct, expiresOn: "2001-01-01T00:00:00Z" }, failures: ["expiresOn"] },
+            { title: "a bad name", news: { ...direct, expiresOn: "2099-01-01T00:00:00Z", name: "a b" }, failures: ["name"] },
+            { title: "a vault URL with a path", news: { ...direct, expiresOn: "2099-01-01T00:00:00Z", vaultUrl: `${VAULT}/x` }, failures: ["vaultUrl"] },
+            { title: "Date.parse-only times", news: { ...direct, expiresOn: "January 1, 2027", notBefore: "2027-02-30T00:00:00Z" }, failures: ["expiresOn", "notBefore"] },
+            { title: "an empty value and 16 tags", news: { ...direct, expiresOn: "2099-01-01T00:00:00Z", value: "", tags: manyTags(16) }, failures: ["value", "tags"] },
+            { title: "values not known yet are left for the next check", news: { ...direct, name: unknown, value: unknown, expiresOn: unknown }, failures: [] },
+        ];
+        for (const { title, news, failures } of rows) {
+            it(title, async () => {
+                const checked = await provider.check({}, news as never);
+                assert.deepEqual((checked.failures ?? []).map((f) => f.property), failures);
+                for (const f of checked.failures ?? []) assert.match(f.reason, new RegExp(`^keyrelay: VaultSecret.*: ${f.property} .*\\. `));
+            });
+        }
+    });
 });
+

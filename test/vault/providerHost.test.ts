@@ -127,9 +127,10 @@ describe("VaultSecret through the engine's dynamic provider host (serialized, fr
         assert.deepEqual(checked.failures.map((f) => f.property).sort(), ["expiresOn", "name", "vaultUrl"]);
         for (const f of checked.failures) assert.match(f.reason, /^keyrelay: VaultSecret/);
         const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-        const preview = await host.check(URN, {}, { ...inputs("ok-name", "v"), value: unknown, expiresOn: unknown });
+        const preview = await host.check(URN, {}, { ...inputs("ok-name", "v"), value: unknown, expiresOn: unknown, notBefore: unknown });
         assert.deepEqual(preview.failures, [], "unknown values wait for the next check");
-        const respelled = await host.check(URN, {}, { ...inputs("ok-name", "v"), vaultUrl: `${bed.vault.url}/` });
+        const respelled = await host.check(URN, {}, { ...inputs("ok-name", "v"), expiresOn: "2099-01-01T00:00:00Z", vaultUrl: `${bed.vault.url}/` });
+        assert.deepEqual(respelled.failures, []);
         assert.equal(respelled.inputs.vaultUrl, bed.vault.url, "the vault URL is stored in canonical form");
         assert.equal(bed.vault.secret("a b"), undefined);
     });

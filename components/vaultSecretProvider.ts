@@ -4,6 +4,7 @@
 // either serialized with it (functions of this project) or a package it requires by name,
 // and the clients, credential and pacing state are built there, when a method first runs.
 import type * as pulumi from "@pulumi/pulumi";
+import * as dns from "dns";
 import { SecretClient, KeyVaultSecret, SecretClientOptions } from "@azure/keyvault-secrets";
 import { DateTime } from "luxon";
 import { createAzureCredential } from "./azureCredential";
@@ -257,6 +258,44 @@ function fieldsOf(props: VaultSecretFields): VaultSecretFields {
     };
 }
 
+/** The authority host the default credential asks for tokens (what EnvironmentCredential reads). */
+function authorityHostname(): string {
+    try {
+        return new URL(process.env.AZURE_AUTHORITY_HOST || "https://login.microsoftonline.com").hostname;
+    } catch {
+        return "login.microsoftonline.com";
+    }
+}
+
+/**
+ * A token request that failed to reach its endpoint is reported by @azure/identity as
+ * "EnvironmentCredential authentication failed ... endpoints_resolution_error"; when the reason is
+ * an authority host that does not resolve, say that instead.
+ */
+async function explainUnresolvedAuthority(error: unknown): Promise<unknown> {
+    const message = (error as Error)?.message ?? "";
+    if (!/endpoints_resolution_error|ENOTFOUND|EAI_AGAIN|getaddrinfo/.test(message)) return error;
+    const host = authorityHostname();
+    try {
+        await dns.promises.lookup(host);
+        return error;
+    } catch (lookupError) {
+        const code = (lookupError as { code?: string }).code ?? "";
+        if (!["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_NODATA"].includes(code)) return error;
+        const what = /^(keyrelay: cannot \w+ secret "[^"]*" in \S+?)(?: \(HTTP [^)]*\))?: /.exec(message)?.[1] ?? "keyrelay: cannot reach the vault";
+        return new Error(`${what}: the authority host ${host} does not resolve (${code}), so no token could be had. ` +
+            "Check AZURE_AUTHORITY_HOST (each cloud has its own, e.g. login.microsoftonline.com, login.microsoftonline.us), your DNS and proxy.");
+    }
+}
+
+async function explained<T>(work: () => Promise<T>): Promise<T> {
+    try {
+        return await work();
+    } catch (error) {
+        throw await explainUnresolvedAuthority(error);
+    }
+}
+
 /** The provider's methods, all present, with the results it always returns. */
 export interface VaultSecretProvider extends pulumi.dynamic.ResourceProvider<VaultSecretFields, VaultSecretOutputs> {
     check(olds: Partial<VaultSecretFields>, news: VaultSecretFields): Promise<pulumi.dynamic.CheckResult<VaultSecretFields>>;
@@ -269,7 +308,7 @@ export interface VaultSecretProvider extends pulumi.dynamic.ResourceProvider<Vau
 
 export function createVaultSecretProvider(options: VaultSecretProviderOptions = {}): VaultSecretProvider {
     const warn = options.warn ?? ((message: string) => console.warn(message));
-    return {
+    const provider: VaultSecretProvider = {
         // The inputs that were still Outputs when the program declared the resource are known here, before any write.
         async check(_olds: Partial<VaultSecretFields>, news: VaultSecretFields) {
             const problems = vaultSecretInputProblems(news, DateTime.utc());
@@ -360,4 +399,12 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
             }
         },
     };
+    return {
+        ...provider,
+        create: (inputs) => explained(() => provider.create(inputs)),
+        update: (id, olds, news) => explained(() => provider.update(id, olds, news)),
+        read: (id, props) => explained(() => provider.read(id, props)),
+        delete: (id, props) => explained(() => provider.delete(id, props)),
+    };
 }
+

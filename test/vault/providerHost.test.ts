@@ -31,7 +31,7 @@ describe("VaultSecret through the engine's dynamic provider host (serialized, fr
 
     it("the serialized provider needs only packages by name: no relative module, no credential captured", () => {
         const required = [...providerText.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-        assert.deepEqual([...new Set(required)].sort(), ["@azure/identity", "@azure/keyvault-secrets", "luxon"]);
+        assert.deepEqual([...new Set(required)].sort(), ["@azure/identity", "@azure/keyvault-secrets", "dns", "luxon"]);
         assert.ok(!/AZURE_CLIENT_SECRET\s*[:=]/.test(providerText));
         assert.ok(providerText.includes("exports.handler"));
     });
@@ -118,7 +118,10 @@ describe("VaultSecret through the engine's dynamic provider host (serialized, fr
         await host.delete(URN, oldState.id, oldState.outs);
         assert.equal(bed.vault.isDeleted("renamed-secret"), false);
         assert.equal(bed.vault.latest("renamed-secret")!.value, "host-value-after-rename");
-        assert.match(host.output().stderr, /left secret "renamed-secret" in https:\/\/127\.0\.0\.1:\d+ in place/);
+        // The host's stderr reaches this process after the RPC's answer: wait for it, within a bound.
+        const said = /left secret "renamed-secret" in https:\/\/127\.0\.0\.1:\d+ in place/;
+        for (let i = 0; i < 100 && !said.test(host.output().stderr); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.match(host.output().stderr, said);
     });
 
     it("check() in the host: inputs that were Outputs at declaration are checked before any write", async () => {
@@ -153,4 +156,19 @@ describe("VaultSecret through the engine's dynamic provider host (serialized, fr
             silent.close();
         }
     });
+
+    it("an authority host that does not resolve is named as such, not as a failed EnvironmentCredential", async () => {
+        const lost = await startProviderHost({ env: bed.childEnv({ [RETRY_TIME_SCALE_ENV]: "0.001", AZURE_AUTHORITY_HOST: "https://login.keyrelay-probe.invalid" }) });
+        try {
+            await assert.rejects(lost.create(URN, inputs("lost-authority-secret", "never-written")), (e: Error) => {
+                assert.match(e.message, /cannot write secret "lost-authority-secret" in https:\/\/127\.0\.0\.1:\d+: the authority host login\.keyrelay-probe\.invalid does not resolve \((ENOTFOUND|EAI_AGAIN)\)/);
+                assert.doesNotMatch(e.message, /EnvironmentCredential/);
+                return true;
+            });
+            assert.equal(bed.vault.secret("lost-authority-secret"), undefined);
+        } finally {
+            await lost.close();
+        }
+    });
 });
+

@@ -38,6 +38,9 @@ interface Result {
 }
 
 const WINDOW_MS = 10_000;
+/** Writes carry a writer stack, as every VaultSecret's do: each write first reads the newest version's writer tag (one GET). */
+const WRITER = "acme/keyrelay/bench";
+const REQUESTS_PER_WRITE = 2;
 
 function argument(name: string, fallback: number): number {
     const i = process.argv.indexOf(`--${name}`);
@@ -123,7 +126,7 @@ async function run(scenario: Scenario, secrets: number, parallel: number): Promi
         const names = Array.from({ length: secrets }, (_, i) => `app-${String(i).padStart(4, "0")}-client-secret`);
         const versions = await remote.call<string[]>({ op: "seed", names });
         const olds = new Map(names.map((name, i) => {
-            const fields: VaultSecretFields = { vaultUrl: remote.url, name, value: `old-${name}`, expiresOn: "2027-01-01T00:00:00Z", contentType: "text/plain" };
+            const fields: VaultSecretFields = { vaultUrl: remote.url, name, value: `old-${name}`, expiresOn: "2027-01-01T00:00:00Z", contentType: "text/plain", writer: WRITER };
             return [name, { ...fields, tags: { "managed-by": "keyrelay" }, versionId: `${remote.url}/secrets/${name}/${versions[i]}`, version: versions[i], secretUri: `${remote.url}/secrets/${name}` }];
         }));
         const firstRequest = await remote.call<number>({ op: "limit", limit: scenario.limit > 0 ? { requests: scenario.limit, windowMs: WINDOW_MS, retryAfter: scenario.retryAfter } : undefined });
@@ -137,7 +140,7 @@ async function run(scenario: Scenario, secrets: number, parallel: number): Promi
             for (let name = queue.shift(); name; name = queue.shift()) {
                 const old = olds.get(name)!;
                 try {
-                    await provider.update(old.secretUri, old, { vaultUrl: old.vaultUrl, name, value: `new-${name}`, expiresOn: "2027-06-01T00:00:00Z", contentType: "text/plain" });
+                    await provider.update(old.secretUri, old, { vaultUrl: old.vaultUrl, name, value: `new-${name}`, expiresOn: "2027-06-01T00:00:00Z", contentType: "text/plain", writer: WRITER });
                 } catch {
                     failures += 1;
                 }
@@ -191,6 +194,9 @@ function report(r: Result): void {
         line("minimum, even rate", r.rateMinimumMs);
         line("minimum, sliding window", r.windowMinimumMs);
         if (r.achievableMinimumMs !== undefined) line("minimum, window at this box", r.achievableMinimumMs);
+        // Each write is two requests (the writer check's GET, then the PUT) and the limit counts both.
+        const requestsNeeded = REQUESTS_PER_WRITE * r.secrets;
+        line(`minimum, ${REQUESTS_PER_WRITE} requests a write`, Math.floor((requestsNeeded - 1) / r.scenario.limit) * WINDOW_MS);
     }
     console.log(`  challenge round trip         ${s(r.challengeMs)}`);
     console.log(`  requests                     ${r.requests.total} (${(r.requests.total / r.secrets).toFixed(3)} per secret): ` +

@@ -26,7 +26,7 @@ export const MANAGED_BY_VALUE = "keyrelay";
 export const WRITER_TAG = "keyrelay-writer";
 /** Content type written when the input leaves it unset. */
 export const DEFAULT_CONTENT_TYPE = "text/plain";
-/** Key Vault allows at most 15 tags on a secret (https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates#object-types, "Tags": 15). */
+/** Key Vault allows at most 15 tags on a secret (https://learn.microsoft.com/azure/key-vault/general/service-limits; /work/shared/REFERENCE.md). */
 export const MAX_VAULT_TAGS = 15;
 
 /** The tags a version carries: the given ones plus managed-by=keyrelay and, when known, the writer's stack. */

@@ -120,6 +120,16 @@ describe("bad input fails before anything is created, naming the resource, the f
         });
     });
 
+    it("RotatedAppRegistration passes retainOnDelete and adopt to its VaultSecret, which carries the writer stack", async () => {
+        const engine = new SimulatedEngine({ program: () => new RotatedAppRegistration("kept", { ...good, vault: { url: VAULT, secretName: "kept" }, retainOnDelete: true, adopt: true }) });
+        const report = await engine.run(DateTime.fromISO("2026-11-26T02:00:00Z", { zone: "utc" }));
+        assert.deepEqual(report.errors, []);
+        const secret = report.created.find((r) => r.type === "pulumi-nodejs:dynamic/keyrelay:VaultSecret")!;
+        assert.equal(secret.inputs.retainOnDelete, true);
+        assert.equal(secret.inputs.adopt, true);
+        assert.equal(secret.inputs.writer, "/keyrelay/example", "<organization>/<project>/<stack>; the mock runtime sets no organization");
+    });
+
     describe("one writer per secret in a program", () => {
         const writers: { title: string; program: () => void; parts: string[] }[] = [
             {

@@ -10,6 +10,8 @@ export interface CliContext {
     tlsCa?: string;
     /** Base delay of SDK and verify retries, in ms; default 1000 (Azure's own). Tests make it short. */
     retryBaseDelayMs?: number;
+    /** Longest Retry-After wait, in ms; default 60,000. Tests make it short. */
+    maxRetryAfterMs?: number;
     /** Working directory for relative paths; default process.cwd(). */
     cwd?: string;
 }

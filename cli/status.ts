@@ -2,16 +2,19 @@
 // listing's tags and attributes, so no secret is read.
 import { DateTime } from "luxon";
 import { CliContext } from "./context";
-import { environmentError, usageError } from "./exitCodes";
+import { Deadline, parseTimeout } from "./deadline";
+import { environmentError, isCliError, usageError } from "./exitCodes";
 import { formatTable } from "./table";
 import { DEFAULT_WARN_DAYS, SecretStatus, countByVerdict, isManagedByKeyrelay, judgeSecret, statusExitCode } from "./verdicts";
-import { authorityHostOf, createSecretClient, parseVaultAddress, vaultCallError } from "./vaultAccess";
+import { authorityHostOf, createSecretClient, deadlineError, parseVaultAddress, vaultCallError } from "./vaultAccess";
 
 export interface StatusOptions {
     vault: string;
     warnDays?: string;
     json?: boolean;
     authorityHost?: string;
+    /** Overall deadline in seconds; default 60. */
+    timeout?: string;
 }
 
 export interface StatusReport {
@@ -38,24 +41,31 @@ export function parseWarnDays(text: string | undefined): number {
 
 export async function collectStatus(options: StatusOptions, context: CliContext): Promise<StatusReport> {
     const warnDays = parseWarnDays(options.warnDays);
+    const timeoutMs = parseTimeout(options.timeout, "status");
     const address = parseVaultAddress(options.vault);
-    const client = createSecretClient(address, context, authorityHostOf(options.authorityHost, context));
+    const authorityHost = authorityHostOf(options.authorityHost, context);
+    const deadline = new Deadline(timeoutMs, "status", new URL(address.url).host);
+    const client = createSecretClient(address, context, authorityHost, deadline);
     const now = DateTime.utc();
     const secrets: SecretStatus[] = [];
     let otherSecrets = 0;
     let pages = 0;
     try {
-        for await (const page of client.listPropertiesOfSecrets().byPage({ maxPageSize: 25 })) {
-            pages++;
-            for (const properties of page) {
-                if (isManagedByKeyrelay(properties)) secrets.push(judgeSecret(properties, now, warnDays));
-                else otherSecrets++;
+        await deadline.run(async () => {
+            const listing = client.listPropertiesOfSecrets({ abortSignal: deadline.signal }).byPage({ maxPageSize: 25 });
+            for await (const page of listing) {
+                pages++;
+                for (const properties of page) {
+                    if (isManagedByKeyrelay(properties)) secrets.push(judgeSecret(properties, now, warnDays));
+                    else otherSecrets++;
+                }
+                if (context.isTTY) context.stderr(`\rscanning ${address.url}: ${secrets.length + otherSecrets} secrets, ${pages} pages`);
             }
-            if (context.isTTY) context.stderr(`\rscanning ${address.url}: ${secrets.length + otherSecrets} secrets, ${pages} pages`);
-        }
+        });
     } catch (error) {
         if (context.isTTY) context.stderr("\n");
-        throw vaultCallError(error, "list secrets", address.url, "Key Vault Secrets User");
+        if (isCliError(error)) throw error;
+        throw deadlineError(deadline, address.url, authorityHost) ?? vaultCallError(error, "list secrets", address.url, "Key Vault Secrets User");
     } finally {
         if (context.isTTY && pages > 0) context.stderr("\n");
     }

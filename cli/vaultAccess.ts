@@ -4,8 +4,13 @@ import type { SecretClient } from "@azure/keyvault-secrets";
 import { createAzureCredential } from "../components/azureCredential";
 import { InputError } from "../components/schedule";
 import { VAULT_DNS_SUFFIXES, checkVaultUrl } from "../components/validate";
+import { THROTTLE_BUDGET_ADVICE, retryAfterCapPolicy } from "../components/vaultRetry";
 import { CliContext } from "./context";
+import { Deadline, errorCode, isUnresolvedError } from "./deadline";
 import { CliError, environmentError, usageError } from "./exitCodes";
+
+/** Longest wait a Retry-After may ask the command for, in ms. */
+export const MAX_RETRY_AFTER_MS = 60_000;
 
 const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"];
 
@@ -34,15 +39,37 @@ export function parseVaultAddress(text: string, option = "--vault"): VaultAddres
     }
 }
 
-export function createSecretClient(address: VaultAddress, context: CliContext, authorityHost: string | undefined): SecretClient {
+export function createSecretClient(address: VaultAddress, context: CliContext, authorityHost: string | undefined, deadline?: Deadline): SecretClient {
     const { SecretClient: Client } = require("@azure/keyvault-secrets") as typeof import("@azure/keyvault-secrets");
     const tlsOptions = context.tlsCa ? { ca: context.tlsCa } : undefined;
-    const credential = createAzureCredential({ authorityHost, tlsOptions });
+    const bounded = deadline ? [{ policy: deadline.policy(), position: "perRetry" as const }] : [];
+    const credential = createAzureCredential({ authorityHost, tlsOptions, additionalPolicies: bounded });
     return new Client(address.url, credential, {
         disableChallengeResourceVerification: address.isLoopback,
         retryOptions: { maxRetries: 3, retryDelayInMs: context.retryBaseDelayMs ?? 1000, maxRetryDelayInMs: 8 * (context.retryBaseDelayMs ?? 1000) },
+        additionalPolicies: [...bounded, { policy: retryAfterCapPolicy(context.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS), position: "perRetry" }],
         ...(tlsOptions ? { tlsOptions } : {}),
     });
+}
+
+/** A failure the deadline explains: a host that did not answer, or a host name that does not resolve. */
+export function deadlineError(deadline: Deadline, vaultUrl: string, authorityHost: string | undefined): CliError | undefined {
+    const authority = authorityHost ? new URL(authorityHost).hostname : undefined;
+    if (authority && deadline.unresolved.has(authority)) {
+        return environmentError(`keyrelay ${deadline.command}: the authority host ${authority} does not resolve (DNS lookup failed). `
+            + "Check --authority-host / AZURE_AUTHORITY_HOST (each cloud has its own, e.g. login.microsoftonline.com) and your DNS.");
+    }
+    const vaultHost = new URL(vaultUrl).hostname;
+    if (deadline.unresolved.has(vaultHost)) {
+        return environmentError(`keyrelay ${deadline.command}: the vault host ${vaultHost} does not resolve (DNS lookup failed). Check --vault (the vault's name) and your DNS or private endpoint.`);
+    }
+    const [unresolved] = deadline.unresolved;
+    if (unresolved) return environmentError(`keyrelay ${deadline.command}: the host ${unresolved} does not resolve (DNS lookup failed). Check your network and DNS.`);
+    if (deadline.timedOutHost) {
+        return environmentError(`keyrelay ${deadline.command}: ${deadline.timedOutHost} did not answer a request within ${Math.round(deadline.requestTimeoutMs() / 1000) || 1} s, through every retry. `
+            + "Check that host, your network, proxy and firewall.");
+    }
+    return undefined;
 }
 
 const UNREACHABLE_CODES = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "CERT_HAS_EXPIRED", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"];
@@ -55,11 +82,17 @@ export function vaultCallError(error: unknown, action: string, vaultUrl: string,
     if (e?.statusCode === 403) {
         return environmentError(`keyrelay: access denied to ${action} in ${vaultUrl} (403 Forbidden). Give the identity you signed in with the "${role}" role on the vault.`);
     }
+    if (e?.statusCode === 429) {
+        return environmentError(`keyrelay: cannot ${action} in ${vaultUrl}: the vault kept answering 429 (throttled) through the bounded retries. ${THROTTLE_BUDGET_ADVICE.replace(" (pulumi up --parallel)", "")}`);
+    }
     if (e?.statusCode === 401) {
         return environmentError(`keyrelay: the vault ${vaultUrl} did not accept the token (401): ${message}. Check that you are signed in to the vault's tenant.`);
     }
     if (e?.name === "AuthenticationError" || e?.name === "CredentialUnavailableError" || e?.name === "AggregateAuthenticationError") {
         return environmentError(`keyrelay: cannot get a token to ${action} in ${vaultUrl}: ${message}. Sign in with \`az login\`, or set AZURE_CLIENT_ID and AZURE_TENANT_ID for workload identity.`);
+    }
+    if (isUnresolvedError(error)) {
+        return environmentError(`keyrelay: the vault host ${new URL(vaultUrl).hostname} does not resolve (${errorCode(error)}). Check the vault's name, and your DNS or private endpoint.`);
     }
     if ((code && UNREACHABLE_CODES.includes(code)) || e?.name === "RestError" && e?.statusCode === undefined) {
         return environmentError(`keyrelay: cannot reach the vault at ${vaultUrl}${code ? ` (${code})` : ""}. Check the URL, your network, and the vault's firewall or private endpoint.`);

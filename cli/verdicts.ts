@@ -40,6 +40,23 @@ export interface SecretStatus {
     readonly reason: string | undefined;
 }
 
+// ANSI/VT escape sequences (CSI, OSC, and two-character ESC sequences), then every remaining C0 and C1
+// control character and the Unicode bidirectional overrides, which reorder what a terminal shows.
+const ESCAPE_SEQUENCES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]/g;
+const CONTROL_CHARACTERS = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+/** Longest tag text or name status prints. */
+export const MAX_PRINTED_LENGTH = 200;
+
+/** Text from a vault (names, tag values) made safe to print: no escape sequences or control characters, bounded length. */
+export function printable(text: string): string {
+    const clean = text.replace(ESCAPE_SEQUENCES, "").replace(CONTROL_CHARACTERS, "");
+    return clean.length > MAX_PRINTED_LENGTH ? `${clean.slice(0, MAX_PRINTED_LENGTH)}…` : clean;
+}
+
+function printableOrUndefined(text: string | undefined): string | undefined {
+    return text === undefined ? undefined : printable(text);
+}
+
 export function isManagedByKeyrelay(secret: ListedSecret): boolean {
     return secret.tags?.[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
 }
@@ -56,9 +73,9 @@ export function judgeSecret(secret: ListedSecret, now: DateTime, warnDays: numbe
     const nextRotation = parseTagTime(tags["next-rotation"]);
     const daysLeft = expires ? Math.trunc((expires.toMillis() - now.toMillis()) / DAY_MS) + 0 : undefined;
     const base = {
-        secret: secret.name,
-        app: tags.app,
-        clientId: tags["client-id"],
+        secret: printable(secret.name),
+        app: printableOrUndefined(tags.app),
+        clientId: printableOrUndefined(tags["client-id"]),
         expiresOn: expires?.toISO({ suppressMilliseconds: true }) ?? undefined,
         daysLeft,
         nextRotation: nextRotation?.toISO({ suppressMilliseconds: true }) ?? undefined,
@@ -67,7 +84,7 @@ export function judgeSecret(secret: ListedSecret, now: DateTime, warnDays: numbe
     if (secret.enabled === false) missing.push("the current version is disabled");
     if (!expires) missing.push("no expiry date");
     if (!tags["client-id"]) missing.push("no client-id tag");
-    if (!nextRotation) missing.push(tags["next-rotation"] ? `next-rotation tag "${tags["next-rotation"]}" is not a date` : "no next-rotation tag");
+    if (!nextRotation) missing.push(tags["next-rotation"] ? `next-rotation tag "${printable(tags["next-rotation"])}" is not a date` : "no next-rotation tag");
 
     if (expires && expires <= now) {
         return { ...base, verdict: "expired", reason: `expired ${expires.toISODate()}: consumers are failing with AADSTS7000222; run pulumi up now` };

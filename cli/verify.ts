@@ -3,9 +3,11 @@
 import * as https from "https";
 import { DateTime, Duration } from "luxon";
 import { CliContext } from "./context";
-import { EXIT_CRITICAL, EXIT_OK, environmentError, usageError } from "./exitCodes";
-import { PROPAGATION_CODES, TokenRefusal, aadstsCodeOf, classifyTokenRefusal, secretHint, valueWarnings } from "./aadsts";
-import { authorityHostOf, createSecretClient, parseVaultAddress, vaultCallError } from "./vaultAccess";
+import { EXIT_CRITICAL, EXIT_OK, environmentError, isCliError, usageError } from "./exitCodes";
+import { PROPAGATION_CODES, TokenRefusal, aadstsCodeOf, classifyTokenRefusal } from "./aadsts";
+import { Deadline, isUnresolvedError, parseTimeout } from "./deadline";
+import { authorityHostOf, createSecretClient, deadlineError, parseVaultAddress, vaultCallError } from "./vaultAccess";
+import { valueHint, valueNotes } from "../policies/lib/hygieneProblems";
 import { SECRET_NAME_PATTERN } from "../components/validate";
 
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
@@ -23,6 +25,8 @@ export interface VerifyOptions {
     /** Consecutive successful token requests needed (Entra replicas learn a new secret at different times). */
     attempts?: string;
     json?: boolean;
+    /** Overall deadline in seconds, not counting the deliberate --wait retries; default 60. */
+    timeout?: string;
 }
 
 export const DEFAULT_ATTEMPTS = 3;
@@ -49,15 +53,23 @@ export type TokenAnswer =
     | { ok: true }
     | { ok: false; status: number; code: number | undefined; description: string | undefined };
 
-/** POST {authority}/{tenant}/oauth2/v2.0/token; resolves with Entra's verdict, rejects only when the endpoint cannot be reached. */
-export function requestClientCredentialsToken(authorityHost: string, tenant: string, clientId: string, secret: string, scope: string, ca?: string): Promise<TokenAnswer> {
+/** Per-request limits of the token request: its timeout, and a signal that ends it at once. */
+export interface TokenRequestLimits {
+    timeoutMs: number;
+    signal?: AbortSignal;
+}
+
+/** POST {authority}/{tenant}/oauth2/v2.0/token; resolves with Entra's verdict, rejects only when the endpoint cannot be reached or does not answer in time. */
+export function requestClientCredentialsToken(authorityHost: string, tenant: string, clientId: string, secret: string, scope: string, ca?: string,
+    limits: TokenRequestLimits = { timeoutMs: 30_000 }): Promise<TokenAnswer> {
     const url = new URL(`${authorityHost}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`);
     const body = new URLSearchParams({ client_id: clientId, client_secret: secret, scope, grant_type: "client_credentials" }).toString();
     return new Promise((resolve, reject) => {
         const request = https.request(url, {
             method: "POST",
             headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) },
-            timeout: 30_000,
+            timeout: limits.timeoutMs,
+            ...(limits.signal ? { signal: limits.signal } : {}),
             ...(ca ? { ca } : {}),
         }, (response) => {
             const chunks: Buffer[] = [];
@@ -71,7 +83,7 @@ export function requestClientCredentialsToken(authorityHost: string, tenant: str
             });
             response.on("error", reject);
         });
-        request.on("timeout", () => request.destroy(Object.assign(new Error("no answer in 30 s"), { code: "ETIMEDOUT" })));
+        request.on("timeout", () => request.destroy(Object.assign(new Error(`no answer in ${limits.timeoutMs / 1000} s`), { code: "ETIMEDOUT" })));
         request.on("error", reject);
         request.end(body);
     });
@@ -85,8 +97,12 @@ function parseWait(text: string): Duration {
     return wait;
 }
 
-function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * What verify may show of a value: at most its first 3 characters, and none at all for a value of
+ * 12 characters or fewer (a short value's hint would be most of it).
+ */
+export function verifyHint(value: string): string {
+    return valueHint(value);
 }
 
 export interface VerifyResult {
@@ -115,14 +131,24 @@ export async function runVerify(options: VerifyOptions, context: CliContext): Pr
     if (!tenant) throw usageError("keyrelay verify: no tenant. Pass --tenant <directory id or domain>, or set AZURE_TENANT_ID.");
     const wait = parseWait(options.wait ?? DEFAULT_WAIT);
     const attemptsWanted = parseAttempts(options.attempts ?? String(DEFAULT_ATTEMPTS));
+    const timeoutMs = parseTimeout(options.timeout, "verify");
     const address = parseVaultAddress(options.vault);
     const authorityHost = authorityHostOf(options.authorityHost, context) ?? DEFAULT_AUTHORITY_HOST;
-    const client = createSecretClient(address, context, authorityHostOf(options.authorityHost, context));
+    const deadline = new Deadline(timeoutMs, "verify", new URL(address.url).host);
+    return deadline.run(() => verifyWithin(deadline, options, context, { tenant, wait, address, authorityHost, attemptsWanted }));
+}
+
+async function verifyWithin(deadline: Deadline, options: VerifyOptions, context: CliContext,
+    { tenant, wait, address, authorityHost, attemptsWanted }: { tenant: string; wait: Duration; address: ReturnType<typeof parseVaultAddress>; authorityHost: string; attemptsWanted: number }): Promise<VerifyResult> {
+    const client = createSecretClient(address, context, authorityHostOf(options.authorityHost, context), deadline);
 
     let secret;
     try {
-        secret = await client.getSecret(options.secret);
+        secret = await client.getSecret(options.secret, { abortSignal: deadline.signal });
     } catch (error) {
+        if (isCliError(error)) throw error;
+        const explained = deadlineError(deadline, address.url, authorityHost);
+        if (explained) throw explained;
         if ((error as { statusCode?: number }).statusCode === 404) {
             throw environmentError(`keyrelay verify: secret "${options.secret}" is not in ${address.url}. Check --secret (keyrelay status lists the vault's keyrelay secrets).`);
         }
@@ -150,18 +176,30 @@ export async function runVerify(options: VerifyOptions, context: CliContext): Pr
     for (;;) {
         attempts++;
         const startedAt = DateTime.now().toMillis();
+        const done = deadline.track(authorityHost);
+        const requestTimeoutMs = deadline.requestTimeoutMs();
         try {
-            answer = await requestClientCredentialsToken(authorityHost, tenant, clientId, value, scope, context.tlsCa);
+            answer = await requestClientCredentialsToken(authorityHost, tenant, clientId, value, scope, context.tlsCa,
+                { timeoutMs: requestTimeoutMs, signal: deadline.signal });
         } catch (error) {
             const code = (error as { code?: string }).code;
+            const host = new URL(authorityHost).host;
+            if (isUnresolvedError(error)) {
+                throw environmentError(`keyrelay verify: the authority host ${new URL(authorityHost).hostname} does not resolve (${code}). Check --authority-host / AZURE_AUTHORITY_HOST (each cloud has its own, e.g. login.microsoftonline.com) and your DNS.`);
+            }
+            if (code === "ETIMEDOUT") {
+                throw environmentError(`keyrelay verify: ${host} did not answer the token request within ${Math.ceil(requestTimeoutMs / 1000)} s. Check that host, your network, proxy and firewall, or raise --timeout.`);
+            }
             throw environmentError(`keyrelay verify: cannot reach the token endpoint ${authorityHost}${code ? ` (${code})` : ""}. Check --authority-host / AZURE_AUTHORITY_HOST and your network.`);
+        } finally {
+            done();
         }
         tokenAttempts.push({ attempt: attempts, latencyMs: DateTime.now().toMillis() - startedAt, ok: answer.ok, ...(answer.ok ? {} : { code: answer.code }) });
         if (answer.ok) {
             consecutiveSuccesses++;
             if (consecutiveSuccesses >= attemptsWanted) break;
             // A short pause, so the next request may land on another replica.
-            await sleep(baseDelay);
+            await deadline.pause(baseDelay);
             continue;
         }
         if (consecutiveSuccesses > 0 && PROPAGATION_CODES.includes(answer.code ?? -1)) propagating = true;
@@ -171,15 +209,15 @@ export async function runVerify(options: VerifyOptions, context: CliContext): Pr
         if (remaining <= 0) break;
         const delay = Math.min(baseDelay * 2 ** Math.min(attempts - 1, MAX_BACKOFF_STEPS), remaining);
         if (context.isTTY) context.stderr(`secret version is ${Math.round(DateTime.utc().diff(createdAt).as("seconds"))} s old; Entra may not know it yet: retrying in ${Math.ceil(delay / 1000)} s\n`);
-        await sleep(delay);
+        await deadline.pause(delay);
     }
     const result: VerifyResult = {
         vault: address.url, secret: options.secret, version: secret.properties.version, clientId, tenant,
-        hint: secretHint(value), ok: answer.ok, attempts, tokenAttempts, propagating, valueWarnings: [], exitCode: answer.ok ? EXIT_OK : EXIT_CRITICAL,
+        hint: verifyHint(value), ok: answer.ok, attempts, tokenAttempts, propagating, valueWarnings: [], exitCode: answer.ok ? EXIT_OK : EXIT_CRITICAL,
     };
     if (!answer.ok) {
         result.refusal = classifyTokenRefusal(answer.code, { clientId, tenant, secretName: options.secret }, answer.description);
-        if (result.refusal.cause === "wrong-value") result.valueWarnings = valueWarnings(value);
+        if (result.refusal.cause === "wrong-value") result.valueWarnings = valueNotes(value);
     }
     return result;
 }

@@ -28,6 +28,8 @@ export interface AzureCredentialOptions {
     authorityHost?: string;
     /** Extra TLS settings (a private CA, for example) for the token requests. */
     tlsOptions?: { ca?: string | Buffer | Array<string | Buffer> };
+    /** Extra pipeline policies for the token requests (the keyrelay command's timeouts and host tracking). */
+    additionalPolicies?: { policy: unknown; position: "perCall" | "perRetry" }[];
 }
 
 /**
@@ -42,5 +44,6 @@ export function createAzureCredential(options: AzureCredentialOptions = {}): Tok
         ...(authorityHost ? { authorityHost } : {}),
         ...(disableInstanceDiscovery ? { disableInstanceDiscovery: true } : {}),
         ...(options.tlsOptions ? { tlsOptions: options.tlsOptions } : {}),
+        ...(options.additionalPolicies ? { additionalPolicies: options.additionalPolicies } : {}),
     } as ConstructorParameters<typeof DefaultAzureCredential>[0]);
 }

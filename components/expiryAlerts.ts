@@ -33,6 +33,16 @@ export interface ExpiryAlertsArgs {
     existingSystemTopicName?: pulumi.Input<string>;
 }
 
+function isHttpsUrl(value: unknown): boolean {
+    if (typeof value !== "string") return false;
+    try {
+        const url = new URL(value);
+        return url.protocol === "https:" && url.hostname !== "" && !/\s/.test(value);
+    } catch {
+        return false;
+    }
+}
+
 /** Checks the inputs and splits the watched secret names into chunks Event Grid accepts (one subscription each). */
 export function planExpiryAlerts(name: string, args: ExpiryAlertsArgs): string[][] {
     const resource = `ExpiryAlerts "${name}"`;
@@ -42,9 +52,28 @@ export function planExpiryAlerts(name: string, args: ExpiryAlertsArgs): string[]
         throw new InputError(resource, "webhookUrl / storageQueue", destinations === 0 ? "are both missing" : "are both set",
             "Set exactly one: webhookUrl (an HTTPS endpoint) or storageQueue ({ storageAccountId, queueName }).");
     }
-    if (typeof args.webhookUrl === "string" && !/^https:\/\/[^\s/]+/.test(args.webhookUrl)) {
+    if (args.webhookUrl !== undefined && !pulumi.Output.isInstance(args.webhookUrl) && !isHttpsUrl(args.webhookUrl)) {
         throw new InputError(resource, "webhookUrl", `is ${JSON.stringify(args.webhookUrl)}, not an https URL`,
             "Event Grid delivers to HTTPS endpoints only: use https://<host>/<path>.");
+    }
+    if (args.storageQueue !== undefined) {
+        const queue = args.storageQueue as Partial<StorageQueueTarget> | null;
+        for (const field of ["storageAccountId", "queueName"] as const) {
+            const value = queue?.[field];
+            if (value === undefined || value === null || (typeof value === "string" && value.trim() === "")) {
+                throw new InputError(resource, `storageQueue.${field}`, value === undefined || value === null ? "is missing" : "is empty",
+                    "Set storageQueue: { storageAccountId: \"/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<name>\", queueName: \"<queue>\" }.");
+            }
+        }
+    }
+    for (const field of ["location", "resourceGroupName", "vaultResourceId"] as const) {
+        const value = args[field];
+        if (value === undefined || value === null || (typeof value === "string" && value.trim() === "")) {
+            throw new InputError(resource, field, value === undefined || value === null ? "is missing" : "is empty",
+                field === "location" ? "Set the vault's Azure region, e.g. \"westeurope\" (a system topic lives in its source's region)."
+                    : field === "resourceGroupName" ? "Set the resource group that holds the system topic (usually the vault's)."
+                        : "Set the vault's ARM id, /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>.");
+        }
     }
     if (typeof args.vaultResourceId === "string" && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i.test(args.vaultResourceId)) {
         throw new InputError(resource, "vaultResourceId", `is ${JSON.stringify(args.vaultResourceId)}, not a vault's ARM id`,

@@ -5,7 +5,10 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import { DateTime } from "luxon";
 import { CredentialSummary, RotatingPassword, planRotatingPassword } from "./rotatingPassword";
 import { DEFAULT_EVERY, RotationSettings } from "./schedule";
-import { Reader, SecretOwnership, checkReaders, checkSecretName, checkSignInAudience, checkVaultUrl, readerKeys } from "./validate";
+import {
+    Reader, checkReaders, checkRotatedAppRegistrationShape, checkSecretName, checkSignInAudience, checkVaultUrl,
+    readerKeys, registerSecretWriter, secretOwnership,
+} from "./validate";
 import { VaultSecret } from "./vaultSecret";
 
 /** Built-in role "Key Vault Secrets User": read secret contents. */
@@ -48,26 +51,18 @@ export interface RotatedAppRegistrationArgs {
     owners?: pulumi.Input<string>[];
     /** Further azuread.Application arguments, passed through (owners: use `owners`). */
     application?: Omit<azuread.ApplicationArgs, "displayName" | "owners">;
+    /** Leave the Key Vault secret in place when this component is deleted; default false (see VaultSecretArgs.retainOnDelete). */
+    retainOnDelete?: boolean;
+    /** Take over a secret whose newest version another stack wrote, for the one run that moves it here; default false (see VaultSecretArgs.adopt). */
+    adopt?: boolean;
 }
 
-const ownershipByDeployment = new WeakMap<object, SecretOwnership>();
 const processWideDeployment = {};
 
 const deployingPrincipalByDeployment = new WeakMap<object, pulumi.Output<string>>();
 
 function currentDeployment(): object {
     return (pulumi.runtime.getMonitor() as object | undefined) ?? processWideDeployment;
-}
-
-/** One SecretOwnership per deployment: each mock runtime (and the one real engine) gets its own. */
-function secretOwnership(): SecretOwnership {
-    const deployment = currentDeployment();
-    let ownership = ownershipByDeployment.get(deployment);
-    if (!ownership) {
-        ownership = new SecretOwnership();
-        ownershipByDeployment.set(deployment, ownership);
-    }
-    return ownership;
 }
 
 /** The object id of the principal running the deployment: one getClientConfig per deployment. */
@@ -89,16 +84,14 @@ function ownersWith(deployer: pulumi.Input<string>, extra: pulumi.Input<string>[
 /** Checks every input; throws before any resource is declared. Returns the canonical vault URL. */
 export function validateRotatedAppRegistration(name: string, args: RotatedAppRegistrationArgs): string {
     const resource = `RotatedAppRegistration "${name}"`;
-    if (!args || !args.vault) {
-        throw new Error(`keyrelay: ${resource}: vault is missing. Set vault: { url: "https://<vault-name>.vault.azure.net", secretName: "<app>-client-secret" }.`);
-    }
+    checkRotatedAppRegistrationShape(resource, args, (value) => pulumi.Output.isInstance(value) || value instanceof Promise);
     planRotatingPassword(name, args.rotation, resource, DateTime.utc(), { maxLifetime: args.maxLifetime });
     const vaultUrl = checkVaultUrl(args.vault.url, resource);
     checkSecretName(args.vault.secretName, resource);
     checkReaders(args.readers, args.vault.resourceId, resource);
     readerKeys(args.readers ?? [], resource);
     checkSignInAudience(args.application?.signInAudience, resource);
-    secretOwnership().claim(vaultUrl, args.vault.secretName, resource);
+    secretOwnership(pulumi.runtime.getMonitor() as object | undefined).claim(vaultUrl, args.vault.secretName, resource);
     return vaultUrl;
 }
 
@@ -124,13 +117,20 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
     constructor(name: string, args: RotatedAppRegistrationArgs, opts?: pulumi.ComponentResourceOptions) {
         const vaultUrl = validateRotatedAppRegistration(name, args);
         super(TYPE_TOKENS.rotatedAppRegistration, name, {}, opts);
+        registerSecretWriter(this, `RotatedAppRegistration "${name}"`);
         const parent = { parent: this };
 
+        // No app is created until the program has declared every writer of this secret (see SecretOwnership).
+        const ownership = secretOwnership(pulumi.runtime.getMonitor() as object | undefined);
+        const displayName = pulumi.output(args.displayName).apply(async (d) => {
+            await ownership.afterDeclarations(vaultUrl, args.vault.secretName);
+            return d;
+        });
         // Application.ReadWrite.OwnedBy: the deploying principal must own the application and the
         // service principal (notes atop application.d.ts, servicePrincipal.d.ts, applicationPassword.d.ts
         // in @pulumi/azuread); the provider removes it again when `owners` does not list it.
         const owners = ownersWith(deployingPrincipal(), args.owners);
-        this.application = new azuread.Application(name, { ...args.application, displayName: args.displayName, owners }, parent);
+        this.application = new azuread.Application(name, { ...args.application, displayName, owners }, parent);
         this.servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, { clientId: this.application.clientId, owners }, parent);
         this.password = new RotatingPassword(`${name}-password`, {
             applicationId: this.application.id,
@@ -155,6 +155,8 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
                 "rotation-every": everyInForce(args.rotation),
                 "next-rotation": this.password.nextRotation,
             },
+            ...(args.retainOnDelete !== undefined ? { retainOnDelete: args.retainOnDelete } : {}),
+            ...(args.adopt !== undefined ? { adopt: args.adopt } : {}),
         }, parent);
 
         readerKeys(args.readers ?? [], `RotatedAppRegistration "${name}"`).forEach(({ key, principalId }, index) => {

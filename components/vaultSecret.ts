@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { VAULT_SECRET_MODULE, VAULT_SECRET_TYPE_NAME } from "./typeTokens";
-import { checkVaultSecretInputs } from "./validate";
+import { checkVaultSecretInputs, secretOwnership, secretWriterLabel } from "./validate";
+import { canonicalVaultUrl } from "./vaultSecretDiff";
 import { createVaultSecretProvider } from "./vaultSecretProvider";
 
 export interface VaultSecretArgs {
@@ -18,8 +19,25 @@ export interface VaultSecretArgs {
     contentType?: pulumi.Input<string>;
     /** Metadata tags; keyrelay adds managed-by=keyrelay. */
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    /** Leave the secret in the vault when this resource is deleted; default false (soft-delete). */
+    /** Leave the secret in the vault when this resource is deleted; default false (delete removes it only while its newest version is still the one this resource wrote). */
     retainOnDelete?: pulumi.Input<boolean>;
+    /**
+     * Take over a secret whose newest version another stack wrote (its keyrelay-writer tag names
+     * that stack); default false: such a write fails. Set it for the one `pulumi up` that moves the
+     * secret to this stack, then remove it.
+     */
+    adopt?: pulumi.Input<boolean>;
+}
+
+/** The stack this program deploys: "<organization>/<project>/<stack>", tagged on every version it writes. */
+export function writerStack(): string {
+    let organization = "";
+    try {
+        organization = pulumi.getOrganization();
+    } catch {
+        // Older engines and some test runtimes set no organization; project and stack still tell stacks apart.
+    }
+    return `${organization}/${pulumi.getProject()}/${pulumi.getStack()}`;
 }
 
 /** One provider object for every VaultSecret: Pulumi serializes it once per process and reuses the text. */
@@ -37,11 +55,24 @@ export class VaultSecret extends pulumi.dynamic.Resource {
     declare public readonly secretUri: pulumi.Output<string>;
 
     constructor(name: string, args: VaultSecretArgs, opts?: pulumi.CustomResourceOptions) {
-        checkVaultSecretInputs(`VaultSecret "${name}"`, args);
+        const resource = `VaultSecret "${name}"`;
+        checkVaultSecretInputs(resource, args ?? {}, (value) => pulumi.Output.isInstance(value) || value instanceof Promise);
+        const vaultUrl = typeof args.vaultUrl === "string" ? canonicalVaultUrl(args.vaultUrl) : args.vaultUrl;
+        let value = args.value;
+        if (typeof vaultUrl === "string" && typeof args.name === "string") {
+            const ownership = secretOwnership(pulumi.runtime.getMonitor() as object | undefined);
+            const secretName = args.name;
+            ownership.claim(vaultUrl, secretName, secretWriterLabel(opts?.parent, resource), "name");
+            // Nothing is written until the program has declared every writer: a later one of the same secret fails this one too.
+            value = pulumi.output(args.value).apply(async (v) => {
+                await ownership.afterDeclarations(vaultUrl, secretName);
+                return v;
+            });
+        }
         super(
             vaultSecretProvider,
             name,
-            { versionId: undefined, version: undefined, secretUri: undefined, ...args, value: pulumi.secret(args.value) },
+            { versionId: undefined, version: undefined, secretUri: undefined, ...args, vaultUrl, writer: writerStack(), value: pulumi.secret(value) },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["value"] }),
             VAULT_SECRET_MODULE,
             VAULT_SECRET_TYPE_NAME,

@@ -1,5 +1,6 @@
 // Which VaultSecret input changes write a new Key Vault version, and which replace the secret.
 // Pure, so the provider and the engine-playing test harness decide the same way.
+import { DateTime } from "luxon";
 
 export interface VaultSecretFields {
     vaultUrl: string;
@@ -12,36 +13,66 @@ export interface VaultSecretFields {
     tags?: Record<string, string>;
     /** Keep the secret in the vault when the resource is deleted (default: soft-delete it). */
     retainOnDelete?: boolean;
+    /** The stack that writes: "<organization>/<project>/<stack>", tagged on every version. */
+    writer?: string;
+    /** Write over a newest version another stack wrote (taking the secret over); default false. */
+    adopt?: boolean;
 }
 
 /** Tag the provider adds to every version it writes. */
 export const MANAGED_BY_TAG = "managed-by";
 export const MANAGED_BY_VALUE = "keyrelay";
+/** Tag naming the stack that wrote a version: "<organization>/<project>/<stack>". */
+export const WRITER_TAG = "keyrelay-writer";
 /** Content type written when the input leaves it unset. */
 export const DEFAULT_CONTENT_TYPE = "text/plain";
+/** Key Vault allows at most 15 tags on a secret (https://learn.microsoft.com/azure/key-vault/general/service-limits; /work/shared/REFERENCE.md). */
+export const MAX_VAULT_TAGS = 15;
 
-/** The tags a version carries: the given ones plus managed-by=keyrelay. */
-export function withManagedTag(tags: Record<string, string> | undefined): Record<string, string> {
-    return { ...(tags ?? {}), [MANAGED_BY_TAG]: MANAGED_BY_VALUE };
+/** The tags a version carries: the given ones plus managed-by=keyrelay and, when known, the writer's stack. */
+export function withManagedTag(tags: Record<string, string> | undefined, writer?: string): Record<string, string> {
+    return { ...(tags ?? {}), [MANAGED_BY_TAG]: MANAGED_BY_VALUE, ...(writer ? { [WRITER_TAG]: writer } : {}) };
+}
+
+/** Tags keyrelay itself adds to every version. */
+export const KEYRELAY_TAGS = [MANAGED_BY_TAG, WRITER_TAG] as const;
+
+/**
+ * One spelling per vault: https, lower-case host, no default port, no trailing slash
+ * (https://KV-X.vault.azure.net:443/ and https://kv-x.vault.azure.net are the same vault).
+ */
+export function canonicalVaultUrl(vaultUrl: string): string {
+    try {
+        const url = new URL(vaultUrl.trim());
+        // URL already lower-cases the host and drops a default port.
+        return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
+    } catch {
+        return vaultUrl.trim().replace(/\/+$/, "").toLowerCase();
+    }
 }
 
 /** Inputs whose change makes a different secret: the old one is deleted, a new one created. */
 export const VAULT_SECRET_REPLACE_FIELDS = ["vaultUrl", "name"] as const;
 /** Inputs whose change writes a new version. */
-export const VAULT_SECRET_VERSION_FIELDS = ["value", "expiresOn", "notBefore", "contentType", "tags"] as const;
+export const VAULT_SECRET_VERSION_FIELDS = ["value", "expiresOn", "notBefore", "contentType", "tags", "writer"] as const;
 
 // Key Vault keeps times in whole seconds, so a refresh reads back at that precision.
 function sameInstant(a: string | undefined, b: string | undefined): boolean {
     if (!a || !b) return (a || undefined) === (b || undefined);
-    const ta = Date.parse(a);
-    const tb = Date.parse(b);
-    return Number.isNaN(ta) || Number.isNaN(tb) ? a === b : Math.floor(ta / 1000) === Math.floor(tb / 1000);
+    const ta = DateTime.fromISO(a, { setZone: true });
+    const tb = DateTime.fromISO(b, { setZone: true });
+    return !ta.isValid || !tb.isValid ? a === b : Math.floor(ta.toMillis() / 1000) === Math.floor(tb.toMillis() / 1000);
 }
 
-// State holds the tags as written (with managed-by); inputs hold them without it.
+// State holds the tags as written (with keyrelay's own); inputs hold them without. The writer is its own field.
+function withoutWriter(tags: Record<string, string> | undefined): Record<string, string> {
+    const { [WRITER_TAG]: _writer, ...rest } = withManagedTag(tags);
+    return rest;
+}
+
 function sameTags(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
-    const ta = withManagedTag(a);
-    const tb = withManagedTag(b);
+    const ta = withoutWriter(a);
+    const tb = withoutWriter(b);
     const ka = Object.keys(ta).sort();
     const kb = Object.keys(tb).sort();
     return ka.length === kb.length && ka.every((k, i) => k === kb[i] && ta[k] === tb[k]);
@@ -55,13 +86,17 @@ function sameField(field: keyof VaultSecretFields, olds: Partial<VaultSecretFiel
         case "tags":
             return sameTags(olds.tags, news.tags);
         case "vaultUrl":
-            return (olds.vaultUrl ?? "").replace(/\/+$/, "").toLowerCase() === (news.vaultUrl ?? "").replace(/\/+$/, "").toLowerCase();
+            return canonicalVaultUrl(olds.vaultUrl ?? "") === canonicalVaultUrl(news.vaultUrl ?? "");
         case "name":
             return (olds.name ?? "").toLowerCase() === (news.name ?? "").toLowerCase();
         case "contentType":
             return (olds.contentType || DEFAULT_CONTENT_TYPE) === (news.contentType || DEFAULT_CONTENT_TYPE);
         case "retainOnDelete":
-            return Boolean(olds.retainOnDelete) === Boolean(news.retainOnDelete);
+        case "adopt":
+            return Boolean(olds[field]) === Boolean(news[field]);
+        case "writer":
+            // A state written before writers were tagged has none: the next write tags it.
+            return (olds.writer || undefined) === (news.writer || undefined);
         default:
             return olds[field] === news[field];
     }
@@ -77,7 +112,7 @@ export interface VaultSecretChange {
 }
 
 export function vaultSecretChange(olds: Partial<VaultSecretFields>, news: Partial<VaultSecretFields>): VaultSecretChange {
-    const fields: (keyof VaultSecretFields)[] = [...VAULT_SECRET_REPLACE_FIELDS, ...VAULT_SECRET_VERSION_FIELDS, "retainOnDelete"];
+    const fields: (keyof VaultSecretFields)[] = [...VAULT_SECRET_REPLACE_FIELDS, ...VAULT_SECRET_VERSION_FIELDS, "retainOnDelete", "adopt"];
     const changed = fields.filter((f) => !sameField(f, olds, news));
     const replaces = changed.filter((f) => (VAULT_SECRET_REPLACE_FIELDS as readonly string[]).includes(f));
     const writesVersion = changed.some((f) => (VAULT_SECRET_VERSION_FIELDS as readonly string[]).includes(f));

@@ -4,17 +4,20 @@
 // either serialized with it (functions of this project) or a package it requires by name,
 // and the clients, credential and pacing state are built there, when a method first runs.
 import type * as pulumi from "@pulumi/pulumi";
+import * as dns from "dns";
 import { SecretClient, KeyVaultSecret, SecretClientOptions } from "@azure/keyvault-secrets";
 import { DateTime } from "luxon";
 import { createAzureCredential } from "./azureCredential";
 import {
-    DEFAULT_CONTENT_TYPE, VaultSecretFields, vaultSecretChange, withManagedTag,
+    DEFAULT_CONTENT_TYPE, VaultSecretFields, WRITER_TAG, canonicalVaultUrl, vaultSecretChange, withManagedTag,
 } from "./vaultSecretDiff";
+import { UNKNOWN_INPUT, vaultSecretInputProblems } from "./validate";
 import {
-    VaultPacer, VaultRetrySettings, isVaultThrottledError, newVaultPacer, vaultRetrySettingsFromEnvironment, withThrottleRetry,
+    THROTTLE_BUDGET_ADVICE, VaultPacer, VaultRetrySettings, isVaultThrottledError, newVaultPacer, requestTimeoutPolicy, retryAfterCapPolicy,
+    vaultRetrySettingsFromEnvironment, withThrottleRetry,
 } from "./vaultRetry";
 
-export { MANAGED_BY_TAG, MANAGED_BY_VALUE } from "./vaultSecretDiff";
+export { MANAGED_BY_TAG, MANAGED_BY_VALUE, WRITER_TAG } from "./vaultSecretDiff";
 
 export interface VaultSecretOutputs extends VaultSecretFields {
     /** Versioned id of the version this resource last wrote (or found newest on refresh). */
@@ -36,13 +39,15 @@ export interface VaultSecretProviderOptions {
     pacers?: Map<string, VaultPacer>;
     /** Waits between retries; default setTimeout. */
     sleep?: (ms: number) => Promise<void>;
+    /** Where delete says it left a secret in place; default console.warn (the engine shows a provider's stderr). */
+    warn?: (message: string) => void;
 }
 
 /** Key Vault roles named in errors. */
 export const SECRETS_OFFICER_ROLE = "Key Vault Secrets Officer";
 
 function normalizedVaultUrl(vaultUrl: string): string {
-    return vaultUrl.replace(/\/+$/, "").toLowerCase();
+    return canonicalVaultUrl(vaultUrl);
 }
 
 /** Loopback vaults (emulators, tests) cannot match the challenge's resource host, so the SDK's check is skipped for them only. */
@@ -59,6 +64,7 @@ export function secretClientOptions(vaultUrl: string, settings: VaultRetrySettin
     return {
         retryOptions: { maxRetries: settings.transientRetries, retryDelayInMs: settings.transientDelayMs, maxRetryDelayInMs: settings.transientMaxDelayMs },
         userAgentOptions: { userAgentPrefix: "keyrelay" },
+        additionalPolicies: [{ policy: retryAfterCapPolicy(settings.maxRetryAfterMs), position: "perRetry" }],
         ...(isLoopbackVault(vaultUrl) ? { disableChallengeResourceVerification: true } : {}),
         ...(tlsOptions ? { tlsOptions } : {}),
     };
@@ -77,7 +83,9 @@ export function defaultSecretClientFactory(vaultUrl: string, settings: VaultRetr
     const key = normalizedVaultUrl(vaultUrl);
     let client = clients.get(key);
     if (!client) {
-        client = new SecretClient(vaultUrl, createAzureCredential(), secretClientOptions(vaultUrl, settings));
+        // Token requests get the same per-request timeout as vault requests: a silent authority host must not hang pulumi up.
+        const credential = createAzureCredential({ additionalPolicies: [{ policy: requestTimeoutPolicy(settings.requestTimeoutMs), position: "perRetry" }] });
+        client = new SecretClient(vaultUrl, credential, secretClientOptions(vaultUrl, settings));
         clients.set(key, client);
     }
     return client;
@@ -86,7 +94,10 @@ export function defaultSecretClientFactory(vaultUrl: string, settings: VaultRetr
 interface VaultCall {
     client: SecretClient;
     settings: VaultRetrySettings;
+    /** Paces and retries a secret create (a PUT of a new version): Key Vault limits those on their own, 300 per 10 s. */
     retry: <T>(request: () => Promise<T>) => Promise<T>;
+    /** The same for every other transaction (reads, deletes, recovers), which Key Vault counts apart: 4,000 per 10 s. */
+    retryOther: <T>(request: () => Promise<T>) => Promise<T>;
 }
 
 function vaultCall(options: VaultSecretProviderOptions, vaultUrl: string): VaultCall {
@@ -96,7 +107,16 @@ function vaultCall(options: VaultSecretProviderOptions, vaultUrl: string): Vault
     const pacer = pacers.get(key) ?? newVaultPacer();
     pacers.set(key, pacer);
     const client = (options.clientFor ?? defaultSecretClientFactory)(vaultUrl, settings);
-    return { client, settings, retry: (request) => withThrottleRetry(request, { settings, pacer, sleep: options.sleep }) };
+    // Separate pacers, because the vault's limits are separate (https://learn.microsoft.com/azure/key-vault/general/service-limits):
+    // a pacer that counted the writer check's reads would learn a creates limit twice too high.
+    const otherKey = `${key}#other`;
+    const otherPacer = pacers.get(otherKey) ?? newVaultPacer();
+    pacers.set(otherKey, otherPacer);
+    return {
+        client, settings,
+        retry: (request) => withThrottleRetry(request, { settings, pacer, sleep: options.sleep }),
+        retryOther: (request) => withThrottleRetry(request, { settings, pacer: otherPacer, sleep: options.sleep }),
+    };
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -124,9 +144,8 @@ export function vaultError(action: string, vaultUrl: string, name: string, error
     const redact = (text: string) => (value ? text.split(value).join("[redacted]") : text);
     const detail = redact(error instanceof Error ? error.message : String(error));
     const what = `keyrelay: cannot ${action} secret "${name}" in ${vaultUrl}`;
-    if (isVaultThrottledError(error)) {
-        return new Error(`${what}: ${detail}. The vault's request budget (about 4,000 per 10 s) is used up, ` +
-            `perhaps by another client; run again later, or lower the number of secrets written at once (pulumi up --parallel).`);
+    if (isVaultThrottledError(error) || status === 429) {
+        return new Error(`${what}: ${status === 429 ? `the vault kept answering 429 (throttled) after the bounded retries: ${detail}` : detail}. ${THROTTLE_BUDGET_ADVICE}`);
     }
     if (status === 403) {
         return new Error(`${what}: access denied (HTTP 403 ${code ?? "Forbidden"}). ` +
@@ -147,8 +166,8 @@ function softDeletedError(vaultUrl: string, name: string, recoverError: unknown,
 /** RFC 3339 to Date, or a clear error naming the secret and the field. */
 function instantOf(name: string, field: "expiresOn" | "notBefore", text: string): Date {
     const parsed = DateTime.fromISO(text, { setZone: true });
-    if (!parsed.isValid) {
-        throw new Error(`keyrelay: VaultSecret "${name}": ${field} is ${JSON.stringify(text)}, not an RFC 3339 time (${parsed.invalidExplanation ?? parsed.invalidReason}). ` +
+    if (!parsed.isValid || !/^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/.test(text)) {
+        throw new Error(`keyrelay: VaultSecret "${name}": ${field} is ${JSON.stringify(text)}, not an RFC 3339 time (${parsed.invalidExplanation ?? parsed.invalidReason ?? "a full date, time and offset are needed"}). ` +
             `Pass a time such as "2027-03-01T00:00:00Z" (the credential's endDate).`);
     }
     return parsed.toJSDate();
@@ -161,14 +180,45 @@ async function setVersion(call: VaultCall, inputs: VaultSecretFields): Promise<K
         expiresOn,
         ...(notBefore ? { notBefore } : {}),
         contentType: inputs.contentType || DEFAULT_CONTENT_TYPE,
-        tags: withManagedTag(inputs.tags),
+        tags: withManagedTag(inputs.tags, inputs.writer),
         enabled: true,
         requestOptions: { timeout: call.settings.requestTimeoutMs },
     }));
 }
 
+/** The newest version's properties (the value is read but never kept), or undefined when there is none or it cannot be read. */
+async function newestVersion(call: VaultCall, vaultUrl: string, name: string): Promise<{ version?: string; writer?: string; readable: boolean } | undefined> {
+    try {
+        const latest = await call.retryOther(() => call.client.getSecret(name, { requestOptions: { timeout: call.settings.requestTimeoutMs } }));
+        return { version: latest.properties.version, writer: latest.properties.tags?.[WRITER_TAG], readable: true };
+    } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        // A disabled newest version cannot be read, so its writer is unknown.
+        if (statusOf(error) === 403 && innerCodeOf(error) === "SecretDisabled") return { readable: false };
+        throw vaultError("read", vaultUrl, name, error);
+    }
+}
+
+function sameVersion(a: string | undefined, b: string | undefined): boolean {
+    return Boolean(a) && Boolean(b) && a!.toLowerCase() === b!.toLowerCase();
+}
+
+/**
+ * Refuses to write over a newest version that another stack wrote (its writer tag names another
+ * stack), unless this resource wrote that version itself or the user adopts the secret.
+ */
+async function checkWriter(call: VaultCall, inputs: VaultSecretFields, ownVersion: string | undefined): Promise<void> {
+    if (inputs.adopt === true || !inputs.writer) return;
+    const newest = await newestVersion(call, inputs.vaultUrl, inputs.name);
+    if (!newest?.writer || newest.writer === inputs.writer || sameVersion(newest.version, ownVersion)) return;
+    throw new Error(`keyrelay: cannot write secret "${inputs.name}" in ${inputs.vaultUrl}: its newest version (${(newest.version ?? "?").slice(0, 8)}) was written by stack "${newest.writer}" ` +
+        `(tag ${WRITER_TAG}), not by this stack "${inputs.writer}". Two stacks writing one secret overwrite each other on every run. ` +
+        `Give each stack its own secret name; or, to move the secret to this stack, set adopt: true on this VaultSecret (or RotatedAppRegistration) for one pulumi up, and remove the other stack's resource.`);
+}
+
 /** Writes a new version; a soft-deleted name is recovered first (its old versions come back), then written. */
-export async function writeVaultSecret(call: VaultCall, inputs: VaultSecretFields): Promise<KeyVaultSecret> {
+export async function writeVaultSecret(call: VaultCall, inputs: VaultSecretFields, ownVersion?: string): Promise<KeyVaultSecret> {
+    await checkWriter(call, inputs, ownVersion);
     try {
         return await setVersion(call, inputs);
     } catch (error) {
@@ -177,7 +227,7 @@ export async function writeVaultSecret(call: VaultCall, inputs: VaultSecretField
         }
     }
     try {
-        const poller = await call.retry(() => call.client.beginRecoverDeletedSecret(inputs.name, {
+        const poller = await call.retryOther(() => call.client.beginRecoverDeletedSecret(inputs.name, {
             intervalInMs: call.settings.pollIntervalMs, requestOptions: { timeout: call.settings.requestTimeoutMs },
         }));
         await poller.pollUntilDone();
@@ -192,14 +242,14 @@ export async function writeVaultSecret(call: VaultCall, inputs: VaultSecretField
 }
 
 function secretUriOf(inputs: Pick<VaultSecretFields, "vaultUrl" | "name">): string {
-    return `${inputs.vaultUrl.replace(/\/+$/, "")}/secrets/${inputs.name}`;
+    return `${canonicalVaultUrl(inputs.vaultUrl)}/secrets/${inputs.name}`;
 }
 
 function outputsOf(inputs: VaultSecretFields, written: KeyVaultSecret): VaultSecretOutputs {
     return {
         ...inputs,
         contentType: inputs.contentType || DEFAULT_CONTENT_TYPE,
-        tags: withManagedTag(inputs.tags),
+        tags: withManagedTag(inputs.tags, inputs.writer),
         versionId: written.properties.id ?? "",
         version: written.properties.version ?? "",
         secretUri: secretUriOf(inputs),
@@ -208,18 +258,59 @@ function outputsOf(inputs: VaultSecretFields, written: KeyVaultSecret): VaultSec
 
 /** Only the fields VaultSecret owns: the engine's inputs also carry `__provider`. */
 function fieldsOf(props: VaultSecretFields): VaultSecretFields {
-    const { vaultUrl, name, value, expiresOn, notBefore, contentType, tags, retainOnDelete } = props;
+    const { vaultUrl, name, value, expiresOn, notBefore, contentType, tags, retainOnDelete, writer, adopt } = props;
     return {
-        vaultUrl, name, value, expiresOn,
+        vaultUrl: canonicalVaultUrl(vaultUrl), name, value, expiresOn,
         ...(notBefore ? { notBefore } : {}),
         ...(contentType ? { contentType } : {}),
         ...(tags ? { tags } : {}),
-        ...(retainOnDelete !== undefined ? { retainOnDelete } : {}),
+        ...(retainOnDelete !== undefined && retainOnDelete !== null ? { retainOnDelete } : {}),
+        ...(writer ? { writer } : {}),
+        ...(adopt !== undefined && adopt !== null ? { adopt } : {}),
     };
+}
+
+/** The authority host the default credential asks for tokens (what EnvironmentCredential reads). */
+function authorityHostname(): string {
+    try {
+        return new URL(process.env.AZURE_AUTHORITY_HOST || "https://login.microsoftonline.com").hostname;
+    } catch {
+        return "login.microsoftonline.com";
+    }
+}
+
+/**
+ * A token request that failed to reach its endpoint is reported by @azure/identity as
+ * "EnvironmentCredential authentication failed ... endpoints_resolution_error"; when the reason is
+ * an authority host that does not resolve, say that instead.
+ */
+async function explainUnresolvedAuthority(error: unknown): Promise<unknown> {
+    const message = (error as Error)?.message ?? "";
+    if (!/endpoints_resolution_error|ENOTFOUND|EAI_AGAIN|getaddrinfo/.test(message)) return error;
+    const host = authorityHostname();
+    try {
+        await dns.promises.lookup(host);
+        return error;
+    } catch (lookupError) {
+        const code = (lookupError as { code?: string }).code ?? "";
+        if (!["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_NODATA"].includes(code)) return error;
+        const what = /^(keyrelay: cannot \w+ secret "[^"]*" in \S+?)(?: \(HTTP [^)]*\))?: /.exec(message)?.[1] ?? "keyrelay: cannot reach the vault";
+        return new Error(`${what}: the authority host ${host} does not resolve (${code}), so no token could be had. ` +
+            "Check AZURE_AUTHORITY_HOST (each cloud has its own, e.g. login.microsoftonline.com, login.microsoftonline.us), your DNS and proxy.");
+    }
+}
+
+async function explained<T>(work: () => Promise<T>): Promise<T> {
+    try {
+        return await work();
+    } catch (error) {
+        throw await explainUnresolvedAuthority(error);
+    }
 }
 
 /** The provider's methods, all present, with the results it always returns. */
 export interface VaultSecretProvider extends pulumi.dynamic.ResourceProvider<VaultSecretFields, VaultSecretOutputs> {
+    check(olds: Partial<VaultSecretFields>, news: VaultSecretFields): Promise<pulumi.dynamic.CheckResult<VaultSecretFields>>;
     diff(id: string, olds: VaultSecretOutputs, news: VaultSecretFields): Promise<pulumi.dynamic.DiffResult>;
     create(inputs: VaultSecretFields): Promise<{ id: string; outs: VaultSecretOutputs }>;
     update(id: string, olds: VaultSecretOutputs, news: VaultSecretFields): Promise<{ outs: VaultSecretOutputs }>;
@@ -228,7 +319,18 @@ export interface VaultSecretProvider extends pulumi.dynamic.ResourceProvider<Vau
 }
 
 export function createVaultSecretProvider(options: VaultSecretProviderOptions = {}): VaultSecretProvider {
-    return {
+    const warn = options.warn ?? ((message: string) => console.warn(message));
+    const provider: VaultSecretProvider = {
+        // The inputs that were still Outputs when the program declared the resource are known here, before any write.
+        async check(_olds: Partial<VaultSecretFields>, news: VaultSecretFields) {
+            const problems = vaultSecretInputProblems(news, DateTime.utc());
+            const label = typeof news.name === "string" && news.name !== UNKNOWN_INPUT ? `VaultSecret for secret ${JSON.stringify(news.name)}` : "VaultSecret";
+            const inputs = typeof news.vaultUrl === "string" && news.vaultUrl !== UNKNOWN_INPUT ? { ...news, vaultUrl: canonicalVaultUrl(news.vaultUrl) } : news;
+            return {
+                inputs,
+                failures: problems.map((p) => ({ property: p.field, reason: `keyrelay: ${label}: ${p.field} ${p.problem}. ${p.fix}` })),
+            };
+        },
         async diff(_id: string, olds: VaultSecretOutputs, news: VaultSecretFields) {
             const change = vaultSecretChange(olds, news);
             return {
@@ -245,9 +347,9 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
         async update(_id: string, olds: VaultSecretOutputs, news: VaultSecretFields) {
             const fields = fieldsOf(news);
             if (!vaultSecretChange(olds, fields).writesVersion) {
-                return { outs: { ...fields, contentType: fields.contentType || DEFAULT_CONTENT_TYPE, tags: withManagedTag(fields.tags), versionId: olds.versionId, version: olds.version, secretUri: secretUriOf(fields) } };
+                return { outs: { ...fields, contentType: fields.contentType || DEFAULT_CONTENT_TYPE, tags: withManagedTag(fields.tags, fields.writer), versionId: olds.versionId ?? "", version: olds.version ?? "", secretUri: secretUriOf(fields) } };
             }
-            const written = await writeVaultSecret(vaultCall(options, fields.vaultUrl), fields);
+            const written = await writeVaultSecret(vaultCall(options, fields.vaultUrl), fields, olds.version);
             return { outs: outputsOf(fields, written) };
         },
         async read(id: string, props?: VaultSecretOutputs) {
@@ -255,7 +357,7 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
             const call = vaultCall(options, props.vaultUrl);
             let latest: KeyVaultSecret;
             try {
-                latest = await call.retry(() => call.client.getSecret(props.name, { requestOptions: { timeout: call.settings.requestTimeoutMs } }));
+                latest = await call.retryOther(() => call.client.getSecret(props.name, { requestOptions: { timeout: call.settings.requestTimeoutMs } }));
             } catch (error) {
                 if (statusOf(error) === 404) return { id: "", props: undefined };
                 if (statusOf(error) === 403 && innerCodeOf(error) === "SecretDisabled") {
@@ -264,25 +366,42 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
                 }
                 throw vaultError("read", props.vaultUrl, props.name, error, props.value);
             }
+            // Every field is a value or absent: the host converts the result with Struct.fromJavaScript, which throws on undefined.
+            // versionId and version keep naming the version this resource wrote, which is what delete checks.
+            const { notBefore: _notBefore, contentType: _contentType, writer: _writer, ...kept } = props;
+            const tags = latest.properties.tags ?? {};
             return {
                 id,
                 props: {
-                    ...props,
+                    ...kept,
                     value: latest.value ?? "",
                     expiresOn: latest.properties.expiresOn ? latest.properties.expiresOn.toISOString() : "",
-                    notBefore: latest.properties.notBefore ? latest.properties.notBefore.toISOString() : undefined,
-                    contentType: latest.properties.contentType,
-                    tags: latest.properties.tags ?? {},
-                    versionId: latest.properties.id ?? props.versionId,
-                    version: latest.properties.version ?? props.version,
+                    ...(latest.properties.notBefore ? { notBefore: latest.properties.notBefore.toISOString() } : {}),
+                    ...(latest.properties.contentType ? { contentType: latest.properties.contentType } : {}),
+                    tags,
+                    ...(tags[WRITER_TAG] ? { writer: tags[WRITER_TAG] } : {}),
+                    versionId: props.versionId ?? "",
+                    version: props.version ?? "",
                 },
             };
         },
         async delete(_id: string, props: VaultSecretOutputs) {
             if (props.retainOnDelete) return;
             const call = vaultCall(options, props.vaultUrl);
+            // Only the version this resource wrote may go: after a rename, a move to another stack or a
+            // replacement, the newest version belongs to another resource, and deleting would lose it.
+            const newest = await newestVersion(call, props.vaultUrl, props.name);
+            if (!newest) return;
+            if (!sameVersion(newest.version, props.version)) {
+                warn(`keyrelay: left secret "${props.name}" in ${canonicalVaultUrl(props.vaultUrl)} in place: ` +
+                    (newest.readable
+                        ? `its newest version (${(newest.version ?? "?").slice(0, 8)}${newest.writer ? `, written by stack "${newest.writer}"` : ""}) is not the one this resource wrote (${(props.version || "none recorded").slice(0, 12)})`
+                        : "its newest version is disabled, so keyrelay cannot tell who wrote it") +
+                    `. Another resource, stack or person wrote it after; delete it by hand (az keyvault secret delete) if nothing uses it.`);
+                return;
+            }
             try {
-                const poller = await call.retry(() => call.client.beginDeleteSecret(props.name, {
+                const poller = await call.retryOther(() => call.client.beginDeleteSecret(props.name, {
                     intervalInMs: call.settings.pollIntervalMs, requestOptions: { timeout: call.settings.requestTimeoutMs },
                 }));
                 await poller.pollUntilDone();
@@ -292,4 +411,12 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
             }
         },
     };
+    return {
+        ...provider,
+        create: (inputs) => explained(() => provider.create(inputs)),
+        update: (id, olds, news) => explained(() => provider.update(id, olds, news)),
+        read: (id, props) => explained(() => provider.read(id, props)),
+        delete: (id, props) => explained(() => provider.delete(id, props)),
+    };
 }
+

@@ -2,6 +2,7 @@
 import { Policies } from "@pulumi/policy";
 import { credentialExpiryNear } from "./credentialExpiryNear";
 import { credentialLifetime } from "./credentialLifetime";
+import { guidShapedSecret } from "./guidShapedSecret";
 import { passwordStoredInKeyVault } from "./passwordStoredInKeyVault";
 import { secretIdNotValue } from "./secretIdNotValue";
 import { secretValueHygiene } from "./secretValueHygiene";
@@ -12,6 +13,7 @@ export const keyrelayPolicies: Policies = [
     credentialExpiryNear,
     credentialLifetime,
     secretIdNotValue,
+    guidShapedSecret,
     secretValueHygiene,
     passwordStoredInKeyVault,
 ];

@@ -16,11 +16,16 @@ export const SECRET_ID_NOT_VALUE = "secret-id-not-value";
 const CONSEQUENCE = "it looks like a credential's Secret ID (keyId), not its Value, and Entra answers AADSTS7000215 (invalid client secret) to an app that signs in with it.";
 const FIX = "Pass the password's `value` output (the secret itself), never its `keyId`.";
 
-/** A GUID-shaped value where a secret value belongs. */
+/**
+ * A GUID-shaped value where an Entra app's client secret belongs (a key, secret name or tag that
+ * says client secret or app password, or a keyrelay secret). Other GUID-shaped secrets (a client
+ * id kept in Key Vault, an instrumentation key, a random UUID as a VM password) are the advisory
+ * guid-shaped-secret policy's.
+ */
 export function secretIdViolations(resource: ResourceView): string[] {
     const what = describeResource(resource.type, resource.name);
-    return secretPlacements(resource.type, resource.props)
-        .filter((placement) => isGuidShaped(placement.value))
+    return secretPlacements(resource.type, resource.props, resource.urn)
+        .filter((placement) => placement.clientSecret && isGuidShaped(placement.value))
         .map((placement) => `${what} has a GUID ("${valueHint(placement.value)}") at ${placement.path}, where a secret value belongs: ${CONSEQUENCE} ${FIX}`);
 }
 
@@ -42,7 +47,7 @@ export function keyIdReuseViolations(resources: readonly StackResourceView[]): S
         for (const leaf of propertyLeaves(resource.props)) {
             if (typeof leaf.value !== "string" || leaf.inMetadata || isUnknown(leaf.value) || !isGuidShaped(leaf.value)) continue;
             const password = passwordsByKeyId.get(normalizeGuid(leaf.value));
-            if (!password || namesIdentifier(leaf.key) || isGuidInSecretPlacement(resource.type, leaf)) continue;
+            if (!password || namesIdentifier(leaf.key) || isGuidInSecretPlacement(resource.type, leaf, resource.props, resource.urn)) continue;
             violations.push({
                 urn: resource.urn,
                 message: `${describeResource(resource.type, resource.name)} sets ${leaf.path} to the Secret ID (keyId) of ${describeResource(password.type, password.name)}: ${CONSEQUENCE} ${FIX}`,

@@ -12,11 +12,11 @@ export const SECRET_VALUE_HYGIENE = "secret-value-hygiene";
 export function hygieneViolations(resource: ResourceView): string[] {
     const what = describeResource(resource.type, resource.name);
     const violations: string[] = [];
-    for (const placement of secretPlacements(resource.type, resource.props)) {
+    for (const placement of secretPlacements(resource.type, resource.props, resource.urn)) {
         const problems = secretValueProblems(placement.value, { multiLine: isMultiLineContentType(placement.contentType) });
         if (problems.length === 0) continue;
         violations.push(`${what}: the secret value at ${placement.path} ${problems.join(", ")}. Store the value exactly as Entra issued it, ` +
-            "with no surrounding whitespace, line breaks or quotes: pass the password's `value` output straight through rather than a copied or templated string.");
+            "with no surrounding whitespace, zero-width characters, line breaks or quotes: pass the password's `value` output straight through rather than a copied or templated string.");
     }
     return violations;
 }

@@ -80,6 +80,12 @@ describe("ExpiryAlerts", () => {
             ["bad vault id", { webhookUrl: "https://x.example", vaultResourceId: "kv-keyrelay" }, /vaultResourceId is "kv-keyrelay", not a vault's ARM id\. Use \/subscriptions\//],
             ["bad secret name", { webhookUrl: "https://x.example", secretNames: ["billing_secret"] }, /secretNames is "billing_secret", not a valid Key Vault secret name/],
             ["empty secret list", { webhookUrl: "https://x.example", secretNames: [] }, /secretNames is empty, which would watch nothing/],
+            ["a webhook that is not a URL", { webhookUrl: "https://" }, /webhookUrl is "https:\/\/", not an https URL/],
+            ["a webhook with a space in the host", { webhookUrl: "https://alerts example.com/hook" }, /webhookUrl is "https:\/\/alerts example\.com\/hook", not an https URL/],
+            ["an empty storageQueue", { storageQueue: {} as alertsModule.StorageQueueTarget }, /storageQueue\.storageAccountId is missing\. Set storageQueue: \{ storageAccountId/],
+            ["a storageQueue with an empty queue name", { storageQueue: { storageAccountId: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/a", queueName: "" } }, /storageQueue\.queueName is empty/],
+            ["an empty location", { webhookUrl: "https://x.example", location: "" }, /ExpiryAlerts "a": location is empty\. Set the vault's Azure region/],
+            ["a blank resource group", { webhookUrl: "https://x.example", resourceGroupName: "  " }, /resourceGroupName is empty/],
         ];
         for (const [label, overrides, message] of cases) {
             it(label, () => {

@@ -1,24 +1,53 @@
 // What a copy-paste does to a secret value. Entra compares client secrets byte for byte, so a
-// stray space, a line break from `echo` or the quotes of a JSON/YAML string all fail sign-in.
+// stray space, a zero-width character from a web page, a line break from `echo` or the quotes of a
+// JSON/YAML string (straight or typographic) all fail sign-in. One module for the policy pack and
+// for `keyrelay verify`, so both say the same about a value.
+import { isGuidShaped } from "./guid";
 
-const WRAPPING_QUOTES = /^(["'`]).*\1$/s;
+/** Zero-width characters that a copy from a web page or chat brings along, invisible in most fonts. */
+const ZERO_WIDTH = ["\u200B", "\u200C", "\u200D", "\uFEFF"];
+const EDGE_JUNK = /^[\s\u200B\u200C\u200D\uFEFF]+|[\s\u200B\u200C\u200D\uFEFF]+$/g;
+/** Straight quotes and backticks, and the typographic pairs word processors substitute. */
+const QUOTE_PAIRS: readonly (readonly [string, string])[] = [['"', '"'], ["'", "'"], ["`", "`"], ["\u201C", "\u201D"], ["\u2018", "\u2019"], ["\u201E", "\u201C"], ["\u00AB", "\u00BB"]];
 
 export interface HygieneOptions {
     /** PEM and similar values are multi-line by nature: line breaks and surrounding whitespace are fine. */
     multiLine?: boolean;
 }
 
+function codePoint(ch: string): string {
+    return `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+function edgeProblem(ch: string, edge: "starts" | "ends"): string | undefined {
+    if (ZERO_WIDTH.includes(ch)) return `${edge} with a zero-width character (${codePoint(ch)})`;
+    if (/[\r\n]/.test(ch)) return `${edge} with a line break`;
+    if (/\s/.test(ch)) return `${edge} with whitespace`;
+    return undefined;
+}
+
 /** Each problem as a phrase ("has a trailing line break"); empty when the value is clean. Never includes the value. */
 export function secretValueProblems(value: string, options: HygieneOptions = {}): string[] {
     if (value.length === 0) return ["is empty"];
-    if (value.trim().length === 0) return ["is only whitespace"];
+    const core = value.replace(EDGE_JUNK, "");
+    if (core.length === 0) return ["is only whitespace"];
     const problems: string[] = [];
-    if (!options.multiLine) {
-        if (/^\s/.test(value)) problems.push(/^[\r\n]/.test(value) ? "starts with a line break" : "starts with whitespace");
-        if (/\s$/.test(value)) problems.push(/[\r\n]$/.test(value) ? "ends with a line break" : "ends with whitespace");
-        if (/[\r\n]/.test(value.trim())) problems.push("contains a line break");
+    const first = value[0];
+    const last = value[value.length - 1];
+    const firstProblem = edgeProblem(first, "starts");
+    const lastProblem = edgeProblem(last, "ends");
+    if (options.multiLine) {
+        // Line breaks and whitespace belong to a PEM; zero-width characters never do.
+        if (ZERO_WIDTH.includes(first)) problems.push(firstProblem!);
+        if (ZERO_WIDTH.includes(last)) problems.push(lastProblem!);
+    } else {
+        if (firstProblem) problems.push(firstProblem);
+        if (lastProblem) problems.push(lastProblem);
+        if (/[\r\n]/.test(core)) problems.push("contains a line break");
     }
-    if (value.length >= 2 && WRAPPING_QUOTES.test(value.trim())) problems.push("is wrapped in quotes");
+    if (core.length >= 2 && QUOTE_PAIRS.some(([open, close]) => core.startsWith(open) && core.endsWith(close))) {
+        problems.push(/^[\u201C\u2018\u201E\u00AB]/.test(core) ? "is wrapped in typographic quotes" : "is wrapped in quotes");
+    }
     return problems;
 }
 
@@ -29,7 +58,18 @@ export function isMultiLineContentType(contentType: unknown): boolean {
     return typeof contentType === "string" && MULTI_LINE_CONTENT_TYPES.some((t) => contentType.toLowerCase().startsWith(t));
 }
 
-/** At most the first three characters, so a person can recognise a value without seeing it. */
+/** Values this long or shorter show no characters at all: a short value's hint would be most of it. */
+export const HINT_MIN_LENGTH = 13;
+
+/** At most the first three characters, and none for a value of 12 characters or fewer, so a person can recognise a value without seeing it. */
 export function valueHint(value: string): string {
-    return `${value.slice(0, Math.min(3, Math.floor(value.length / 4)))}…`;
+    return value.length < HINT_MIN_LENGTH ? "…" : `${[...value].slice(0, 3).join("")}…`;
+}
+
+/** What `keyrelay verify` notes about a value Entra refused: the same checks as the policy pack's. */
+export function valueNotes(value: string): string[] {
+    const notes: string[] = [];
+    if (isGuidShaped(value)) notes.push("the value has the shape of a GUID: this is probably the Secret ID, not the secret's Value");
+    for (const problem of secretValueProblems(value)) notes.push(`the value ${problem}`);
+    return notes;
 }

@@ -30,3 +30,23 @@ export function namesIdentifier(key: string): boolean {
     const last = words[words.length - 1];
     return last === "id" || last === "ids" || last === "guid" || last === "uuid";
 }
+
+/** Key endings (squashed) that say an app's client secret, as opposed to any password (a VM's admin password, a database's). */
+const CLIENT_SECRET_ENDINGS = ["clientsecret", "clientsecretvalue", "clientpassword", "apppassword", "applicationpassword", "serviceprincipalpassword", "sppassword"];
+
+/** `clientSecret`, `AZURE_CLIENT_SECRET`, `appPassword`: the value is an Entra app's client secret, where a GUID is a Secret ID mistake. */
+export function namesClientSecret(key: string): boolean {
+    const flat = squashed(key);
+    return CLIENT_SECRET_ENDINGS.some((ending) => flat.endsWith(ending));
+}
+
+/**
+ * Free text (a secret's name, a tag) that speaks of an app's client secret or password:
+ * "billing-api-client-secret", "client secret of billing", "app-password".
+ */
+export function textSaysClientSecret(text: string): boolean {
+    const words = keyWords(text);
+    const has = (...w: string[]) => w.some((x) => words.includes(x));
+    return (has("client") && has("secret", "password", "pwd")) || (has("app", "application", "sp", "spn") && has("password", "pwd", "secret"))
+        || namesClientSecret(text);
+}

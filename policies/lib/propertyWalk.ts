@@ -1,10 +1,14 @@
 // Walks a resource's properties down to their leaves, naming each leaf by the key that says
 // what it holds. In name/value setting lists (App Service appSettings, container env, Container
 // Apps secrets) the key of a `value` is the entry's `name`.
+//
+// The walk is iterative and has no depth limit: a value nested 10,000 levels deep is still found,
+// and cannot overflow the stack. Paths are built only for the leaves returned, and capped, so a
+// deep or huge-keyed property never makes a huge message.
 import { isUnknown } from "./unknownValues";
 
 export interface PropertyLeaf {
-    /** Where the value sits, e.g. `siteConfig.appSettings[2].value`. */
+    /** Where the value sits, e.g. `siteConfig.appSettings[2].value` (long paths and keys shortened with "…"). */
     readonly path: string;
     /** The key that names the value: the property key, or a setting entry's name. */
     readonly key: string;
@@ -16,8 +20,11 @@ export interface PropertyLeaf {
 const METADATA_KEYS = new Set(["tags", "labels", "annotations"]);
 const ENTRY_NAME_KEYS = ["name", "key", "Name", "Key"];
 const ENTRY_VALUE_KEYS = ["value", "Value"];
-/** Deeper nesting is not a resource shape we know; the bound keeps the walk finite on any input. */
-const MAX_DEPTH = 32;
+/** Top-level keys the engine adds to a resource's inputs (a dynamic resource's serialized provider, a provider's defaults); never user data. */
+export const ENGINE_KEYS: ReadonlySet<string> = new Set(["__provider", "__defaults"]);
+/** Longest key a path quotes, and how many segments it shows at each end. */
+export const MAX_PATH_KEY_LENGTH = 64;
+export const MAX_PATH_SEGMENTS_EACH_END = 8;
 
 function settingEntryName(entry: Record<string, unknown>): string | undefined {
     if (!ENTRY_VALUE_KEYS.some((k) => k in entry)) return undefined;
@@ -28,33 +35,64 @@ function settingEntryName(entry: Record<string, unknown>): string | undefined {
     return undefined;
 }
 
-function joinPath(path: string, key: string): string {
-    return /^[A-Za-z_$][\w$]*$/.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`;
+/** A key as a path segment: `.name`, `["odd key"]` or `[3]`; a long key shortened. */
+function segment(key: string | number, first: boolean): string {
+    if (typeof key === "number") return `[${key}]`;
+    const shown = key.length > MAX_PATH_KEY_LENGTH ? `${key.slice(0, MAX_PATH_KEY_LENGTH)}…` : key;
+    return /^[A-Za-z_$][\w$]*$/.test(key) ? (first ? shown : `.${shown}`) : `[${JSON.stringify(shown)}]`;
 }
 
-/** Every known scalar leaf. Unknown values and internal keys (`__provider`, ...) are skipped. */
+interface Frame {
+    readonly value: unknown;
+    readonly parent: Frame | undefined;
+    /** The property key or array index that led here; undefined at the root. */
+    readonly step: string | number | undefined;
+    readonly key: string;
+    readonly inMetadata: boolean;
+    readonly isRoot: boolean;
+}
+
+function pathOf(frame: Frame): string {
+    const steps: (string | number)[] = [];
+    for (let f: Frame | undefined = frame; f && f.step !== undefined; f = f.parent) steps.push(f.step);
+    steps.reverse();
+    const keep = MAX_PATH_SEGMENTS_EACH_END;
+    const parts = steps.length > 2 * keep
+        ? [...steps.slice(0, keep).map((s, i) => segment(s, i === 0)), ".…", ...steps.slice(-keep).map((s) => segment(s, false))]
+        : steps.map((s, i) => segment(s, i === 0));
+    return parts.join("");
+}
+
+/** Every known scalar leaf, depth first in property order. Unknown values and the engine's own keys are skipped. */
 export function* propertyLeaves(props: Record<string, unknown>): Generator<PropertyLeaf> {
-    yield* walk(props, "", "", false, 0);
-}
-
-function* walk(value: unknown, path: string, key: string, inMetadata: boolean, depth: number): Generator<PropertyLeaf> {
-    if (value === null || value === undefined || isUnknown(value) || depth > MAX_DEPTH) return;
-    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
-        yield { path, key, value, inMetadata };
-        return;
-    }
-    if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) yield* walk(value[i], `${path}[${i}]`, key, inMetadata, depth + 1);
-        return;
-    }
-    if (typeof value !== "object") return;
-    const entry = value as Record<string, unknown>;
-    // A resource's own top-level `name` and `value` (a Key Vault secret's) are not a setting entry.
-    const entryName = depth === 0 ? undefined : settingEntryName(entry);
-    for (const childKey of Object.keys(entry)) {
-        if (childKey.startsWith("__")) continue;
-        const childIsValue = entryName !== undefined && ENTRY_VALUE_KEYS.includes(childKey);
-        yield* walk(entry[childKey], joinPath(path, childKey), childIsValue ? entryName : childKey,
-            inMetadata || METADATA_KEYS.has(childKey.toLowerCase()), depth + 1);
+    const stack: Frame[] = [{ value: props, parent: undefined, step: undefined, key: "", inMetadata: false, isRoot: true }];
+    while (stack.length > 0) {
+        const frame = stack.pop()!;
+        const { value } = frame;
+        if (value === null || value === undefined || isUnknown(value)) continue;
+        if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+            yield { path: pathOf(frame), key: frame.key, value, inMetadata: frame.inMetadata };
+            continue;
+        }
+        if (typeof value !== "object") continue;
+        const children: Frame[] = [];
+        if (Array.isArray(value)) {
+            for (let i = 0; i < value.length; i++) {
+                children.push({ value: value[i], parent: frame, step: i, key: frame.key, inMetadata: frame.inMetadata, isRoot: false });
+            }
+        } else {
+            const entry = value as Record<string, unknown>;
+            // A resource's own top-level `name` and `value` (a Key Vault secret's) are not a setting entry.
+            const entryName = frame.isRoot ? undefined : settingEntryName(entry);
+            for (const childKey of Object.keys(entry)) {
+                if (frame.isRoot && ENGINE_KEYS.has(childKey)) continue;
+                const childIsValue = entryName !== undefined && ENTRY_VALUE_KEYS.includes(childKey);
+                children.push({
+                    value: entry[childKey], parent: frame, step: childKey, key: childIsValue ? entryName : childKey,
+                    inMetadata: frame.inMetadata || METADATA_KEYS.has(childKey.toLowerCase()), isRoot: false,
+                });
+            }
+        }
+        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
     }
 }

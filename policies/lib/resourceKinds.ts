@@ -41,8 +41,11 @@ export function describeResource(type: string, name: string): string {
         : type === TYPE.azureClassicSecret ? "Key Vault Secret"
         : type.startsWith("pulumi:providers:") ? `${type.slice("pulumi:providers:".length)} provider`
         : type.slice(type.lastIndexOf(":") + 1) || type;
-    return `${kind} "${name}"`;
+    return `${kind} "${name.length > MAX_QUOTED_NAME_LENGTH ? `${name.slice(0, MAX_QUOTED_NAME_LENGTH)}…` : name}"`;
 }
+
+/** Longest resource name a message quotes. */
+export const MAX_QUOTED_NAME_LENGTH = 120;
 
 type DateEncoding = "rfc3339" | "unixSeconds";
 

@@ -35,6 +35,29 @@ export interface PolicyViolation {
     message: string;
 }
 
+/**
+ * A deep copy of plain data, made without recursion: structuredClone recurses and throws
+ * ("Maximum call stack size exceeded") on properties nested some thousands of levels deep.
+ */
+export function plainCopy<T>(value: T): T {
+    if (value === null || typeof value !== "object") return value;
+    const root: unknown = Array.isArray(value) ? [] : {};
+    const work: [unknown, Record<string | number, unknown>][] = [[value, root as Record<string, unknown>]];
+    while (work.length > 0) {
+        const [source, target] = work.pop()!;
+        for (const [key, child] of Object.entries(source as object)) {
+            if (child !== null && typeof child === "object") {
+                const copy = Array.isArray(child) ? [] : {};
+                target[key] = copy;
+                work.push([child, copy as Record<string, unknown>]);
+            } else {
+                target[key] = child;
+            }
+        }
+    }
+    return root as T;
+}
+
 class NotApplicable extends Error {}
 const notApplicable = (reason?: string): never => { throw new NotApplicable(reason); };
 
@@ -62,7 +85,7 @@ export async function runResourcePolicy(policy: ResourceValidationPolicy, resour
     const violations: Violation[] = [];
     const validations = policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
     for (const validate of validations) {
-        const props = unknownCheckingProxy(structuredClone(resource.inputs));
+        const props = unknownCheckingProxy(plainCopy(resource.inputs));
         await skippingNotApplicable(() => validate({
             type: resource.type, name: resource.name, urn: resource.urn, props,
             opts: resourceOptions(resource.parent),
@@ -79,7 +102,7 @@ export async function runResourcePolicy(policy: ResourceValidationPolicy, resour
 export async function runStackPolicy(policy: StackValidationPolicy, resources: AnalyzedResource[], config: object = {}): Promise<Violation[]> {
     const byUrn = new Map<string, PolicyResource>();
     const policyResources = resources.map((r) => {
-        const props = unknownCheckingProxy(structuredClone(r.outputs));
+        const props = unknownCheckingProxy(plainCopy(r.outputs));
         const resource: PolicyResource = {
             type: r.type, name: r.name, urn: r.urn, props,
             opts: resourceOptions(r.parent),

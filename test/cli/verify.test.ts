@@ -71,8 +71,35 @@ describe("keyrelay verify (against the local HTTPS vault and token server)", fun
         const result = JSON.parse(out);
         assert.equal(result.refusal.code, 7000215);
         assert.equal(result.refusal.cause, "wrong-value");
-        assert.deepEqual(result.valueWarnings, ["the value starts or ends with whitespace or a newline"]);
+        assert.deepEqual(result.valueWarnings, ["the value ends with a line break"]);
         assertNoValue(out, GOOD_VALUE);
+    });
+
+    it("notes what the policy pack would (one shared module): zero-width characters and typographic quotes", async () => {
+        const cases: [string, string, string[]][] = [
+            ["zero-width", `\u200B${GOOD_VALUE}\uFEFF`, ["the value starts with a zero-width character (U+200B)", "the value ends with a zero-width character (U+FEFF)"]],
+            ["curly-quoted", `\u201C${GOOD_VALUE}\u201D`, ["the value is wrapped in typographic quotes"]],
+            ["single-curly", `\u2018${GOOD_VALUE}\u2019`, ["the value is wrapped in typographic quotes"]],
+        ];
+        for (const [name, value, notes] of cases) {
+            store(name, value);
+            const { code, out } = await verify(["--secret", name, "--wait", "PT0S", "--json"]);
+            assert.equal(code, EXIT_CRITICAL, name);
+            assert.deepEqual(JSON.parse(out).valueWarnings, notes, name);
+            assertNoValue(out, GOOD_VALUE);
+        }
+    });
+
+    it("shows at most a 3-character hint, and none for a value of 12 characters or fewer", async () => {
+        const cases: [string, string, string][] = [["twelve", "Ab3~short-12", "…"], ["thirteen", "Ab3~short-13x", "Ab3…"], ["long", GOOD_VALUE, "Gq7…"]];
+        for (const [name, value, hint] of cases) {
+            assert.ok(name !== "twelve" || value.length === 12);
+            store(`hint-${name}`, value);
+            const { out } = await verify(["--secret", `hint-${name}`, "--wait", "PT0S", "--json"]);
+            const result = JSON.parse(out);
+            assert.equal(result.hint, hint, name);
+            if (value.length <= 12) assert.ok(!out.includes(value.slice(0, 1) + value.slice(1, 3)), "no characters of a short value");
+        }
     });
 
     it("diagnoses an expired secret (AADSTS7000222)", async () => {

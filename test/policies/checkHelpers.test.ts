@@ -59,10 +59,13 @@ describe("policy check helpers", () => {
         ]);
     });
 
-    it("propertyLeaves stops at a bounded depth", () => {
+    it("propertyLeaves finds a value at any depth, iteratively, with a shortened path", () => {
         let deep: Record<string, unknown> = { clientSecret: "x" };
         for (let i = 0; i < 100; i++) deep = { next: deep };
-        assert.deepStrictEqual([...propertyLeaves(deep)], []);
+        const [leaf, ...rest] = [...propertyLeaves(deep)];
+        assert.deepStrictEqual(rest, []);
+        assert.strictEqual(leaf.key, "clientSecret");
+        assert.strictEqual(leaf.path, `${Array(8).fill("next").join(".")}.….${Array(7).fill("next").join(".")}.clientSecret`);
     });
 
     it("readPath tells missing from unknown, at any level", () => {
@@ -83,7 +86,9 @@ describe("policy check helpers", () => {
 
     it("valueHint shows at most three characters, fewer for short values", () => {
         assert.strictEqual(valueHint("Tn48Q~Vb7Xc2Rz0Kw5Mq1Hd9Ls3Gf6Pj8Ya4Ue2o"), "Tn4…");
-        assert.strictEqual(valueHint("abcdefg"), "a…");
+        assert.strictEqual(valueHint("abcdefg"), "…", "12 characters or fewer: no characters at all");
+        assert.strictEqual(valueHint("abcdefghijkl"), "…");
+        assert.strictEqual(valueHint("abcdefghijklm"), "abc…");
         assert.strictEqual(valueHint("ab"), "…");
     });
 

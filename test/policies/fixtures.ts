@@ -65,6 +65,8 @@ export function keyrelayStack(at: string = FIXTURE_NOW): FixtureResource[] {
         notBefore: toRfc3339(plan.inService.startDate),
         contentType: "text/plain",
         tags: { app: "billing-api", "client-id": CLIENT_ID, "key-id": inService.keyId, "rotation-every": "P90D", "next-rotation": toRfc3339(plan.nextRotation) },
+        // "<organization>/<project>/<stack>"; the mock runtime sets no organization.
+        writer: "/keyrelay/example",
     };
     return [
         { type: "keyrelay:index:RotatedAppRegistration", name: "billing-api", urn: APP_URN, inputs: {}, outputs: {}, propertyDependencies: {} },

@@ -14,7 +14,9 @@ import {
 
 const ROOT = path.resolve(__dirname, "../..");
 const PACK_DIR = path.join(ROOT, "policies");
-const POLICY_NAMES = ["credential-expiry-near", "credential-lifetime", "password-stored-in-keyvault", "secret-id-not-value", "secret-value-hygiene"];
+const POLICY_NAMES = ["credential-expiry-near", "credential-lifetime", "guid-shaped-secret", "password-stored-in-keyvault", "secret-id-not-value", "secret-value-hygiene"];
+/** The one advisory policy: a GUID that may be right where it is. */
+const ADVISORY = ["guid-shaped-secret"];
 const SECRET_INPUTS: Record<string, string[]> = { "pulumi-nodejs:dynamic/keyrelay:VaultSecret": ["value"] };
 const SECRET_OUTPUTS: Record<string, string[]> = { ...SECRET_INPUTS, "azuread:index/applicationPassword:ApplicationPassword": ["value"] };
 
@@ -51,14 +53,16 @@ describe("policy pack over the analyzer protocol (run-policy-pack, as the CLI st
         return diagnostics(await unary(pack.client, "analyzeStack", analyzeStackRequest(resources)));
     }
 
-    it("GetAnalyzerInfo: the pack's name, version, five mandatory policies and their config schemas", async () => {
+    it("GetAnalyzerInfo: the pack's name, version, five mandatory policies, one advisory, and their config schemas", async () => {
         const info: any = await unary(pack.client, "getAnalyzerInfo", emptyRequest());
         assert.strictEqual(info.getName(), "keyrelay-credentials");
         assert.strictEqual(info.getVersion(), JSON.parse(fs.readFileSync(path.join(PACK_DIR, "package.json"), "utf8")).version);
         assert.ok(info.getSupportsconfig());
         const policies = info.getPoliciesList();
         assert.deepStrictEqual(policies.map((p: any) => p.getName()).sort(), POLICY_NAMES);
-        for (const policy of policies) assert.strictEqual(policy.getEnforcementlevel(), ENFORCEMENT.mandatory, policy.getName());
+        for (const policy of policies) {
+            assert.strictEqual(policy.getEnforcementlevel(), ADVISORY.includes(policy.getName()) ? ENFORCEMENT.advisory : ENFORCEMENT.mandatory, policy.getName());
+        }
         const schema = (name: string) => policies.find((p: any) => p.getName() === name).getConfigschema()?.getProperties()?.toJavaScript();
         assert.deepStrictEqual(schema("credential-expiry-near"), { minDaysRemaining: { type: "integer", minimum: 0, default: 14, description: "A credential or Key Vault secret must have at least this many days left." } });
         assert.deepStrictEqual(Object.keys(schema("credential-lifetime")), ["maxLifetimeDays"]);

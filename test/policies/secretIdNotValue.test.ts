@@ -32,19 +32,21 @@ describe("policy secret-id-not-value", () => {
             }
         });
 
-        it("flags an azure-native Key Vault secret whose properties.value is a GUID", async () => {
-            const native = plainResource("azure-native:keyvault:Secret", "kv", { properties: { value: KEY_ID_A } });
+        it("flags an azure-native Key Vault secret named as a client secret whose properties.value is a GUID", async () => {
+            const native = plainResource("azure-native:keyvault:Secret", "kv", { secretName: "billing-api-client-secret", properties: { value: KEY_ID_A } });
             assert.match((await violations(native))[0], /^Key Vault Secret "kv" has a GUID \("969…"\) at properties\.value/);
+            const unnamed = plainResource("azure-native:keyvault:Secret", "kv", { secretName: "billing-api-settings", properties: { value: KEY_ID_A } });
+            assert.deepStrictEqual(await violations(unnamed), [], "a GUID in a secret that says nothing of a client secret is the advisory policy's");
         });
 
-        it("flags client-secret and password keys at any depth, in any casing", async () => {
+        it("flags client-secret and app-password keys at any depth, in any casing; a VM's adminPassword is not an app's", async () => {
             const resource = plainResource("some:index:Thing", "thing", {
                 clientSecret: KEY_ID_A,
-                auth: { client_secret: KEY_ID_A, nested: [{ adminPassword: KEY_ID_A }] },
+                auth: { client_secret: KEY_ID_A, nested: [{ adminPassword: KEY_ID_A, appPassword: KEY_ID_A }] },
                 env: { AZURE_CLIENT_SECRET: KEY_ID_A, BILLING_CLIENT_SECRET: KEY_ID_A },
             });
             const paths = (await violations(resource)).map((m) => /at (\S+), where/.exec(m)?.[1]);
-            assert.deepStrictEqual(paths, ["clientSecret", "auth.client_secret", "auth.nested[0].adminPassword", "env.AZURE_CLIENT_SECRET", "env.BILLING_CLIENT_SECRET"]);
+            assert.deepStrictEqual(paths, ["clientSecret", "auth.client_secret", "auth.nested[0].appPassword", "env.AZURE_CLIENT_SECRET", "env.BILLING_CLIENT_SECRET"]);
         });
 
         it("flags an App Service app setting named like a client secret", async () => {

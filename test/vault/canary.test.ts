@@ -135,7 +135,7 @@ describe("canary: a secret value never appears in output, logs, errors or diagno
             const props = (name: string) => ({ __provider: providerText, vaultUrl: bed.vault.url, name, value: CANARY, expiresOn: "2027-03-01T00:00:00Z" });
             let outs: Record<string, any> = {};
             await path(async () => (outs = (await host.create(URN, props("host-canary"))).outs), false);
-            await path(() => host.update(URN, "id", outs, { ...props("host-canary"), value: `${CANARY}-rotated` }), false);
+            await path(async () => (outs = await host.update(URN, "id", outs, { ...props("host-canary"), value: `${CANARY}-rotated` })), false);
             bed.vault.inject({ fault: { kind: "throttle" }, method: "PUT", pathPrefix: "/secrets/host-storm", count: 2 });
             await path(() => host.create(URN, props("host-storm")), false);
             bed.vault.inject({ fault: { kind: "status", status: 503 }, method: "PUT", pathPrefix: "/secrets/host-down", count: Infinity });

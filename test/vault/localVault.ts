@@ -73,6 +73,12 @@ export interface RateLimit {
     windowMs?: number;
     /** Send Retry-After (seconds until a slot frees) with the 429; default false: a bare 429, as seen in production. */
     retryAfter?: boolean;
+    /**
+     * Only requests with these methods count and may be throttled; default all. Key Vault counts
+     * secret creates (a PUT of a new version) apart from other transactions: 300 against 4,000 per
+     * 10 s (https://learn.microsoft.com/azure/key-vault/general/service-limits; /work/shared/REFERENCE.md).
+     */
+    methods?: string[];
 }
 
 export interface LocalVaultOptions {
@@ -116,6 +122,8 @@ export interface LocalVault {
 
 const NAME_PATTERN = /^[0-9a-zA-Z-]{1,127}$/;
 const MAX_VALUE_BYTES = 25 * 1024;
+/** At most 15 tags per secret (https://learn.microsoft.com/azure/key-vault/general/service-limits; /work/shared/REFERENCE.md). */
+const MAX_TAGS = 15;
 
 class VaultHttpError extends Error {
     constructor(readonly status: number, readonly code: string, message: string, readonly innerCode?: string, readonly headers: Record<string, string> = {}) {
@@ -219,8 +227,9 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
         }
     }
 
-    function throttleIfOverLimit() {
+    function throttleIfOverLimit(method: string) {
         if (!rateLimit) return;
+        if (rateLimit.methods && !rateLimit.methods.includes(method)) return;
         const windowMs = rateLimit.windowMs ?? 10_000;
         const now = DateTime.now().toMillis();
         while (acceptedAt.length > 0 && acceptedAt[0] <= now - windowMs) acceptedAt.shift();
@@ -266,6 +275,9 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
         if (!NAME_PATTERN.test(name)) throw new VaultHttpError(400, "BadParameter", `The secret name '${name}' is invalid. Secret names must match ^[0-9a-zA-Z-]{1,127}$.`);
         if (typeof body.value !== "string") throw new VaultHttpError(400, "BadParameter", "Property 'value' is required.");
         if (Buffer.byteLength(body.value) > MAX_VALUE_BYTES) throw new VaultHttpError(400, "BadParameter", "The secret value exceeds 25 KB.");
+        if (body.tags && typeof body.tags === "object" && Object.keys(body.tags).length > MAX_TAGS) {
+            throw new VaultHttpError(400, "BadParameter", `A secret can have at most ${MAX_TAGS} tags.`);
+        }
         return body as { value: string; contentType?: string; tags?: Record<string, string>; attributes?: { enabled?: boolean; nbf?: number; exp?: number } };
     }
 
@@ -399,7 +411,7 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
                 req.socket.destroy();
                 return;
             }
-            throttleIfOverLimit();
+            throttleIfOverLimit(method);
             const result = await route(req, url, claims);
             if (fault?.kind === "reset") {
                 log.status = "reset";

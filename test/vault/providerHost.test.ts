@@ -31,7 +31,7 @@ describe("VaultSecret through the engine's dynamic provider host (serialized, fr
 
     it("the serialized provider needs only packages by name: no relative module, no credential captured", () => {
         const required = [...providerText.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-        assert.deepEqual([...new Set(required)].sort(), ["@azure/identity", "@azure/keyvault-secrets", "luxon"]);
+        assert.deepEqual([...new Set(required)].sort(), ["@azure/identity", "@azure/keyvault-secrets", "dns", "luxon"]);
         assert.ok(!/AZURE_CLIENT_SECRET\s*[:=]/.test(providerText));
         assert.ok(providerText.includes("exports.handler"));
     });
@@ -90,4 +90,85 @@ describe("VaultSecret through the engine's dynamic provider host (serialized, fr
             bed.vault.grant(bed.identity.objectId, ["getSecret", "readMetadata", "setSecret", "update", "delete", "recover", "purge"]);
         }
     });
+
+    it("refresh of a hand-written version (no notBefore, no content type, no tags): the host converts the result, and the next diff repairs it", async () => {
+        const first = inputs("hand-edited-secret", "host-value-hand");
+        const created = await host.create(URN, first);
+        // What `az keyvault secret set --name ... --value ...` or a portal edit leaves: a bare version.
+        bed.vault.writeOutOfBand("hand-edited-secret", "typed-by-hand");
+        const read = await host.read(URN, created.id, created.outs);
+        assert.equal(read.id, created.id);
+        assert.equal(read.props.value, "typed-by-hand");
+        assert.equal("notBefore" in read.props, false, "absent, not undefined");
+        assert.equal("contentType" in read.props, false);
+        assert.deepEqual(read.props.tags, {});
+        assert.equal(read.props.version, created.outs.version, "state still names the version this resource wrote");
+        const diff = await host.diff(URN, created.id, read.props, first);
+        assert.equal(diff.changes, DIFF_CHANGES.some);
+        const repaired = await host.update(URN, created.id, read.props, first);
+        assert.equal(bed.vault.latest("hand-edited-secret")!.value, "host-value-hand");
+        assert.equal(repaired.version, bed.vault.latest("hand-edited-secret")!.version);
+    });
+
+    it("rename through the host: the new resource writes, the old one's delete leaves the secret live", async () => {
+        const old = inputs("renamed-secret", "host-value-before-rename");
+        const oldState = await host.create(URN, old);
+        const renamedUrn = URN.replace(/::billing-api-secret$/, "::billing-api-renamed-secret");
+        await host.create(renamedUrn, { ...old, value: "host-value-after-rename" });
+        await host.delete(URN, oldState.id, oldState.outs);
+        assert.equal(bed.vault.isDeleted("renamed-secret"), false);
+        assert.equal(bed.vault.latest("renamed-secret")!.value, "host-value-after-rename");
+        // The host's stderr reaches this process after the RPC's answer: wait for it, within a bound.
+        const said = /left secret "renamed-secret" in https:\/\/127\.0\.0\.1:\d+ in place/;
+        for (let i = 0; i < 100 && !said.test(host.output().stderr); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.match(host.output().stderr, said);
+    });
+
+    it("check() in the host: inputs that were Outputs at declaration are checked before any write", async () => {
+        const bad = { ...inputs("a b", "v"), vaultUrl: `${bed.vault.url}/secrets`, expiresOn: "2027-02-30T00:00:00Z" };
+        const checked = await host.check(URN, {}, bad);
+        assert.deepEqual(checked.failures.map((f) => f.property).sort(), ["expiresOn", "name", "vaultUrl"]);
+        for (const f of checked.failures) assert.match(f.reason, /^keyrelay: VaultSecret/);
+        const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        const preview = await host.check(URN, {}, { ...inputs("ok-name", "v"), value: unknown, expiresOn: unknown, notBefore: unknown });
+        assert.deepEqual(preview.failures, [], "unknown values wait for the next check");
+        const respelled = await host.check(URN, {}, { ...inputs("ok-name", "v"), expiresOn: "2099-01-01T00:00:00Z", vaultUrl: `${bed.vault.url}/` });
+        assert.deepEqual(respelled.failures, []);
+        assert.equal(respelled.inputs.vaultUrl, bed.vault.url, "the vault URL is stored in canonical form");
+        assert.equal(bed.vault.secret("a b"), undefined);
+    });
+
+    it("a silent authority host cannot hang pulumi up: token requests time out too, and nothing is written", async () => {
+        const net = await import("net");
+        const sockets = new Set<import("net").Socket>();
+        const silent = net.createServer((socket) => { sockets.add(socket); socket.on("error", () => undefined); });
+        await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+        const authority = `https://127.0.0.1:${(silent.address() as import("net").AddressInfo).port}`;
+        const stalled = await startProviderHost({ env: bed.childEnv({ [RETRY_TIME_SCALE_ENV]: "0.001", AZURE_AUTHORITY_HOST: authority }) });
+        const started = Date.now();
+        try {
+            await assert.rejects(stalled.create(URN, inputs("silent-authority-secret", "never-written")), /cannot write secret "silent-authority-secret"/);
+            assert.ok(Date.now() - started < 45_000, `${Date.now() - started} ms`);
+            assert.equal(bed.vault.secret("silent-authority-secret"), undefined);
+        } finally {
+            await stalled.close();
+            sockets.forEach((socket) => socket.destroy());
+            silent.close();
+        }
+    });
+
+    it("an authority host that does not resolve is named as such, not as a failed EnvironmentCredential", async () => {
+        const lost = await startProviderHost({ env: bed.childEnv({ [RETRY_TIME_SCALE_ENV]: "0.001", AZURE_AUTHORITY_HOST: "https://login.keyrelay-probe.invalid" }) });
+        try {
+            await assert.rejects(lost.create(URN, inputs("lost-authority-secret", "never-written")), (e: Error) => {
+                assert.match(e.message, /cannot write secret "lost-authority-secret" in https:\/\/127\.0\.0\.1:\d+: the authority host login\.keyrelay-probe\.invalid does not resolve \((ENOTFOUND|EAI_AGAIN)\)/);
+                assert.doesNotMatch(e.message, /EnvironmentCredential/);
+                return true;
+            });
+            assert.equal(bed.vault.secret("lost-authority-secret"), undefined);
+        } finally {
+            await lost.close();
+        }
+    });
 });
+

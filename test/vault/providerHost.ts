@@ -42,6 +42,7 @@ export async function serializedVaultSecretProvider(): Promise<string> {
 }
 
 export interface ProviderHost {
+    check(urn: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ inputs: Record<string, any>; failures: { property: string; reason: string }[] }>;
     create(urn: string, props: Record<string, unknown>): Promise<{ id: string; outs: Record<string, any> }>;
     update(urn: string, id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<Record<string, any>>;
     diff(urn: string, id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ changes: number; replaces: string[] }>;
@@ -84,6 +85,17 @@ export async function startProviderHost(options: { env: NodeJS.ProcessEnv; cwd?:
     const struct = (o: Record<string, unknown>) => structproto.Struct.fromJavaScript(JSON.parse(JSON.stringify(o)));
 
     return {
+        async check(urn, olds, news) {
+            const req = new provproto.CheckRequest();
+            req.setUrn(urn);
+            req.setOlds(struct(olds));
+            req.setNews(struct(news));
+            const res = await unary<any, any>(client, "check", req);
+            return {
+                inputs: res.getInputs().toJavaScript(),
+                failures: res.getFailuresList().map((f: any) => ({ property: f.getProperty(), reason: f.getReason() })),
+            };
+        },
         async create(urn, props) {
             const req = new provproto.CreateRequest();
             req.setUrn(urn);
@@ -134,6 +146,11 @@ export async function startProviderHost(options: { env: NodeJS.ProcessEnv; cwd?:
             }
         },
     };
+}
+
+/** The host's own Struct.fromJavaScript (google-protobuf), which every provider result goes through. */
+export function toHostStruct(value: Record<string, unknown>): unknown {
+    return structproto.Struct.fromJavaScript(value);
 }
 
 /** The DiffResponse change kinds, as the host reports them. */

@@ -277,15 +277,38 @@ describe("VaultSecret provider against a local Key Vault over HTTPS", function (
             assert.equal(bed.vault.secret(inputs.name), undefined);
         });
 
-        it("a 429 with Retry-After is left to the SDK, which waits as told", async () => {
+        it("a 429 with Retry-After is left to the SDK, which waits as told (within the cap)", async () => {
             const inputs = secret();
             bed.vault.inject({ fault: { kind: "throttle", retryAfterSeconds: 1 }, method: "PUT", pathPrefix: `/secrets/${inputs.name}`, count: 1 });
             const delays: number[] = [];
             const started = Date.now();
-            await provider({ sleep: async (ms) => void delays.push(ms) }).create(inputs);
+            await provider({ sleep: async (ms) => void delays.push(ms), settings: { ...FAST, maxRetryAfterMs: 60_000 } }).create(inputs);
             assert.ok(Date.now() - started >= 950, "the SDK waited the second it was told");
             assert.deepEqual(delays, [], "keyrelay's own backoff was not used");
             assert.deepEqual(putsTo(inputs.name).map((r) => r.status), [429, 200]);
+        });
+
+        it("Retry-After: 3600 is cut to the cap per wait; a vault that keeps asking fails after the SDK's bounded retries with the budget advice", async () => {
+            const inputs = secret();
+            // FAST caps each wait at 60 ms, as production caps it at 60 s.
+            bed.vault.inject({ fault: { kind: "throttle", retryAfterSeconds: 3600 }, method: "PUT", pathPrefix: `/secrets/${inputs.name}`, count: 1 });
+            let started = Date.now();
+            await provider().create(inputs);
+            assert.ok(Date.now() - started < 5000, `one capped wait, not an hour (${Date.now() - started} ms)`);
+            assert.deepEqual(putsTo(inputs.name).map((r) => r.status), [429, 200]);
+
+            const stuck = secret();
+            bed.vault.inject({ fault: { kind: "throttle", retryAfterSeconds: 3600 }, method: "PUT", pathPrefix: `/secrets/${stuck.name}`, count: Infinity });
+            started = Date.now();
+            await assert.rejects(provider().create(stuck), (e: Error) => {
+                assert.match(e.message, new RegExp(`cannot write secret "${stuck.name}"`));
+                assert.match(e.message, /429/);
+                assert.match(e.message, /request budget .* run again later, or lower the number of secrets written at once \(pulumi up --parallel\)/);
+                return true;
+            });
+            assert.ok(Date.now() - started < 5000, "bounded in total");
+            assert.equal(putsTo(stuck.name).length, FAST.transientRetries + 1, "the SDK's retry count bounds the waits");
+            assert.equal(bed.vault.secret(stuck.name), undefined);
         });
 
         it("a persistent 503 fails after the SDK's bounded retries; nothing is recorded, and the next run writes", async () => {

@@ -13,7 +13,7 @@ import { CliError, EXIT_CRITICAL, EXIT_OK, usageError } from "./exitCodes";
 import { PolicyViolation, checkPolicies } from "../policies/lib/runInProcess";
 import { formatTable } from "./table";
 import { TimelineApp, renderTimelineSvg } from "./timeline";
-import { DAILY_RUN_HOUR_UTC, parseFrom, parseHorizon } from "./planOptions";
+import { DAILY_RUN_HOUR_UTC, parseFrom, parseHorizon, pulumiProjectName } from "./planOptions";
 
 export { DAILY_RUN_HOUR_UTC };
 export const REPOSITORY_ROOT = path.resolve(__dirname, "..");
@@ -114,7 +114,7 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
     const svgFile = path.resolve(cwd, options.svg ?? "keyrelay-plan.svg");
 
     const policies = await policiesOfRepository();
-    const engine = new SimulatedEngine({ program: programFromFile(programFile), config: stackConfigFromFile(configFile), stack });
+    const engine = new SimulatedEngine({ program: programFromFile(programFile), config: stackConfigFromFile(configFile), stack, project: pulumiProjectName(programDir) });
     const components = new Map<string, string>();
     const slotByKeyId = new Map<string, string>();
     const nextRotationByApp = new Map<string, string>();

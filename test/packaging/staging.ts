@@ -1,0 +1,65 @@
+// Copies of this repository's sources (never its build output) in a temporary folder, and the
+// commands run there, bounded in time. The packaging tests build, pack and install from these copies.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+/** The folders `npm run build` compiles in place: .js and .d.ts there are build output, not sources. */
+const BUILT_FOLDERS = ["components", "cli", "simulation", "policies"];
+const SKIPPED = new Set(["node_modules", ".git", "bin", "test", "bench", "examples", "keyrelay-plan.svg"]);
+
+export function isBuildOutput(relative: string): boolean {
+    const [top] = relative.split(path.sep);
+    if (!BUILT_FOLDERS.includes(top)) return false;
+    if (relative === path.join("cli", "keyrelay.js")) return false;
+    return relative.endsWith(".js") || relative.endsWith(".d.ts") || relative.endsWith(".js.map");
+}
+
+export function temporaryFolder(label: string): string {
+    return fs.mkdtempSync(path.join(os.tmpdir(), `keyrelay-${label}-`));
+}
+
+/** The repository's sources in `dest` (as a clean clone has them), with the installed node_modules linked. */
+export function stageRepository(dest: string): string {
+    fs.cpSync(ROOT, dest, {
+        recursive: true,
+        filter: (source) => {
+            const relative = path.relative(ROOT, source);
+            if (relative === "") return true;
+            if (SKIPPED.has(relative.split(path.sep)[0]) || relative.endsWith(".tgz")) return false;
+            return !isBuildOutput(relative);
+        },
+    });
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dest, "node_modules"), "dir");
+    return dest;
+}
+
+export interface Run {
+    stdout: string;
+    stderr: string;
+    status: number;
+}
+
+/** Runs a command to completion (bounded), never through a shell; returns its output and status. */
+export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Run {
+    try {
+        const stdout = execFileSync(command, args, { cwd, env: { ...process.env, ...env }, encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+        return { stdout, stderr: "", status: 0 };
+    } catch (error) {
+        const e = error as { stdout?: string; stderr?: string; status?: number | null; message: string };
+        if (e.status === undefined || e.status === null) throw new Error(`${command} ${args.join(" ")} in ${cwd} did not finish: ${e.message}\n${e.stderr ?? ""}`);
+        return { stdout: e.stdout ?? "", stderr: e.stderr ?? "", status: e.status };
+    }
+}
+
+/** Like run, but a non-zero status fails with the command's output. */
+export function runOk(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): string {
+    const result = run(command, args, cwd, env, timeoutMs);
+    if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} in ${cwd} exited with ${result.status}\n${result.stdout}\n${result.stderr}`);
+    return result.stdout;
+}
+
+/** npm without registry access: every install in the packaging tests is served from npm's local cache. */
+export const OFFLINE_NPM_ENV = { npm_config_offline: "true", npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" };

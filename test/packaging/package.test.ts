@@ -99,6 +99,32 @@ describe("the npm package, installed into a fresh project", function () {
         assert.match(runOk("npx", ["--no-install", "keyrelay", "--help"], app, OFFLINE_NPM_ENV), /Usage: keyrelay .*\n[\s\S]*plan[\s\S]*status[\s\S]*verify/);
     });
 
+    it("--help, --version and usage errors load neither the Pulumi SDK, the Azure SDK nor ts-node; --json errors are JSON on stdout", () => {
+        // Preloaded into the bin's process: on exit, lists the heavy packages that were loaded.
+        const probe = path.join(work, "probe.js");
+        fs.writeFileSync(probe, `process.on("exit", () => { const heavy = Object.keys(require.cache).map((f) => (/node_modules[\\/\\\\]((@pulumi|@azure)[\\/\\\\][^\\/\\\\]+|ts-node|typescript)[\\/\\\\]/.exec(f) || [])[1]).filter(Boolean); require("fs").writeSync(2, "LOADED " + JSON.stringify([...new Set(heavy)].sort()) + "\\n"); });`);
+        const bin = path.join(app, "node_modules", "keyrelay", "cli", "keyrelay.js");
+        const loaded = (args: string[]) => {
+            const result = run(process.execPath, ["-r", probe, bin, ...args], app);
+            return { ...result, heavy: JSON.parse(/LOADED (.*)/.exec(result.stderr)![1]) as string[] };
+        };
+        for (const args of [["--help"], ["--version"], ["plan", "--from", "not-a-date", "--json"], ["status", "--vault", "https://kv.vault.azure.net", "--warn-days", "x", "--json"],
+            ["verify", "--vault", "https://kv.vault.azure.net", "--secret", "bad name!", "--tenant", "t", "--json"], ["bogus", "--json"]]) {
+            const result = loaded(args);
+            assert.deepEqual(result.heavy, [], `keyrelay ${args.join(" ")} loaded ${result.heavy.join(", ")}`);
+            if (args.includes("--json")) {
+                assert.equal(result.status, 3, args.join(" "));
+                const error = JSON.parse(result.stdout);
+                assert.deepEqual(Object.keys(error).sort(), ["error", "exitCode"]);
+                assert.equal(error.exitCode, 3);
+                assert.match(error.error, /^keyrelay/);
+                assert.ok(result.stderr.includes(error.error.replace(/^keyrelay: /, "")), "the message stays on stderr too");
+            }
+        }
+        // Control: the probe sees the SDK when a command does load it.
+        assert.ok(loaded(["plan", "--program", "five", "--from", DateTime.utc().toISODate()!, "--horizon", "P1D", "--svg", path.join(work, "p.svg")]).heavy.includes("@pulumi/pulumi"));
+    });
+
     it("npx keyrelay plan --program . plans a program with five apps, and the example program", () => {
         const from = DateTime.utc().toISODate()!;
         const five = JSON.parse(timed("plan five apps", () =>

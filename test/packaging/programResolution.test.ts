@@ -49,10 +49,14 @@ describe("the program `pulumi up` runs (Pulumi.yaml main), after a build", funct
     this.timeout(180_000);
     let work: string;
     let source: string;
+    let resolvedBeforeBuild: string;
+    const RESOLVE_UNDER_TS_NODE = `require("ts-node").register({ transpileOnly: true });
+        try { process.stdout.write(require.resolve("keyrelay")); } catch (e) { process.stdout.write("not found: " + e.code + " " + e.message.split("\\n")[0]); }`;
 
     before(() => {
         work = temporaryFolder("resolve");
         source = stageRepository(path.join(work, "source"));
+        resolvedBeforeBuild = runOk(process.execPath, ["-e", RESOLVE_UNDER_TS_NODE], source);
         runOk("npm", ["run", "build", "--ignore-scripts=false"], source);
         assert.ok(fs.existsSync(path.join(source, "components", "index.js")), "the build wrote the library's entry point");
     });
@@ -73,7 +77,11 @@ describe("the program `pulumi up` runs (Pulumi.yaml main), after a build", funct
     });
 
     it("require(\"keyrelay\") from the built repository is the components, never the reference program", () => {
-        const at = runOk(process.execPath, ["-e", "process.stdout.write(require.resolve('keyrelay'))"], source);
-        assert.equal(at, path.join(source, "components", "index.js"));
+        assert.equal(runOk(process.execPath, ["-e", RESOLVE_UNDER_TS_NODE], source), path.join(source, "components", "index.js"));
+    });
+
+    it("under ts-node before a build, require(\"keyrelay\") fails loudly instead of finding the root index.ts", () => {
+        assert.ok(fs.existsSync(path.join(source, "index.ts")));
+        assert.match(resolvedBeforeBuild, /^not found: MODULE_NOT_FOUND .*components[\\/]index\.js/);
     });
 });

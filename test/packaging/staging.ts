@@ -1,6 +1,6 @@
 // Copies of this repository's sources (never its build output) in a temporary folder, and the
 // commands run there, bounded in time. The packaging tests build, pack and install from these copies.
-import { execFileSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -42,16 +42,22 @@ export interface Run {
     status: number;
 }
 
+/** npm settings that say where npm's cache and config live; every other npm_* variable describes the
+ * npm command this suite runs under (npm test, npx -p node@22) and would redirect the nested ones. */
+const KEPT_NPM_SETTINGS = new Set(["npm_config_cache", "npm_config_userconfig", "npm_config_globalconfig", "npm_config_registry", "npm_config_cafile"]);
+
+export function commandEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith("npm_") || KEPT_NPM_SETTINGS.has(key.toLowerCase())));
+    return { ...inherited, ...extra };
+}
+
 /** Runs a command to completion (bounded), never through a shell; returns its output and status. */
 export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Run {
-    try {
-        const stdout = execFileSync(command, args, { cwd, env: { ...process.env, ...env }, encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
-        return { stdout, stderr: "", status: 0 };
-    } catch (error) {
-        const e = error as { stdout?: string; stderr?: string; status?: number | null; message: string };
-        if (e.status === undefined || e.status === null) throw new Error(`${command} ${args.join(" ")} in ${cwd} did not finish: ${e.message}\n${e.stderr ?? ""}`);
-        return { stdout: e.stdout ?? "", stderr: e.stderr ?? "", status: e.status };
+    const result = spawnSync(command, args, { cwd, env: commandEnv(env), encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+    if (result.error || result.status === null) {
+        throw new Error(`${command} ${args.join(" ")} in ${cwd} did not finish: ${result.error?.message ?? result.signal}\n${result.stderr ?? ""}`);
     }
+    return { stdout: result.stdout, stderr: result.stderr, status: result.status };
 }
 
 /** Like run, but a non-zero status fails with the command's output. */

@@ -31,7 +31,7 @@ function measure(label: string, bin: string): void {
 // The compiled package: a copy of the sources built in place, node_modules linked.
 const copy = fs.mkdtempSync(path.join(os.tmpdir(), "keyrelay-startup-"));
 for (const entry of ["components", "cli", "simulation", "policies", "package.json", "tsconfig.json", "tsconfig.build.json"]) {
-    fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true, filter: (f) => !/\.(js|d\.ts)$/.test(f) || f.endsWith(path.join("cli", "keyrelay.js")) });
+    fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true, filter: (f) => !/\.(js|d\.ts)$/.test(f) || f.endsWith(path.join("cli", "keyrelay.js")) || f.endsWith(path.join("cli", "sourceLoader.js")) });
 }
 fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"), "dir");
 spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: copy, stdio: "inherit" });

@@ -13,7 +13,7 @@ const SKIPPED = new Set(["node_modules", ".git", "bin", "test", "bench", "exampl
 export function isBuildOutput(relative: string): boolean {
     const [top] = relative.split(path.sep);
     if (!BUILT_FOLDERS.includes(top)) return false;
-    if (relative === path.join("cli", "keyrelay.js")) return false;
+    if (relative === path.join("cli", "keyrelay.js") || relative === path.join("cli", "sourceLoader.js")) return false;
     return relative.endsWith(".js") || relative.endsWith(".d.ts") || relative.endsWith(".js.map");
 }
 

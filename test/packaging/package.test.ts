@@ -8,7 +8,7 @@ import * as path from "path";
 import { DateTime } from "luxon";
 import { ENFORCEMENT, RunningPack, analyzeRequest, diagnostics, emptyRequest, startPolicyPack, unary } from "../policies/analyzerProcess";
 import { consumerLock, readJson, writeJson } from "./offlineLock";
-import { OFFLINE_NPM_ENV, ROOT, run, runOk, stageRepository, temporaryFolder } from "./staging";
+import { OFFLINE_NPM_ENV, ROOT, packedStage, run, runOk } from "./staging";
 
 const FIVE_APPS = `import * as pulumi from "@pulumi/pulumi";
 import { RotatedAppRegistration } from "keyrelay";
@@ -33,13 +33,13 @@ describe("the npm package, installed into a fresh project", function () {
     };
 
     before(() => {
-        work = temporaryFolder("package");
-        const source = stageRepository(path.join(work, "source"));
-        // `npm pack` runs prepack (the build) in the clean copy; scripts are asked for explicitly.
-        const packed = timed("npm pack (build included)", () =>
-            JSON.parse(runOk("npm", ["pack", "--json", "--ignore-scripts=false", "--pack-destination", work], source, OFFLINE_NPM_ENV)));
-        files = packed[0].files.map((f: { path: string }) => f.path);
-        const tarball = packed[0].filename as string;
+        // `npm pack` runs prepack (the build) in a clean copy of the sources.
+        const stage = packedStage();
+        seconds["npm pack (build included)"] = stage.packSeconds;
+        work = stage.work;
+        const source = stage.source;
+        files = stage.report[0].files.map((f) => f.path);
+        const tarball = stage.report[0].filename;
 
         app = path.join(work, "app");
         fs.cpSync(path.join(ROOT, "examples"), app, { recursive: true, filter: (f) => !f.includes("node_modules") });
@@ -59,7 +59,7 @@ describe("the npm package, installed into a fresh project", function () {
     });
     after(async () => {
         await pack?.stop();
-        if (work) fs.rmSync(work, { recursive: true, force: true });
+        if (app) fs.rmSync(app, { recursive: true, force: true });
         console.log(`      packaging timings (s): ${JSON.stringify(seconds)}`);
     });
 

@@ -6,7 +6,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { ROOT, runOk, stageRepository, temporaryFolder } from "./staging";
+import { ROOT, packedStage, runOk, stageRepository, temporaryFolder } from "./staging";
 
 /** Starts run.js's run() in `dir` with the entry the host passes; prints the resource types declared. */
 const RUN_AS_THE_HOST = `
@@ -47,20 +47,22 @@ function stackConfig(dir: string): string {
 
 describe("the program `pulumi up` runs (Pulumi.yaml main), after a build", function () {
     this.timeout(180_000);
-    let work: string;
     let source: string;
     let resolvedBeforeBuild: string;
     const RESOLVE_UNDER_TS_NODE = `require("ts-node").register({ transpileOnly: true });
         try { process.stdout.write(require.resolve("keyrelay")); } catch (e) { process.stdout.write("not found: " + e.code + " " + e.message.split("\\n")[0]); }`;
 
     before(() => {
-        work = temporaryFolder("resolve");
-        source = stageRepository(path.join(work, "source"));
-        resolvedBeforeBuild = runOk(process.execPath, ["-e", RESOLVE_UNDER_TS_NODE], source);
-        runOk("npm", ["run", "build", "--ignore-scripts=false"], source);
+        const unbuilt = temporaryFolder("resolve");
+        try {
+            resolvedBeforeBuild = runOk(process.execPath, ["-e", RESOLVE_UNDER_TS_NODE], stageRepository(path.join(unbuilt, "source")));
+        } finally {
+            fs.rmSync(unbuilt, { recursive: true, force: true });
+        }
+        // The copy `npm pack` built (prepack runs `npm run build` in place), shared with the package test.
+        source = packedStage().source;
         assert.ok(fs.existsSync(path.join(source, "components", "index.js")), "the build wrote the library's entry point");
     });
-    after(() => { if (work) fs.rmSync(work, { recursive: true, force: true }); });
 
     const declaredBy = (entry: string) => JSON.parse(runOk(process.execPath, ["-e", RUN_AS_THE_HOST, source, entry, stackConfig(source)], source)).declared as string[];
 

@@ -69,3 +69,32 @@ export function runOk(command: string, args: string[], cwd: string, env: NodeJS.
 
 /** npm without registry access: every install in the packaging tests is served from npm's local cache. */
 export const OFFLINE_NPM_ENV = { npm_config_offline: "true", npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" };
+
+export interface PackedStage {
+    /** Temporary folder holding the staged sources (`source/`) and the tarball. */
+    work: string;
+    source: string;
+    tarball: string;
+    /** `npm pack --json`'s report. */
+    report: { filename: string; files: { path: string }[] }[];
+    /** Seconds `npm pack` took, build included. */
+    packSeconds: number;
+}
+
+let packed: PackedStage | undefined;
+
+/**
+ * A clean copy of the sources, packed once per test process with `npm pack` (whose prepack script
+ * builds the package in place in that copy); the packaging tests share it. Removed when the process exits.
+ */
+export function packedStage(): PackedStage {
+    if (packed) return packed;
+    const work = temporaryFolder("package");
+    process.on("exit", () => fs.rmSync(work, { recursive: true, force: true }));
+    const source = stageRepository(path.join(work, "source"));
+    const start = Date.now();
+    // Scripts are asked for explicitly: prepack is the build.
+    const report = JSON.parse(runOk("npm", ["pack", "--json", "--ignore-scripts=false", "--pack-destination", work], source, OFFLINE_NPM_ENV));
+    packed = { work, source, tarball: path.join(work, report[0].filename), report, packSeconds: (Date.now() - start) / 1000 };
+    return packed;
+}

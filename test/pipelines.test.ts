@@ -219,6 +219,7 @@ describe("pipelines", () => {
             assert.deepEqual(settings.operationContext.oidc, { azure: { clientId: "c1", tenantId: "t1", subscriptionId: "s1" } });
             assert.deepEqual(settings.sourceContext.git, { repoUrl: "https://github.com/contoso/platform-secrets.git", branch: "refs/heads/main" });
             assert.deepEqual(settings.operationContext.preRunCommands, ["npm ci"]);
+            assert.deepEqual(settings.executorContext, { executorImage: "pulumi/pulumi-nodejs-22:latest" }, "Node.js 22 in Deployments too");
             const schedule = registered.find((r) => r.type === "pulumiservice:index:DeploymentSchedule")!.inputs;
             assert.equal(schedule.scheduleCron, "0 3 * * *");
             assert.equal(schedule.pulumiOperation, "update");

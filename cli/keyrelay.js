@@ -1,8 +1,16 @@
 #!/usr/bin/env node
-// The `keyrelay` bin: runs cli/main.ts through ts-node (transpile only), so `npm ci` is the only set-up.
+// The `keyrelay` bin. From the installed package it runs the compiled cli/main.js; in a clone of the
+// repository (cli/main.ts beside this file) it runs the TypeScript sources, transpiled once and cached
+// (cli/sourceLoader.js), so `npm ci` is the only set-up. Nothing heavy loads here: each command loads
+// what it needs.
+const fs = require("fs");
 const path = require("path");
+// Node 22 can cache compiled code between runs.
+require("module").enableCompileCache?.();
 // keyrelay plan re-runs a Pulumi program hundreds of times; the SDK's many short-lived promises make the
 // default young generation collect constantly. A larger one cuts plan time by about a quarter.
 require("v8").setFlagsFromString("--max-semi-space-size=64");
-require("ts-node").register({ project: path.join(__dirname, "..", "tsconfig.json"), transpileOnly: true });
-require("./main.ts").runCli(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+const source = path.join(__dirname, "main.ts");
+const fromSource = fs.existsSync(source);
+if (fromSource) require("./sourceLoader.js").register(path.join(__dirname, ".."));
+require(fromSource ? source : "./main.js").runCli(process.argv.slice(2)).then((code) => { process.exitCode = code; });

@@ -1,4 +1,7 @@
 // The keyrelay command: argument parsing, and the mapping of every failure to one line and an exit code.
+// Only commander and the small modules below load at start: each command loads its own modules (the
+// Pulumi SDK, the Azure SDK, ts-node) in its action, so --help and usage errors answer at once.
+import * as path from "path";
 import { Command, CommanderError, Option } from "commander";
 import { CliContext, processContext } from "./context";
 import { EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, isCliError } from "./exitCodes";
@@ -11,11 +14,15 @@ Exit codes:
   3  bad arguments
   4  vault or token endpoint unreachable, access denied, nothing to check`;
 
+/** The package's version, from its package.json (one level up from cli/, from sources and when installed). */
+export const KEYRELAY_VERSION: string = require(path.join(__dirname, "..", "package.json")).version;
+
 export function buildProgram(context: CliContext, onResult: (code: number) => void): Command {
     const program = new Command("keyrelay")
         .description("Plan, check and verify Entra ID client secrets that keyrelay rotates into Azure Key Vault.")
         .addHelpText("after", EXIT_CODES_HELP)
         .showHelpAfterError(false)
+        .version(KEYRELAY_VERSION, "-v, --version", "print keyrelay's version")
         .exitOverride()
         .configureOutput({ writeOut: (s) => context.stdout(s), writeErr: (s) => context.stderr(s) });
 
@@ -30,6 +37,8 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .option("--json", "print the plan as JSON")
         .addHelpText("after", EXIT_CODES_HELP)
         .action(async (options) => {
+            (await import("./planOptions")).checkPlanOptions(options);
+            (await import("./typescriptPrograms")).registerTypeScript(path.resolve(context.cwd ?? process.cwd(), options.program ?? "."));
             const { planCommand } = await import("./plan");
             onResult(await planCommand(options, context));
         });
@@ -90,25 +99,33 @@ Exit codes:
     return program;
 }
 
+/** True when `--json` is among the options (before a `--`): errors then also go to stdout as JSON. */
+export function wantsJson(argv: readonly string[]): boolean {
+    const end = argv.indexOf("--");
+    return (end < 0 ? argv : argv.slice(0, end)).includes("--json");
+}
+
 /** Runs the command line `argv` (without node and script) and returns the exit code; never throws. */
 export async function runCli(argv: string[], context: CliContext = processContext()): Promise<number> {
     let exitCode = EXIT_OK;
     const program = buildProgram(context, (code) => { exitCode = code; });
+    const fail = (message: string, code: number, printed: boolean): number => {
+        if (!printed) context.stderr(`${message}\n`);
+        if (wantsJson(argv)) context.stdout(JSON.stringify({ error: message, exitCode: code }) + "\n");
+        return code;
+    };
     try {
         await program.parseAsync(argv, { from: "user" });
         return exitCode;
     } catch (error) {
         if (error instanceof CommanderError) {
-            // Commander has printed its own one-line message (or the help).
-            return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+            // Commander has printed its own one-line message (or the help, or the version).
+            if (error.exitCode === 0) return EXIT_OK;
+            return fail(error.message.replace(/^error: /, "keyrelay: "), EXIT_USAGE, true);
         }
-        if (isCliError(error)) {
-            context.stderr(`${error.message}\n`);
-            return error.exitCode;
-        }
+        if (isCliError(error)) return fail(error.message, error.exitCode, false);
         const message = error instanceof Error ? error.message.split(/\r?\n/)[0] : String(error);
-        context.stderr(`keyrelay: ${message}\n`);
-        return EXIT_ENVIRONMENT;
+        return fail(`keyrelay: ${message}`, EXIT_ENVIRONMENT, false);
     }
 }
 

@@ -3,7 +3,7 @@
 // and reports each app's credentials. Nothing leaves the process: it is a plan, not a deployment.
 import * as fs from "fs";
 import * as path from "path";
-import { DateTime, Duration, Settings } from "luxon";
+import { DateTime, Settings } from "luxon";
 import { TYPE_TOKENS } from "../components/typeTokens";
 import { SERVES_UNTIL_MARKER, toRfc3339 } from "../components/schedule";
 import { SimulatedEngine, TYPES, programFromFile, stackConfigFromFile, vaultKey } from "../simulation/engine";
@@ -13,12 +13,11 @@ import { CliError, EXIT_CRITICAL, EXIT_OK, usageError } from "./exitCodes";
 import { PolicyViolation, checkPolicies } from "../policies/lib/runInProcess";
 import { formatTable } from "./table";
 import { TimelineApp, renderTimelineSvg } from "./timeline";
+import { DAILY_RUN_HOUR_UTC, parseFrom, parseHorizon, pulumiProjectName } from "./planOptions";
 
-/** The scheduled pipelines run daily at this hour (UTC); the plan runs the program then too. */
-export const DAILY_RUN_HOUR_UTC = 3;
+export { DAILY_RUN_HOUR_UTC };
 export const REPOSITORY_ROOT = path.resolve(__dirname, "..");
 const COMPONENT_TYPE = TYPE_TOKENS.rotatedAppRegistration;
-const MAX_HORIZON_DAYS = 3 * 365;
 export const PLAN_DISCLAIMER = "This is a PLAN: a simulation under Pulumi's mock runtime. Nothing was deployed; no Azure, Entra or Key Vault call was made.";
 
 export interface PlanOptions {
@@ -71,25 +70,6 @@ export interface PlanResult {
     exitCode: number;
 }
 
-function parseFrom(text: string | undefined): DateTime {
-    if (text === undefined) return DateTime.utc();
-    const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
-    const parsed = DateTime.fromISO(text, { zone: "utc" });
-    if (!parsed.isValid) {
-        throw usageError(`keyrelay plan: --from is ${JSON.stringify(text)}, not an ISO date (${parsed.invalidExplanation ?? parsed.invalidReason}). Use e.g. --from 2027-01-01.`);
-    }
-    return dateOnly ? parsed.set({ hour: DAILY_RUN_HOUR_UTC }) : parsed;
-}
-
-function parseHorizon(text: string): Duration {
-    const horizon = Duration.fromISO(text);
-    const days = horizon.isValid ? horizon.as("days") : NaN;
-    if (!(days >= 1 && days <= MAX_HORIZON_DAYS)) {
-        throw usageError(`keyrelay plan: --horizon is ${JSON.stringify(text)}, not an ISO-8601 duration from P1D to P3Y. Use e.g. --horizon P1Y or P2Y.`);
-    }
-    return horizon;
-}
-
 /** The first daily run (DAILY_RUN_HOUR_UTC) strictly after `at` and not before `notBefore`. */
 export function nextDailyRun(at: DateTime, notBefore: DateTime = at): DateTime {
     let tick = at.toUTC().startOf("day").set({ hour: DAILY_RUN_HOUR_UTC });
@@ -134,7 +114,7 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
     const svgFile = path.resolve(cwd, options.svg ?? "keyrelay-plan.svg");
 
     const policies = await policiesOfRepository();
-    const engine = new SimulatedEngine({ program: programFromFile(programFile), config: stackConfigFromFile(configFile), stack });
+    const engine = new SimulatedEngine({ program: programFromFile(programFile), config: stackConfigFromFile(configFile), stack, project: pulumiProjectName(programDir) });
     const components = new Map<string, string>();
     const slotByKeyId = new Map<string, string>();
     const nextRotationByApp = new Map<string, string>();

@@ -1,15 +1,15 @@
 // The one place keyrelay builds its Azure credential. Called when a provider runs,
-// never captured in a serialized provider.
+// never captured in a serialized provider. @azure/identity loads only when a credential is built.
+import * as fs from "fs";
+import * as https from "https";
 import type { TokenCredential } from "@azure/core-auth";
-import { DefaultAzureCredential } from "@azure/identity";
 
-/** Microsoft's public-cloud and sovereign authority hosts, where instance discovery works. */
+/** Microsoft's public-cloud and sovereign authority hosts, where instance discovery works (Microsoft Cloud Germany, login.microsoftonline.de, closed in October 2021). */
 export const KNOWN_AUTHORITY_HOSTS = [
     "login.microsoftonline.com",
     "login.microsoftonline.us",
     "login.chinacloudapi.cn",
     "login.partner.microsoftonline.cn",
-    "login.microsoftonline.de",
     "login.windows.net",
 ];
 
@@ -30,20 +30,132 @@ export interface AzureCredentialOptions {
     tlsOptions?: { ca?: string | Buffer | Array<string | Buffer> };
     /** Extra pipeline policies for the token requests (the keyrelay command's timeouts and host tracking). */
     additionalPolicies?: { policy: unknown; position: "perCall" | "perRetry" }[];
+    /** Where the pipeline's variables are read; default process.env. */
+    env?: NodeJS.ProcessEnv;
+}
+
+/** The audience Entra ID expects in a federated token (workload identity federation). */
+export const FEDERATED_TOKEN_AUDIENCE = "api://AzureADTokenExchange";
+/** The Azure DevOps OIDC endpoint's API version, as @azure/identity's AzurePipelinesCredential sends it. */
+export const AZURE_DEVOPS_OIDC_API_VERSION = "7.1";
+
+/** Where a fresh federated token comes from, each time Entra ID needs one. */
+export type FederatedTokenSource =
+    | { kind: "token-file"; path: string }
+    | { kind: "github"; requestUrl: string; requestToken: string }
+    | { kind: "azure-devops"; requestUrl: string; systemAccessToken: string; serviceConnectionId: string };
+
+export type AzureCredentialRoute =
+    | { kind: "federated"; tenantId: string; clientId: string; source: FederatedTokenSource }
+    | { kind: "default" };
+
+/**
+ * Which sign-in the pipeline's environment calls for. The ARM_* variables are the ones the Pulumi
+ * Azure providers read (and Terraform's azurerm/azuread before them); DefaultAzureCredential reads none
+ * of them. A token handed over once (ARM_OIDC_TOKEN) is left to the providers: it expires after 5
+ * minutes on GitHub and 10 on Azure DevOps, so keyrelay asks for a fresh one instead.
+ */
+export function azureCredentialRoute(env: NodeJS.ProcessEnv): AzureCredentialRoute {
+    const clientId = env.ARM_CLIENT_ID || env.AZURE_CLIENT_ID;
+    const tenantId = env.ARM_TENANT_ID || env.AZURE_TENANT_ID;
+    const federated = (source: FederatedTokenSource): AzureCredentialRoute => ({ kind: "federated", tenantId: tenantId!, clientId: clientId!, source });
+    if (!clientId || !tenantId) return { kind: "default" };
+    if (env.ARM_OIDC_TOKEN_FILE_PATH) return federated({ kind: "token-file", path: env.ARM_OIDC_TOKEN_FILE_PATH });
+    if (env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+        return federated({ kind: "github", requestUrl: env.ACTIONS_ID_TOKEN_REQUEST_URL, requestToken: env.ACTIONS_ID_TOKEN_REQUEST_TOKEN });
+    }
+    if (env.ARM_OIDC_REQUEST_URL && env.SYSTEM_ACCESSTOKEN) {
+        const serviceConnectionId = env.ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID || env.ARM_OIDC_AZURE_SERVICE_CONNECTION_ID || env.AZURESUBSCRIPTION_SERVICE_CONNECTION_ID;
+        if (!serviceConnectionId) {
+            throw new Error("keyrelay: ARM_OIDC_REQUEST_URL and SYSTEM_ACCESSTOKEN are set (Azure DevOps OIDC), but not the service connection: set ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID to the Azure Resource Manager service connection's id.");
+        }
+        return federated({ kind: "azure-devops", requestUrl: env.ARM_OIDC_REQUEST_URL, systemAccessToken: env.SYSTEM_ACCESSTOKEN, serviceConnectionId });
+    }
+    if (env.ARM_OIDC_REQUEST_URL && env.ARM_OIDC_REQUEST_TOKEN) {
+        // The providers' generic form of GitHub's variables.
+        return federated({ kind: "github", requestUrl: env.ARM_OIDC_REQUEST_URL, requestToken: env.ARM_OIDC_REQUEST_TOKEN });
+    }
+    return { kind: "default" };
+}
+
+function withQuery(url: string, params: Record<string, string>): string {
+    const parsed = new URL(url);
+    for (const [key, value] of Object.entries(params)) parsed.searchParams.set(key, value);
+    return parsed.toString();
+}
+
+function requestJson(url: string, method: "GET" | "POST", bearer: string, ca: AzureCredentialOptions["tlsOptions"]): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+        const request = https.request(url, {
+            method,
+            headers: {
+                authorization: `Bearer ${bearer}`, accept: "application/json",
+                ...(method === "POST" ? { "content-type": "application/json", "content-length": 0, "x-tfs-fedauthredirect": "Suppress" } : {}),
+            },
+            timeout: 30_000,
+            ...(ca?.ca ? { ca: ca.ca } : {}),
+        }, (response) => {
+            let body = "";
+            response.setEncoding("utf8");
+            response.on("data", (chunk) => { body += chunk; });
+            response.on("end", () => {
+                const where = `${new URL(url).origin}${new URL(url).pathname}`;
+                if ((response.statusCode ?? 0) >= 400) return reject(new Error(`keyrelay: the pipeline's OIDC token endpoint ${where} answered ${response.statusCode}`));
+                try { resolve(JSON.parse(body)); } catch { reject(new Error(`keyrelay: the pipeline's OIDC token endpoint ${where} did not answer JSON`)); }
+            });
+        });
+        request.on("timeout", () => request.destroy(new Error(`keyrelay: no answer from the pipeline's OIDC token endpoint within 30 s`)));
+        request.on("error", reject);
+        request.end();
+    });
+}
+
+/** Fetches a fresh federated token from the pipeline (or reads the token file again). */
+export async function fetchFederatedToken(source: FederatedTokenSource, tlsOptions?: AzureCredentialOptions["tlsOptions"]): Promise<string> {
+    switch (source.kind) {
+        case "token-file":
+            return fs.readFileSync(source.path, "utf8").trim();
+        case "github": {
+            // GitHub: GET the request URL with the audience, Bearer ACTIONS_ID_TOKEN_REQUEST_TOKEN; answer { value }.
+            const answer = await requestJson(withQuery(source.requestUrl, { audience: FEDERATED_TOKEN_AUDIENCE }), "GET", source.requestToken, tlsOptions);
+            if (typeof answer.value !== "string") throw new Error("keyrelay: the GitHub OIDC token endpoint's answer has no value");
+            return answer.value;
+        }
+        case "azure-devops": {
+            // Azure DevOps: POST {SYSTEM_OIDCREQUESTURI}?api-version=7.1&serviceConnectionId=..., Bearer SYSTEM_ACCESSTOKEN;
+            // answer { oidcToken } (node_modules/@azure/identity/dist/commonjs/credentials/azurePipelinesCredential.js).
+            const url = withQuery(source.requestUrl, { "api-version": AZURE_DEVOPS_OIDC_API_VERSION, serviceConnectionId: source.serviceConnectionId });
+            const answer = await requestJson(url, "POST", source.systemAccessToken, tlsOptions);
+            if (typeof answer.oidcToken !== "string") throw new Error("keyrelay: the Azure DevOps OIDC token endpoint's answer has no oidcToken");
+            return answer.oidcToken;
+        }
+    }
 }
 
 /**
- * DefaultAzureCredential (environment, workload identity, managed identity, Azure CLI)
- * that honours AZURE_AUTHORITY_HOST and turns instance discovery off for hosts that are
- * not Microsoft's own (Azure Stack, private clouds).
+ * The pipeline's federated identity when its variables are there (ARM_CLIENT_ID/ARM_TENANT_ID with
+ * ARM_OIDC_TOKEN_FILE_PATH, GitHub's ACTIONS_ID_TOKEN_REQUEST_*, or Azure DevOps' ARM_OIDC_REQUEST_URL
+ * with SYSTEM_ACCESSTOKEN) through ClientAssertionCredential, which asks for a fresh federated token
+ * each time it needs an Entra token; otherwise DefaultAzureCredential (environment, workload identity,
+ * managed identity, Azure CLI). Both honour AZURE_AUTHORITY_HOST and turn instance discovery off for
+ * hosts that are not Microsoft's own (Azure Stack, private clouds).
  */
 export function createAzureCredential(options: AzureCredentialOptions = {}): TokenCredential {
-    const authorityHost = options.authorityHost ?? process.env.AZURE_AUTHORITY_HOST;
+    const env = options.env ?? process.env;
+    const identity = require("@azure/identity") as typeof import("@azure/identity");
+    const authorityHost = options.authorityHost ?? env.AZURE_AUTHORITY_HOST;
     const disableInstanceDiscovery = authorityHost !== undefined && !isKnownAuthorityHost(authorityHost);
-    return new DefaultAzureCredential({
+    const common = {
         ...(authorityHost ? { authorityHost } : {}),
         ...(disableInstanceDiscovery ? { disableInstanceDiscovery: true } : {}),
         ...(options.tlsOptions ? { tlsOptions: options.tlsOptions } : {}),
         ...(options.additionalPolicies ? { additionalPolicies: options.additionalPolicies } : {}),
-    } as ConstructorParameters<typeof DefaultAzureCredential>[0]);
+    };
+    const route = azureCredentialRoute(env);
+    if (route.kind === "federated") {
+        return new identity.ClientAssertionCredential(route.tenantId, route.clientId,
+            () => fetchFederatedToken(route.source, options.tlsOptions),
+            common as ConstructorParameters<typeof identity.ClientAssertionCredential>[3]);
+    }
+    return new identity.DefaultAzureCredential(common as ConstructorParameters<typeof identity.DefaultAzureCredential>[0]);
 }

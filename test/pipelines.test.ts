@@ -4,7 +4,8 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { buildProgram } from "../cli/main";
-import { DAILY_RUN_HOUR_UTC } from "../cli/plan";
+import { DAILY_RUN_HOUR_UTC } from "../cli/planOptions";
+import { azureCredentialRoute } from "../components/azureCredential";
 
 const ROOT = path.resolve(__dirname, "..");
 const PIPELINES = path.join(ROOT, "pipelines");
@@ -12,6 +13,10 @@ const packageJson = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), 
 /** Tools the pipelines may call that are installed by the pipeline itself or present on the hosted agents. */
 const EXTERNAL_TOOLS = new Set(["pulumi", "jq", "sed", "sort", "curl", "sh", "echo", "export", "set", "az"]);
 const SHELL_SYNTAX = new Set(["for", "do", "done", "if", "then", "fi"]);
+/** Where a user's repository has the policy pack: inside the installed keyrelay package. */
+const INSTALLED_PACK = "node_modules/keyrelay/policies";
+/** The stack outputs of the README's example program (examples/index.ts), the one users start from. */
+const EXAMPLE_OUTPUTS = new Set([...fs.readFileSync(path.join(ROOT, "examples", "index.ts"), "utf8").matchAll(/^export const (\w+)/gm)].map((m) => m[1]));
 
 function yamlFiles(dir: string): string[] {
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -90,7 +95,11 @@ function checkCommand(words: string[], file: string): void {
     if (tool === "pulumi") {
         const pack = args.indexOf("--policy-pack");
         if (args[0] === "preview" || args[0] === "up") assert.ok(pack >= 0, `${where}: runs without the policy pack`);
-        if (pack >= 0) assert.ok(fs.existsSync(path.join(ROOT, args[pack + 1], "PulumiPolicy.yaml")), `${where}: ${args[pack + 1]} is not a policy pack directory`);
+        if (pack >= 0) {
+            assert.equal(args[pack + 1], INSTALLED_PACK, `${where}: ${args[pack + 1]} is not the policy pack a user has (${INSTALLED_PACK})`);
+            assert.ok(fs.existsSync(path.join(ROOT, "policies", "PulumiPolicy.yaml")) && packageJson.files.includes("policies/PulumiPolicy.yaml"), `${where}: the package does not ship the pack`);
+        }
+        if (args[0] === "stack" && args[1] === "output") assert.ok(EXAMPLE_OUTPUTS.has(args[2]), `${where}: the README's example program exports no ${args[2]}`);
     }
 }
 
@@ -109,8 +118,9 @@ describe("pipelines", () => {
             assert.ok(commands.length > 3, `${name} runs commands`);
             for (const words of commands) { checkCommand(words, path.join(PIPELINES, name)); checked++; }
             const all = commands.map((w) => w.join(" "));
-            assert.ok(all.some((c) => /^pulumi preview .*--policy-pack policies/.test(c)), `${name}: preview with the pack`);
-            assert.ok(all.some((c) => /^pulumi up --yes .*--policy-pack policies/.test(c)), `${name}: up with the pack`);
+            assert.ok(all.some((c) => c.startsWith("pulumi preview ") && c.includes(`--policy-pack ${INSTALLED_PACK}`)), `${name}: preview with the pack`);
+            assert.ok(all.some((c) => c.startsWith("pulumi up --yes ") && c.includes(`--policy-pack ${INSTALLED_PACK}`)), `${name}: up with the pack`);
+            assert.ok(all.some((c) => c.startsWith("pulumi stack output ")), `${name}: reads the stack's outputs`);
             assert.ok(all.some((c) => c.startsWith("npx keyrelay verify --vault")), `${name}: verify after the update`);
             const order = ["pulumi preview", "pulumi up", "npx keyrelay verify"].map((p) => all.findIndex((c) => c.startsWith(p)));
             assert.deepEqual([...order].sort((a, b) => a - b), order, `${name}: preview, then up, then verify`);
@@ -123,7 +133,8 @@ describe("pipelines", () => {
         assert.throws(() => checkCommand(["npm", "run", "rotate"], file), /no npm script "rotate"/);
         assert.throws(() => checkCommand(["npx", "keyrelay", "verify", "--secrets", "x"], file), /has no option --secrets/);
         assert.throws(() => checkCommand(["npx", "keyrelay", "rotate"], file), /no subcommand "rotate"/);
-        assert.throws(() => checkCommand(["pulumi", "up", "--yes", "--policy-pack", "policy"], file), /policy is not a policy pack directory/);
+        assert.throws(() => checkCommand(["pulumi", "up", "--yes", "--policy-pack", "policies"], file), /policies is not the policy pack a user has/);
+        assert.throws(() => checkCommand(["pulumi", "stack", "output", "secretUri"], file), /exports no secretUri/);
         assert.throws(() => checkCommand(["pulumi", "up", "--yes"], file), /without the policy pack/);
         assert.throws(() => checkCommand(["wget", "x"], file), /unknown command "wget"/);
         assert.deepEqual(commandsOf(`for uri in $(jq -r '.[]' f.json); do\n  npx keyrelay verify --vault "\${uri%/secrets/*}" && echo ok | sort\ndone`),
@@ -141,6 +152,32 @@ describe("pipelines", () => {
         assert.equal(devops.schedules[0].cron, cron);
         assert.equal(devops.schedules[0].always, true);
         assert.equal(devops.lockBehavior, "sequential");
+    });
+
+    it("uses Node.js 22, what keyrelay and the Pulumi and Azure SDKs declare", () => {
+        assert.equal(packageJson.engines.node, ">=22");
+        const setupNode = parsed.get("github/keyrelay-rotate.yml").jobs.rotate.steps.find((s: any) => String(s.uses).startsWith("actions/setup-node@"));
+        assert.equal(String(setupNode.with["node-version"]), "22");
+        const nodeTool = parsed.get("azure-devops/keyrelay-rotate.yml").stages[0].jobs[0].strategy.runOnce.deploy.steps.find((s: any) => String(s.task).startsWith("NodeTool@"));
+        assert.equal(nodeTool.inputs.versionSpec, "22.x");
+    });
+
+    it("gives keyrelay what it needs to ask for a fresh federated token: each pipeline's variables pick its route", () => {
+        const github = parsed.get("github/keyrelay-rotate.yml");
+        // The runner adds ACTIONS_ID_TOKEN_REQUEST_* to every step when the workflow may write id-token.
+        const githubEnv = { ...github.env, ACTIONS_ID_TOKEN_REQUEST_URL: "https://runner.example/token?api-version=2.0", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "t" };
+        assert.equal((azureCredentialRoute(githubEnv) as any).source?.kind, "github");
+        const devops = parsed.get("azure-devops/keyrelay-rotate.yml");
+        const step = devops.stages[0].jobs[0].strategy.runOnce.deploy.steps.find((s: any) => String(s.task).startsWith("AzureCLI@"));
+        assert.equal(step.env.SYSTEM_ACCESSTOKEN, "$(System.AccessToken)", "the secret System.AccessToken must be mapped into the script");
+        const exported: Record<string, string> = {};
+        for (const words of commandsOf(step.inputs.inlineScript).filter((w) => w[0] === "export")) {
+            for (const assignment of words.slice(1)) { const [k, ...v] = assignment.split("="); exported[k] = v.join("="); }
+        }
+        assert.equal(exported.ARM_OIDC_REQUEST_URL, "$SYSTEM_OIDCREQUESTURI");
+        assert.ok(exported.ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID);
+        const devopsEnv = { ...exported, SYSTEM_ACCESSTOKEN: "t", SYSTEM_OIDCREQUESTURI: "https://dev.azure.com/o/p/_apis/distributedtask/hubs/build/plans/x/jobs/y/oidctoken" };
+        assert.equal((azureCredentialRoute(devopsEnv) as any).source?.kind, "azure-devops");
     });
 
     it("signs in to Azure by workload identity federation and stores no client secret", () => {
@@ -182,6 +219,7 @@ describe("pipelines", () => {
             assert.deepEqual(settings.operationContext.oidc, { azure: { clientId: "c1", tenantId: "t1", subscriptionId: "s1" } });
             assert.deepEqual(settings.sourceContext.git, { repoUrl: "https://github.com/contoso/platform-secrets.git", branch: "refs/heads/main" });
             assert.deepEqual(settings.operationContext.preRunCommands, ["npm ci"]);
+            assert.deepEqual(settings.executorContext, { executorImage: "pulumi/pulumi-nodejs-22:latest" }, "Node.js 22 in Deployments too");
             const schedule = registered.find((r) => r.type === "pulumiservice:index:DeploymentSchedule")!.inputs;
             assert.equal(schedule.scheduleCron, "0 3 * * *");
             assert.equal(schedule.pulumiOperation, "update");

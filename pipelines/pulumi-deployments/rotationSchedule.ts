@@ -1,10 +1,15 @@
 // A Pulumi Deployments schedule for the keyrelay stack: `pulumi up` daily at 03:00 UTC in Pulumi
 // Cloud, signed in to Azure by OIDC (no stored secret). Enforce the policy pack through a Pulumi
-// Cloud policy group (`pulumi policy publish policies`), which Deployments applies to every update.
+// Cloud policy group: publish the pack your program installed (`pulumi policy publish
+// node_modules/keyrelay/policies`, a compiled pack that loads on its own) and add it to the stack's
+// group; Deployments applies it to every update. The program runs on Node.js 22 (the executor image).
 import * as pulumi from "@pulumi/pulumi";
 import * as pulumiservice from "@pulumi/pulumiservice";
 
 export const DAILY_ROTATION_CRON = "0 3 * * *";
+/** Pulumi's slim image with Node.js 22 (pulumi/pulumi-docker-containers publishes pulumi/pulumi-nodejs-22;
+ * the default executor image's Node may be older than the >= 22 keyrelay and the SDKs declare). */
+export const NODE_22_EXECUTOR_IMAGE = "pulumi/pulumi-nodejs-22:latest";
 
 export interface RotationScheduleSettings {
     /** Pulumi Cloud organization, project and stack of the keyrelay program. */
@@ -25,6 +30,7 @@ export function declareRotationSchedule(settings: RotationScheduleSettings) {
     const deploymentSettings = new pulumiservice.DeploymentSettings("keyrelay-rotation", {
         ...stackRef,
         sourceContext: { git: { repoUrl: settings.repoUrl, branch: settings.branch, ...(settings.repoDir ? { repoDir: settings.repoDir } : {}) } },
+        executorContext: { executorImage: NODE_22_EXECUTOR_IMAGE },
         operationContext: {
             oidc: { azure: settings.azure },
             environmentVariables: { ARM_USE_OIDC: "true", AZURE_TENANT_ID: settings.azure.tenantId },

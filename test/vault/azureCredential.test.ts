@@ -2,8 +2,13 @@
 // turns instance discovery off for hosts that are not Microsoft's, proven against the local
 // token server (a private authority: with discovery on, MSAL would ask login.microsoftonline.com).
 import { strict as assert } from "assert";
-import { DefaultAzureCredential } from "@azure/identity";
-import { createAzureCredential, isKnownAuthorityHost } from "../../components/azureCredential";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ClientAssertionCredential, DefaultAzureCredential } from "@azure/identity";
+import { DateTime, Settings } from "luxon";
+import { azureCredentialRoute, createAzureCredential, isKnownAuthorityHost } from "../../components/azureCredential";
+import { OidcIssuer, startOidcIssuer } from "./oidcIssuer";
 import { startTokenServer, TokenServer } from "./tokenServer";
 import { trustedTls } from "./tls";
 import { withEnv } from "./testbed";
@@ -20,8 +25,10 @@ describe("createAzureCredential", function () {
     });
     after(async () => tokens?.close());
 
+    /** The pipeline variables that would pick a federated route, cleared so these tests see only their own. */
+    const NO_PIPELINE = { ARM_CLIENT_ID: undefined, ARM_TENANT_ID: undefined, ARM_OIDC_TOKEN_FILE_PATH: undefined, ACTIONS_ID_TOKEN_REQUEST_URL: undefined, ACTIONS_ID_TOKEN_REQUEST_TOKEN: undefined, ARM_OIDC_REQUEST_URL: undefined, ARM_OIDC_REQUEST_TOKEN: undefined, SYSTEM_ACCESSTOKEN: undefined };
     const env = () => ({
-        AZURE_TENANT_ID: tokens.tenantId, AZURE_CLIENT_ID: app.clientId, AZURE_CLIENT_SECRET: app.secret, AZURE_AUTHORITY_HOST: tokens.authorityHost,
+        ...NO_PIPELINE, AZURE_TENANT_ID: tokens.tenantId, AZURE_CLIENT_ID: app.clientId, AZURE_CLIENT_SECRET: app.secret, AZURE_AUTHORITY_HOST: tokens.authorityHost,
     });
 
     it("knows Microsoft's authority hosts and nothing else", () => {
@@ -64,5 +71,92 @@ describe("createAzureCredential", function () {
             assert.ok(!e.message.includes("expired-secret-value"));
             return true;
         });
+    });
+
+    describe("federated sign-in from the pipeline's variables, a fresh federated token each time", () => {
+        let issuer: OidcIssuer;
+        let federatedTokens: TokenServer;
+        const pipelineApp = { clientId: "7a0c3f52-1b9e-4d3a-8e6f-0a1b2c3d4e5f" };
+        const tokenFile = path.join(os.tmpdir(), `keyrelay-oidc-${process.pid}.jwt`);
+
+        before(async () => {
+            issuer = await startOidcIssuer({ lifetimeSeconds: 300 });
+            // Access tokens under MSAL's 300 s renewal offset: every getToken goes to the token endpoint.
+            federatedTokens = await startTokenServer({ expiresInSeconds: 60 });
+            federatedTokens.registerClient({ clientId: pipelineApp.clientId, secrets: [], federated: [{ issuer: issuer.issuer, subject: issuer.subject }] });
+        });
+        after(async () => {
+            Settings.now = () => Date.now();
+            fs.rmSync(tokenFile, { force: true });
+            await issuer?.close();
+            await federatedTokens?.close();
+        });
+        afterEach(() => { Settings.now = () => Date.now(); });
+
+        const base = () => ({ ARM_CLIENT_ID: pipelineApp.clientId, ARM_TENANT_ID: federatedTokens.tenantId, AZURE_AUTHORITY_HOST: federatedTokens.authorityHost });
+        const routes = () => ({
+            "token-file": { ...base(), ARM_OIDC_TOKEN_FILE_PATH: tokenFile },
+            github: { ...base(), ACTIONS_ID_TOKEN_REQUEST_URL: issuer.githubRequestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer.githubRequestToken },
+            "azure-devops": { ...base(), ARM_OIDC_REQUEST_URL: issuer.azureDevOpsRequestUrl, SYSTEM_ACCESSTOKEN: issuer.systemAccessToken, ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID: issuer.serviceConnectionId },
+        });
+
+        it("picks the route from the variables, the ARM_* ones first, DefaultAzureCredential without them", () => {
+            const r = routes();
+            assert.deepEqual(azureCredentialRoute(r["token-file"]), { kind: "federated", tenantId: federatedTokens.tenantId, clientId: pipelineApp.clientId, source: { kind: "token-file", path: tokenFile } });
+            assert.equal((azureCredentialRoute(r.github) as any).source.kind, "github");
+            assert.equal((azureCredentialRoute(r["azure-devops"]) as any).source.kind, "azure-devops");
+            assert.equal((azureCredentialRoute({ ...r.github, ...r["token-file"] }) as any).source.kind, "token-file");
+            assert.equal((azureCredentialRoute({ AZURE_CLIENT_ID: "c", AZURE_TENANT_ID: "t", ACTIONS_ID_TOKEN_REQUEST_URL: "https://x", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "y" }) as any).source.kind, "github");
+            assert.deepEqual(azureCredentialRoute({ ACTIONS_ID_TOKEN_REQUEST_URL: "https://x", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "y" }), { kind: "default" }, "no client id: nothing to federate");
+            assert.deepEqual(azureCredentialRoute({ ...base(), ARM_OIDC_TOKEN: "handed-over-once" }), { kind: "default" }, "a handed-over token is not a route");
+            assert.throws(() => azureCredentialRoute({ ...base(), ARM_OIDC_REQUEST_URL: "https://x", SYSTEM_ACCESSTOKEN: "y" }), /ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID/);
+        });
+
+        for (const route of ["token-file", "github", "azure-devops"] as const) {
+            it(`${route}: the federated token signs in and the token endpoint issues the vault token`, async () => {
+                fs.writeFileSync(tokenFile, issuer.mint());
+                const issuedBefore = issuer.issued.length;
+                const credential = createAzureCredential({ env: routes()[route], tlsOptions: { ca } });
+                assert.ok(credential instanceof ClientAssertionCredential);
+                const token = await credential.getToken("https://vault.azure.net/.default");
+                const claims = federatedTokens.verifyAccessToken(token!.token, "https://vault.azure.net");
+                assert.equal(claims.appid, pipelineApp.clientId);
+                assert.equal(federatedTokens.tokenRequests.at(-1)?.outcome, "issued");
+                if (route !== "token-file") assert.equal(issuer.issued.at(-1)?.endpoint, route, "the token came from the pipeline's endpoint");
+                if (route !== "token-file") assert.ok(issuer.issued.length > issuedBefore, "a token was asked for");
+                assert.deepEqual(issuer.refused, []);
+            });
+        }
+
+        it("a pipeline token from another subject is refused with AADSTS70021, and nothing else is tried", async () => {
+            const other = await startOidcIssuer({ subject: "repo:contoso/other:ref:refs/heads/main" });
+            try {
+                const credential = createAzureCredential({ env: { ...base(), ACTIONS_ID_TOKEN_REQUEST_URL: other.githubRequestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: other.githubRequestToken }, tlsOptions: { ca } });
+                await assert.rejects(credential.getToken("https://vault.azure.net/.default"), /AADSTS70021/);
+            } finally {
+                await other.close();
+            }
+        });
+
+        for (const route of ["github", "azure-devops", "token-file"] as const) {
+            it(`${route}: the first federated token expires mid-run; the next Entra token request gets a fresh one`, async () => {
+                const start = DateTime.now().toMillis();
+                Settings.now = () => start;
+                fs.writeFileSync(tokenFile, issuer.mint());
+                const credential = createAzureCredential({ env: routes()[route], tlsOptions: { ca } });
+                const first = await credential.getToken("https://vault.azure.net/.default");
+                assert.ok(first?.token);
+                const handedOver = route === "token-file" ? fs.readFileSync(tokenFile, "utf8") : issuer.mint();
+                // A long `pulumi up`: 20 minutes later the first federated token (300 s) is long expired, past the skew.
+                Settings.now = () => start + 20 * 60_000;
+                if (route === "token-file") fs.writeFileSync(tokenFile, issuer.mint()); // the platform refreshes the file
+                const second = await credential.getToken("https://vault.azure.net/.default");
+                assert.equal(federatedTokens.verifyAccessToken(second!.token, "https://vault.azure.net").appid, pipelineApp.clientId);
+                // Control: the token handed over once, as ARM_OIDC_TOKEN is, is refused at the same moment.
+                const once = new ClientAssertionCredential(federatedTokens.tenantId, pipelineApp.clientId, async () => handedOver,
+                    { authorityHost: federatedTokens.authorityHost, disableInstanceDiscovery: true, tlsOptions: { ca } } as any);
+                await assert.rejects(once.getToken("https://vault.azure.net/.default"), /AADSTS700024/);
+            });
+        }
     });
 });

@@ -17,11 +17,20 @@ export interface ClientSecretEntry {
     acceptedFrom?: number;
 }
 
+/** A federated identity credential on the app: tokens of this issuer and subject stand in for a secret. */
+export interface FederatedCredentialEntry {
+    issuer: string;
+    subject: string;
+    /** Default api://AzureADTokenExchange, the audience Entra ID's docs prescribe. */
+    audience?: string;
+}
+
 export interface RegisteredClient {
     clientId: string;
     /** The service principal's object id: the `oid` claim the vault authorizes. Default: a random GUID. */
     objectId?: string;
     secrets: ClientSecretEntry[];
+    federated?: FederatedCredentialEntry[];
 }
 
 /** An error the next token requests for a client get instead of the normal answer. */
@@ -86,6 +95,21 @@ export const AADSTS = {
         `AADSTS700016: Application with identifier '${appId}' was not found in the directory '${tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`),
 };
 
+/** Client assertions signed by an external issuer (RFC 7523 jwt-bearer client authentication). */
+const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/** Entra ID validates tokens with Microsoft.IdentityModel, whose default clock skew is 300 s (TokenValidationParameters.DefaultClockSkew). */
+export const ASSERTION_CLOCK_SKEW_SECONDS = 300;
+
+function httpsJson(url: string, ca: string): Promise<any> {
+    return new Promise((resolve, reject) => {
+        https.get(url, { ca, timeout: 10_000 }, (res) => {
+            let body = "";
+            res.on("data", (c) => { body += c; });
+            res.on("end", () => { try { resolve(JSON.parse(body)); } catch (e) { reject(e); } });
+        }).on("error", reject);
+    });
+}
+
 function readBody(req: import("http").IncomingMessage): Promise<string> {
     return new Promise((resolve, reject) => {
         const chunks: Buffer[] = [];
@@ -142,7 +166,40 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
         return injected[i].error;
     }
 
-    function tokenOutcome(form: URLSearchParams): { status: number; body: object; outcome: string } {
+    /** The issuer's signing keys, found as Entra ID finds them: its OpenID metadata, then jwks_uri. */
+    async function issuerKey(issuerUrl: string, kid: string): Promise<crypto.KeyObject | undefined> {
+        const metadata = await httpsJson(`${issuerUrl.replace(/\/+$/, "")}/.well-known/openid-configuration`, tls.ca);
+        const jwks = await httpsJson(metadata.jwks_uri, tls.ca);
+        const jwk = (jwks.keys as Array<{ kid: string }>).find((k) => k.kid === kid);
+        return jwk ? crypto.createPublicKey({ key: jwk as crypto.JsonWebKey, format: "jwk" }) : undefined;
+    }
+
+    /** Why a federated client assertion is refused, in Entra ID's words, or undefined when it is good. */
+    async function assertionProblem(client: RegisteredClient, assertion: string): Promise<InjectedTokenError | undefined> {
+        const parts = assertion.split(".");
+        let header: { kid?: string }; let claims: { iss?: string; sub?: string; aud?: string; nbf?: number; exp?: number };
+        try {
+            header = JSON.parse(Buffer.from(parts[0], "base64url").toString("utf8"));
+            claims = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8"));
+        } catch {
+            return aadstsError(400, "invalid_request", 50027, "AADSTS50027: JWT token is invalid or malformed.");
+        }
+        const match = (client.federated ?? []).find((f) => f.issuer === claims.iss && f.subject === claims.sub && (f.audience ?? "api://AzureADTokenExchange") === claims.aud);
+        if (!match) {
+            return aadstsError(400, "invalid_request", 70021, `AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: '${claims.iss}'. Assertion Subject: '${claims.sub}'. Assertion Audience: '${claims.aud}'.`);
+        }
+        const key = await issuerKey(match.issuer, header.kid ?? "").catch(() => undefined);
+        if (!key || !crypto.verify("RSA-SHA256", Buffer.from(`${parts[0]}.${parts[1]}`), key, Buffer.from(parts[2] ?? "", "base64url"))) {
+            return aadstsError(401, "invalid_client", 700027, "AADSTS700027: Client assertion failed signature validation.");
+        }
+        const now = Math.floor(DateTime.now().toSeconds());
+        if ((claims.exp ?? 0) + ASSERTION_CLOCK_SKEW_SECONDS <= now || (claims.nbf ?? 0) - ASSERTION_CLOCK_SKEW_SECONDS > now) {
+            return aadstsError(400, "invalid_client", 700024, `AADSTS700024: Client assertion is not within its valid time range. Current time: ${DateTime.fromSeconds(now, { zone: "utc" }).toISO()}, assertion valid from ${DateTime.fromSeconds(claims.nbf ?? 0, { zone: "utc" }).toISO()}, expiry time of assertion ${DateTime.fromSeconds(claims.exp ?? 0, { zone: "utc" }).toISO()}.`);
+        }
+        return undefined;
+    }
+
+    async function tokenOutcome(form: URLSearchParams): Promise<{ status: number; body: object; outcome: string }> {
         const clientId = form.get("client_id") ?? "";
         const secret = form.get("client_secret") ?? "";
         const scope = form.get("scope") ?? "";
@@ -163,11 +220,19 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
         const client = clients.get(clientId);
         if (!client) return fail(AADSTS.appNotFound(clientId, tenantId));
         const now = DateTime.now().toMillis();
-        const matching = client.secrets.filter((s) => s.value === secret);
-        if (matching.length === 0 || matching.every((s) => (s.acceptedFrom ?? 0) > now || (s.startsAt ?? 0) > now)) {
-            return fail(AADSTS.invalidSecret(clientId));
+        const assertionType = form.get("client_assertion_type");
+        if (assertionType !== null) {
+            if (assertionType !== JWT_BEARER_ASSERTION) return fail(aadstsError(400, "invalid_request", 700026, `AADSTS700026: Client assertion type ${assertionType} is not supported.`));
+            const problem = await assertionProblem(client, form.get("client_assertion") ?? "");
+            if (problem) return fail(problem);
         }
-        if (matching.every((s) => s.expiresAt !== undefined && s.expiresAt <= now)) return fail(AADSTS.expiredSecret(clientId));
+        if (assertionType === null) {
+            const matching = client.secrets.filter((s) => s.value === secret);
+            if (matching.length === 0 || matching.every((s) => (s.acceptedFrom ?? 0) > now || (s.startsAt ?? 0) > now)) {
+                return fail(AADSTS.invalidSecret(clientId));
+            }
+            if (matching.every((s) => s.expiresAt !== undefined && s.expiresAt <= now)) return fail(AADSTS.expiredSecret(clientId));
+        }
         if (!scope.endsWith("/.default")) {
             return fail(aadstsError(400, "invalid_scope", 1002012, `AADSTS1002012: The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`));
         }
@@ -210,7 +275,7 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
         }
         if (req.method === "POST" && rest === "oauth2/v2.0/token") {
             const form = new URLSearchParams(await readBody(req));
-            const result = tokenOutcome(form);
+            const result = await tokenOutcome(form);
             tokenRequests.push({ clientId: form.get("client_id") ?? "", scope: form.get("scope") ?? "", outcome: result.outcome });
             return send(result.status, result.body);
         }

@@ -1,5 +1,5 @@
 // Input checks shared by the components: pure, so a bad stack fails before anything is created.
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { DateTime } from "luxon";
 import { InputError } from "./schedule";
 import { KEYRELAY_TAGS, MAX_VAULT_TAGS, canonicalVaultUrl } from "./vaultSecretDiff";
@@ -49,6 +49,14 @@ export function checkReaders(readers: readonly unknown[] | undefined, vaultResou
 }
 
 /** A reader: a principal object id, or a stable name for a principal id known only at deployment. */
+/**
+ * Output.isInstance without loading the SDK (the command's usage errors must not): the SDK marks each
+ * Output with a true __pulumiOutput member (node_modules/@pulumi/pulumi/output.js, Output.isInstance).
+ */
+export function isPulumiOutput(value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { __pulumiOutput?: unknown }).__pulumiOutput === true;
+}
+
 export type Reader = string | { name: string; principalId: pulumi.Input<string> };
 
 const READER_KEY_PATTERN = /^[0-9a-zA-Z-]{1,64}$/;
@@ -67,7 +75,7 @@ export function readerKeys(readers: readonly Reader[], resource: string): { key:
         if (typeof reader === "string") {
             key = reader;
             principalId = reader;
-        } else if (reader !== null && typeof reader === "object" && !pulumi.Output.isInstance(reader) && !(reader instanceof Promise) && "principalId" in reader) {
+        } else if (reader !== null && typeof reader === "object" && !isPulumiOutput(reader) && !(reader instanceof Promise) && "principalId" in reader) {
             if (typeof reader.name !== "string") {
                 throw new InputError(resource, `${field}.name`, `is ${JSON.stringify(reader.name)}, not a string`,
                     'Give each reader whose principalId is an Output a stable name, for example { name: "orders-api", principalId: ordersIdentity.principalId }.');

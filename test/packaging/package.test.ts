@@ -82,7 +82,7 @@ describe("the npm package, installed into a fresh project", function () {
         assert.equal(fs.realpathSync(out.at), fs.realpathSync(path.join(app, "node_modules", "keyrelay", "components", "index.js")));
         assert.deepEqual(out.kinds, ["function", "function", "function", "function", "function"]);
         assert.equal(out.pack, "keyrelay-credentials");
-        assert.deepEqual(out.policies, ["credential-expiry-near", "credential-lifetime", "password-stored-in-keyvault", "secret-id-not-value", "secret-value-hygiene"]);
+        assert.deepEqual(out.policies, ["credential-expiry-near", "credential-lifetime", "guid-shaped-secret", "password-stored-in-keyvault", "secret-id-not-value", "secret-value-hygiene"]);
         assert.equal(out.provider, "function");
     });
 

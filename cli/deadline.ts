@@ -2,27 +2,39 @@
 // whole has a deadline (--timeout). Past it, the command stops with one line naming the host that
 // did not answer. The same tracker notices a host name that does not resolve.
 import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from "@azure/core-rest-pipeline";
-import { DateTime } from "luxon";
+import { DateTime, Duration } from "luxon";
 import { CliError, environmentError, usageError } from "./exitCodes";
 
 /** Default of --timeout, in seconds. */
 export const DEFAULT_TIMEOUT_SECONDS = 60;
 /** Longest a single request may go unanswered, in ms (less when the deadline is nearer). */
 export const REQUEST_TIMEOUT_MS = 30_000;
-/** Largest --timeout accepted, in seconds. */
-export const MAX_TIMEOUT_SECONDS = 3600;
+/** Largest --timeout accepted, in seconds (a day). */
+export const MAX_TIMEOUT_SECONDS = 24 * 3600;
 
 const UNRESOLVED_CODES = ["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_NODATA"];
 
-/** --timeout in seconds (a positive number, fractions allowed) to milliseconds. */
+/**
+ * --timeout as milliseconds: a number of seconds ("60", "2.5"), a number with a unit ("60s", "5m",
+ * "1h", "500ms") or an ISO-8601 duration ("PT2M"); one grammar for status, verify and audit.
+ */
 export function parseTimeout(text: string | undefined, command: string): number {
     if (text === undefined) return DEFAULT_TIMEOUT_SECONDS * 1000;
-    const seconds = Number(text);
-    if (!/^\s*\d+(\.\d+)?\s*$/.test(text) || !Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_TIMEOUT_SECONDS) {
-        throw usageError(`keyrelay ${command}: --timeout is ${JSON.stringify(text)}, not a number of seconds from 0 to ${MAX_TIMEOUT_SECONDS}. `
-            + `Use e.g. --timeout 60 (the default) or --timeout 5.`);
+    const trimmed = text.trim();
+    const simple = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(trimmed);
+    let ms: number | undefined;
+    if (simple) {
+        const unit = (simple[2] ?? "s").toLowerCase();
+        ms = Number(simple[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[unit];
+    } else if (/^P/i.test(trimmed)) {
+        const duration = Duration.fromISO(trimmed.toUpperCase());
+        if (duration.isValid) ms = duration.toMillis();
     }
-    return Math.round(seconds * 1000);
+    if (ms === undefined || !Number.isFinite(ms) || ms <= 0 || ms > MAX_TIMEOUT_SECONDS * 1000) {
+        throw usageError(`keyrelay ${command}: --timeout is ${JSON.stringify(text)}, not a duration up to ${MAX_TIMEOUT_SECONDS / 3600} h. `
+            + "Use e.g. --timeout 60 (seconds, the default), 60s, 5m or PT2M.");
+    }
+    return Math.round(ms);
 }
 
 export function errorCode(error: unknown): string | undefined {

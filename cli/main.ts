@@ -49,7 +49,7 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .option("--warn-days <days>", "near expiry under this many days", "30")
         .addOption(new Option("--authority-host <url>", "Entra authority host (default: AZURE_AUTHORITY_HOST, else public cloud)"))
         .option("--json", "print the status as JSON")
-        .option("--timeout <seconds>", "overall deadline; past it, exit 4 naming the host that did not answer", "60")
+        .option("--timeout <duration>", "overall deadline (seconds, or 60s, 5m, PT2M); past it, exit 4 naming the host that did not answer", "60")
         .addHelpText("after", EXIT_CODES_HELP)
         .action(async (options) => {
             const { statusCommand } = await import("./status");
@@ -66,7 +66,7 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .option("--authority-host <url>", "Entra authority host (default: AZURE_AUTHORITY_HOST, else https://login.microsoftonline.com)")
         .option("--attempts <n>", "consecutive successful token requests needed before the secret counts as good (Entra replicas)", "3")
         .option("--json", "print the result as JSON")
-        .option("--timeout <seconds>", "overall deadline, not counting --wait retries; past it, exit 4 naming the host that did not answer", "60")
+        .option("--timeout <duration>", "overall deadline (seconds, or 60s, 5m, PT2M), not counting --wait retries; past it, exit 4 naming the host that did not answer", "60")
         .addHelpText("after", EXIT_CODES_HELP)
         .action(async (options) => {
             const { verifyCommand } = await import("./verify");

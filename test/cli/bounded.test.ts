@@ -130,15 +130,18 @@ describe("keyrelay status and verify: every wait bounded, output safe", function
         assert.ok(ms < 5000, `${ms} ms`);
     });
 
-    it("--timeout: default 60 s, a positive number of seconds, else one line and exit 3", async () => {
+    it("--timeout: default 60 s, seconds or a duration (60s, 5m, PT2M) up to a day, else one line and exit 3", async () => {
         assert.equal(DEFAULT_TIMEOUT_SECONDS, 60);
         assert.equal(parseTimeout(undefined, "status"), 60_000);
         assert.equal(parseTimeout("2.5", "status"), 2500);
+        assert.equal(parseTimeout("60s", "status"), 60_000);
+        assert.equal(parseTimeout("5m", "verify"), 300_000);
+        assert.equal(parseTimeout("PT2M", "audit"), 120_000);
         assert.ok(REQUEST_TIMEOUT_MS <= 60_000);
-        for (const bad of ["0", "-1", "soon", "1e3", "7200"]) {
+        for (const bad of ["0", "-1", "soon", "1e3", "25h", "P2D"]) {
             const { code, err } = await run(["status", "--vault", vault.url, "--timeout", bad]);
             assert.equal(code, EXIT_USAGE, bad);
-            assert.match(err, /^keyrelay status: --timeout is ".*", not a number of seconds/);
+            assert.match(err, /^keyrelay status: --timeout is ".*", not a duration up to 24 h/);
             assert.equal(err.trim().split("\n").length, 1);
         }
     });

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { VAULT_SECRET_MODULE, VAULT_SECRET_TYPE_NAME } from "./typeTokens";
 import { checkVaultSecretInputs } from "./validate";
 import { createVaultSecretProvider } from "./vaultSecretProvider";
+import { loadingVaultSecretProvider, providerModuleLocation } from "./vaultSecretProviderLocation";
 
 export interface VaultSecretArgs {
     /** Vault URI, https://<name>.vault.azure.net. Changing it replaces the secret. */
@@ -22,8 +23,11 @@ export interface VaultSecretArgs {
     retainOnDelete?: pulumi.Input<boolean>;
 }
 
-/** One provider object for every VaultSecret: Pulumi serializes it once per process and reuses the text. */
-const vaultSecretProvider = createVaultSecretProvider();
+/**
+ * One provider object for every VaultSecret: Pulumi serializes it once per process and reuses the text.
+ * It is a loader of a few hundred bytes; the provider's code is loaded where it runs.
+ */
+const vaultSecretProvider = loadingVaultSecretProvider(providerModuleLocation(), createVaultSecretProvider());
 
 /** A Key Vault secret written through @azure/keyvault-secrets; every change of value, expiry or tags is a new version. */
 export class VaultSecret extends pulumi.dynamic.Resource {

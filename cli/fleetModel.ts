@@ -185,6 +185,9 @@ const DATE_PATTERN = /\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z)?/g;
 const SLOT_PATTERN = new RegExp(`\\bslot (${SLOT_NAMES.join("|")})\\b`, "g");
 
 /** Rewrites the strings of `value` that the learned run wrote for `unit`, moved by `shift` periods. */
+/** Per unit, a learned date and a shift in periods to the date it becomes: luxon's arithmetic is the slow part. */
+const movedDates = new WeakMap<Unit, Map<string, string>>();
+
 class Rewriter {
     private readonly exact = new Map<string, string>();
     constructor(private readonly unit: Unit, private readonly shift: number, private readonly slotShift: number, renames: ReadonlyMap<string, string>) {
@@ -197,8 +200,15 @@ class Rewriter {
         let out = value.replace(DATE_PATTERN, (date) => {
             const token = this.unit.dates.get(date);
             if (!token) return date;
-            const t = periodStart(this.unit.schedule, this.unit.learnedPeriod + token.offset + this.shift).plus(token.plusValidFor ? this.unit.schedule.validForMs : 0);
-            return FORMATS[token.format](t);
+            let moved = movedDates.get(this.unit);
+            if (!moved) movedDates.set(this.unit, moved = new Map());
+            const key = `${this.shift}|${date}`;
+            let text = moved.get(key);
+            if (text === undefined) {
+                const t = periodStart(this.unit.schedule, this.unit.learnedPeriod + token.offset + this.shift).plus(token.plusValidFor ? this.unit.schedule.validForMs : 0);
+                moved.set(key, text = FORMATS[token.format](t));
+            }
+            return text;
         });
         if (this.slotShift !== 0) out = out.replace(SLOT_PATTERN, (_, slot: string) => `slot ${slotOf(SLOT_NAMES.indexOf(slot as never) + this.slotShift)}`);
         return out;

@@ -10,7 +10,7 @@ import * as path from "path";
 import { DateTime } from "luxon";
 
 // As the keyrelay bin does (cli/keyrelay.js): a larger young generation for the many short-lived SDK promises.
-v8.setFlagsFromString("--max-semi-space-size=64");
+v8.setFlagsFromString(`--max-semi-space-size=${process.env.KEYRELAY_SEMI_SPACE_MB ?? 64}`);
 
 const FROM = "2027-01-01";
 

@@ -172,8 +172,17 @@ export function learnFleet(resources: readonly PlanResource[], at: DateTime): Le
     return { units, rest: resources.filter((r) => !inUnits.has(r.urn)), problems };
 }
 
+const derivedCredentials = new Map<string, { keyId: string; value: string }>();
+
 /** A stand-in keyId and value for the credential of `period` (the plan never sees a real one). */
 export function derivedCredential(unitName: string, period: number): { keyId: string; value: string } {
+    const key = `${unitName}#${period}`;
+    let credential = derivedCredentials.get(key);
+    if (!credential) derivedCredentials.set(key, credential = newDerivedCredential(unitName, period));
+    return credential;
+}
+
+function newDerivedCredential(unitName: string, period: number): { keyId: string; value: string } {
     const hex = createHash("sha256").update(`${unitName}#${period}`).digest("hex");
     return {
         keyId: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`,
@@ -234,8 +243,18 @@ function passwordUrn(unit: Unit, learned: PlanResource, name: string): string {
     return learned.urn.slice(0, learned.urn.length - learned.name.length) + name;
 }
 
+const renamesByUnit = new WeakMap<Unit, Map<number, Map<string, string>>>();
+
 /** What the learned outputs of each learned password become when the credentials move by `shift` periods. */
 function credentialRenames(unit: Unit, shift: number): Map<string, string> {
+    let byShift = renamesByUnit.get(unit);
+    if (!byShift) renamesByUnit.set(unit, byShift = new Map());
+    let renames = byShift.get(shift);
+    if (!renames) byShift.set(shift, renames = newCredentialRenames(unit, shift));
+    return renames;
+}
+
+function newCredentialRenames(unit: Unit, shift: number): Map<string, string> {
     const renames = new Map<string, string>();
     for (const [period, password] of unit.passwordsByPeriod) {
         const moved = derivedCredential(unit.name, period + shift);

@@ -45,6 +45,6 @@ export function loadingVaultSecretProvider(location: ProviderModuleLocation, rea
         if (file.endsWith(".ts") && !require.extensions[".ts"]) require(require.resolve("ts-node", { paths: [file] })).register({ transpileOnly: true });
         return require(file).createVaultSecretProvider()[method](...args);
     };
-    const methods = Object.keys(real).filter((name) => typeof (real as Record<string, unknown>)[name] === "function");
+    const methods = Object.keys(real).filter((name) => typeof (real as unknown as Record<string, unknown>)[name] === "function");
     return Object.fromEntries(methods.map((method) => [method, async (...args: unknown[]) => call(method, args)])) as unknown as pulumi.dynamic.ResourceProvider;
 }

@@ -1,5 +1,5 @@
 // keyrelay plan: a time-travel preview of a daily scheduled `pulumi up`. By default the program runs
-// twice under the mock runtime and the rest is derived from the components' schedule (derivedPlan.ts);
+// once under the mock runtime and the rest is derived from the components' schedule (derivedPlan.ts);
 // --simulate (or --daily) runs the program under the engine-playing harness run after run across the
 // horizon, checking the policy pack at every run. Both report each app's credentials the same way.
 // Nothing leaves the process: it is a plan, not a deployment.

@@ -1,10 +1,12 @@
 // Benchmark (issue 12, §2): the state each RotatedAppRegistration leaves, measured as the mock
 // runtime sees it: every resource's inputs and outputs, serialized as JSON, per app.
-// Declares N apps (default 1,000) in one program. Bar: under 8 KB per app.
-// Run: npx ts-node --transpile-only bench/state-per-app.ts [apps]
+// Declares N apps (default 1,000) in one program, as the README shows them (displayName, rotation,
+// vault); with --readers, each also gets one reader (a RoleAssignment, about 0.8 KB more).
+// Bar: under 8 KB per app. Run: npx ts-node --transpile-only bench/state-per-app.ts [apps] [--readers]
 import * as pulumi from "@pulumi/pulumi";
 
 const apps = Number(process.argv[2] ?? 1000);
+const withReaders = process.argv.includes("--readers");
 const VAULT = "https://kv-platform.vault.azure.net";
 
 async function main() {
@@ -36,8 +38,11 @@ async function main() {
         const app = new RotatedAppRegistration(name, {
             displayName: name,
             rotation: { every: ["P30D", "P90D", "P180D"][i % 3] },
-            vault: { url: VAULT, secretName: `${name}-client-secret`, resourceId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-platform" },
-            readers: ["11111111-1111-4111-a111-111111111111"],
+            vault: {
+                url: VAULT, secretName: `${name}-client-secret`,
+                ...(withReaders ? { resourceId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-platform" } : {}),
+            },
+            ...(withReaders ? { readers: ["11111111-1111-4111-a111-111111111111"] } : {}),
         });
         declared.push(app.secretUri);
     }
@@ -48,7 +53,7 @@ async function main() {
         total += tally.inputs + tally.outputs;
         console.log(`${type.padEnd(58)} ${String(tally.resources).padStart(6)} resources  ${((tally.inputs + tally.outputs) / apps).toFixed(0).padStart(6)} B per app (inputs ${(tally.inputs / tally.resources).toFixed(0)} B, outputs ${(tally.outputs / tally.resources).toFixed(0)} B each)`);
     }
-    console.log(JSON.stringify({ apps, resources: sequence, totalBytes: total, bytesPerApp: Math.round(total / apps), bar: 8192 }));
+    console.log(JSON.stringify({ apps, readers: withReaders ? 1 : 0, resources: sequence, totalBytes: total, bytesPerApp: Math.round(total / apps), bar: 8192 }));
 }
 
 main().catch((error) => { console.error(error); process.exitCode = 1; });

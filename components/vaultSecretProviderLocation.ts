@@ -13,15 +13,19 @@ import type * as pulumi from "@pulumi/pulumi";
 export interface ProviderModuleLocation {
     /** keyrelay's package name, looked up in the node_modules folders above the host's working directory. */
     readonly packageName: string;
-    /** The module's path inside the package, e.g. "components/vaultSecretProvider.ts" or "bin/components/vaultSecretProvider.js". */
+    /** The module's path inside the package, e.g. "bin/components/vaultSecretProvider.js" (or "components/vaultSecretProviderEntry.js" from the sources). */
     readonly pathInPackage: string;
     /** The module's absolute path on the machine that declared the resource. */
     readonly file: string;
 }
 
-/** The location of ./vaultSecretProvider, as loaded by this process (a .ts source or compiled .js). */
+/**
+ * The location of ./vaultSecretProvider as loaded by this process: the compiled .js, or for the
+ * TypeScript sources, the plain JavaScript entry beside them that compiles them on load.
+ */
 export function providerModuleLocation(): ProviderModuleLocation {
-    const file = require.resolve("./vaultSecretProvider");
+    const source = require.resolve("./vaultSecretProvider");
+    const file = source.endsWith(".ts") ? path.join(path.dirname(source), "vaultSecretProviderEntry.js") : source;
     let root = path.dirname(file);
     while (!fs.existsSync(path.join(root, "package.json")) && path.dirname(root) !== root) root = path.dirname(root);
     const { name } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { name?: string };
@@ -35,14 +39,13 @@ export function providerModuleLocation(): ProviderModuleLocation {
  * comments, so the comments stay out here). Where the module is looked for, in order:
  * node_modules/<package>/<pathInPackage> in every node_modules folder above the host's working
  * directory (found without the package's `exports`, which need not list the module), then the
- * declaring file. A .ts source is compiled on load with ts-node, as the program itself is.
+ * declaring file.
  */
 export function loadingVaultSecretProvider(location: ProviderModuleLocation, real: pulumi.dynamic.ResourceProvider): pulumi.dynamic.ResourceProvider {
     const call = (method: string, args: unknown[]): Promise<any> => {
         const path = require("path"), at = location;
         const file = [...require("module")._nodeModulePaths(process.cwd()).map((d: string) => path.join(d, at.packageName, at.pathInPackage)), at.file].find(require("fs").existsSync);
-        if (!file) throw new Error(`keyrelay: ${at.pathInPackage} not found from ${process.cwd()} nor at ${at.file}: install ${at.packageName} beside the program`);
-        if (file.endsWith(".ts") && !require.extensions[".ts"]) require(require.resolve("ts-node", { paths: [file] })).register({ transpileOnly: true });
+        if (!file) throw new Error(`keyrelay: install ${at.packageName} beside the program: no ${at.pathInPackage} from ${process.cwd()}`);
         return require(file).createVaultSecretProvider()[method](...args);
     };
     const methods = Object.keys(real).filter((name) => typeof (real as unknown as Record<string, unknown>)[name] === "function");

@@ -151,12 +151,15 @@ export interface DerivedPlanInput {
     until: DateTime;
     /** Called when the program fails on a run: turns the run's error into the plan's. */
     onProgramError: (at: DateTime, error: Error) => never;
+    /** Called once the run has been learned from: lets go of what the program still holds (its resources, through its exports). */
+    afterLearning?: () => void;
 }
 
-export async function derivedPlan({ engine, policies, from, until, onProgramError }: DerivedPlanInput): Promise<DerivedOutcome> {
+export async function derivedPlan({ engine, policies, from, until, onProgramError, afterLearning }: DerivedPlanInput): Promise<DerivedOutcome> {
     const first = await engine.run(from);
     if (first.errors.length > 0) onProgramError(from, first.errors[0]);
     const learnedResources = engine.resources().map(toPlanResource);
+    afterLearning?.();
     const fleet = learnFleet(learnedResources, from);
     if (fleet.problems.length > 0) return { simulate: fleet.problems[0] };
 

@@ -164,7 +164,9 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
     let fleet: FleetPlan;
     let note: string | undefined;
     if (method === "derived") {
-        const outcome = await derivedPlan({ engine: newEngine(), policies, from, until, onProgramError });
+        // The program's module keeps every resource of its run alive through its exports; the plan needs none of them afterwards.
+        const afterLearning = () => { delete require.cache[require.resolve(programFile)]; };
+        const outcome = await derivedPlan({ engine: newEngine(), policies, from, until, onProgramError, afterLearning });
         if ("plan" in outcome) {
             fleet = outcome.plan;
         } else {

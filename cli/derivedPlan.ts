@@ -183,7 +183,8 @@ export async function derivedPlan({ engine, policies, from, until, onProgramErro
     }
 
     const apps: PlannedApp[] = fleet.units.filter((u) => u.type === TYPE_TOKENS.rotatedAppRegistration).map((unit) => {
-        const timeline = appTimeline(unit.schedule, runsByUnit.get(unit)!);
+        const startDateSent = [...unit.passwordsByPeriod.values()].every((p) => typeof p.inputs.startDate === "string");
+        const timeline = appTimeline(unit.schedule, runsByUnit.get(unit)!, { startDateSent });
         const vaultSecret = unit.learned.find((r) => r.type === TYPE_TOKENS.vaultSecret && r.parent === unit.urn);
         const nextRotationTag = (vaultSecret?.inputs.tags as Record<string, unknown> | undefined)?.["next-rotation"];
         return {

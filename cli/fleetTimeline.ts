@@ -95,8 +95,12 @@ export interface AppTimeline {
     credentials: CredentialFacts[];
 }
 
-/** What the runs `runs` (from appRuns) do to an app's credentials. */
-export function appTimeline(schedule: RotationSchedule, runs: readonly AppRun[]): AppTimeline {
+/**
+ * What the runs `runs` (from appRuns) do to an app's credentials. A credential is valid from its
+ * period's start when the component sends that as its startDate; a password sent without one is
+ * valid from its creation, which Entra stamps (`startDateSent: false`).
+ */
+export function appTimeline(schedule: RotationSchedule, runs: readonly AppRun[], { startDateSent = true }: { startDateSent?: boolean } = {}): AppTimeline {
     const byPeriod = new Map<number, CredentialFacts>();
     const rotations: string[] = [];
     let inService: CredentialFacts | undefined;
@@ -110,7 +114,7 @@ export function appTimeline(schedule: RotationSchedule, runs: readonly AppRun[])
             if (!byPeriod.has(credential.period)) {
                 byPeriod.set(credential.period, {
                     slot: credential.slot, period: credential.period,
-                    validFrom: toRfc3339(credential.startDate), expires: toRfc3339(credential.endDate),
+                    validFrom: startDateSent ? toRfc3339(credential.startDate) : when, expires: toRfc3339(credential.endDate),
                     issued: when, inServiceFrom: undefined, replaced: undefined, removed: undefined,
                 });
             }

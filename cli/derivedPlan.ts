@@ -156,8 +156,8 @@ export interface DerivedPlanInput {
 }
 
 export async function derivedPlan({ engine, policies, from, until, onProgramError, afterLearning }: DerivedPlanInput): Promise<DerivedOutcome> {
-    const first = await engine.run(from);
-    if (first.errors.length > 0) onProgramError(from, first.errors[0]);
+    const learningRun = await engine.run(from);
+    if (learningRun.errors.length > 0) onProgramError(from, learningRun.errors[0]);
     const learnedResources = engine.resources().map(toPlanResource);
     afterLearning?.();
     const fleet = learnFleet(learnedResources, from);

@@ -172,13 +172,14 @@ export function learnFleet(resources: readonly PlanResource[], at: DateTime): Le
     return { units, rest: resources.filter((r) => !inUnits.has(r.urn)), problems };
 }
 
-const derivedCredentials = new Map<string, { keyId: string; value: string }>();
+const derivedCredentials = new WeakMap<Unit, Map<number, { keyId: string; value: string }>>();
 
-/** A stand-in keyId and value for the credential of `period` (the plan never sees a real one). */
-export function derivedCredential(unitName: string, period: number): { keyId: string; value: string } {
-    const key = `${unitName}#${period}`;
-    let credential = derivedCredentials.get(key);
-    if (!credential) derivedCredentials.set(key, credential = newDerivedCredential(unitName, period));
+/** A stand-in keyId and value for the unit's credential of `period` (the plan never sees a real one). */
+export function derivedCredential(unit: Unit, period: number): { keyId: string; value: string } {
+    let byPeriod = derivedCredentials.get(unit);
+    if (!byPeriod) derivedCredentials.set(unit, byPeriod = new Map());
+    let credential = byPeriod.get(period);
+    if (!credential) byPeriod.set(period, credential = newDerivedCredential(unit.name, period));
     return credential;
 }
 
@@ -193,15 +194,15 @@ function newDerivedCredential(unitName: string, period: number): { keyId: string
 const DATE_PATTERN = /\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z)?/g;
 const SLOT_PATTERN = new RegExp(`\\bslot (${SLOT_NAMES.join("|")})\\b`, "g");
 
-/** Rewrites the strings of `value` that the learned run wrote for `unit`, moved by `shift` periods. */
 /** Per unit, a learned date and a shift in periods to the date it becomes: luxon's arithmetic is the slow part. */
 const movedDates = new WeakMap<Unit, Map<string, string>>();
 
+/**
+ * Rewrites what the learned run wrote for `unit` as it reads `shift` periods later: strings renamed
+ * outright (a password's keyId, value and URN), dates of the schedule, and "slot x" in names.
+ */
 class Rewriter {
-    private readonly exact = new Map<string, string>();
-    constructor(private readonly unit: Unit, private readonly shift: number, private readonly slotShift: number, renames: ReadonlyMap<string, string>) {
-        for (const [from, to] of renames) this.exact.set(from, to);
-    }
+    constructor(private readonly unit: Unit, private readonly shift: number, private readonly exact: ReadonlyMap<string, string>) {}
 
     text(value: string): string {
         const exact = this.exact.get(value);
@@ -219,7 +220,7 @@ class Rewriter {
             }
             return text;
         });
-        if (this.slotShift !== 0) out = out.replace(SLOT_PATTERN, (_, slot: string) => `slot ${slotOf(SLOT_NAMES.indexOf(slot as never) + this.slotShift)}`);
+        if (this.shift !== 0) out = out.replace(SLOT_PATTERN, (_, slot: string) => `slot ${slotOf(SLOT_NAMES.indexOf(slot as never) + this.shift)}`);
         return out;
     }
 
@@ -257,7 +258,7 @@ function credentialRenames(unit: Unit, shift: number): Map<string, string> {
 function newCredentialRenames(unit: Unit, shift: number): Map<string, string> {
     const renames = new Map<string, string>();
     for (const [period, password] of unit.passwordsByPeriod) {
-        const moved = derivedCredential(unit.name, period + shift);
+        const moved = derivedCredential(unit, period + shift);
         if (typeof password.outputs.keyId === "string") renames.set(password.outputs.keyId, moved.keyId);
         if (typeof password.outputs.value === "string") renames.set(password.outputs.value, moved.value);
         const name = unit.passwordNamePrefix + slotOf(period + shift);
@@ -270,7 +271,7 @@ function newCredentialRenames(unit: Unit, shift: number): Map<string, string> {
 export function unitResourcesAt(unit: Unit, at: DateTime): PlanResource[] {
     const planned = plannedCredentials(unit.schedule, at);
     const shift = planned[planned.length - 1].period - unit.learnedPeriod;
-    const rewriter = new Rewriter(unit, shift, shift, credentialRenames(unit, shift));
+    const rewriter = new Rewriter(unit, shift, credentialRenames(unit, shift));
     const passwordUrns = new Set([...unit.passwordsByPeriod.values()].map((p) => p.urn));
     const resources: PlanResource[] = [];
     for (const learned of unit.learned) {
@@ -285,8 +286,8 @@ export function unitResourcesAt(unit: Unit, at: DateTime): PlanResource[] {
             const own = credential.period - templatePeriod;
             const renames = credentialRenames(unit, own);
             const name = unit.passwordNamePrefix + credential.slot;
-            const moved = new Rewriter(unit, own, own, renames).resource(template, name);
-            const { keyId, value } = derivedCredential(unit.name, credential.period);
+            const moved = new Rewriter(unit, own, renames).resource(template, name);
+            const { keyId, value } = derivedCredential(unit, credential.period);
             resources.push({ ...moved, outputs: { ...moved.outputs, ...("keyId" in template.outputs ? { keyId } : {}), ...("value" in template.outputs ? { value } : {}) } });
         }
     }
@@ -310,7 +311,7 @@ export function withDerivedCredentials(unit: Unit, resources: readonly PlanResou
         if (r.type !== APPLICATION_PASSWORD_TYPE || !r.name.startsWith(unit.passwordNamePrefix)) continue;
         const credential = planned.find((c) => r.name === unit.passwordNamePrefix + c.slot);
         if (!credential) continue;
-        const derived = derivedCredential(unit.name, credential.period);
+        const derived = derivedCredential(unit, credential.period);
         if (typeof r.outputs.keyId === "string") renames.set(r.outputs.keyId, derived.keyId);
         if (typeof r.outputs.value === "string") renames.set(r.outputs.value, derived.value);
     }

@@ -27,13 +27,14 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .configureOutput({ writeOut: (s) => context.stdout(s), writeErr: (s) => context.stderr(s) });
 
     program.command("plan")
-        .description("Time-travel preview of the rotation schedule (no Azure, no Pulumi CLI): runs the program day by day under Pulumi's mock runtime. A PLAN, not a deployment.")
+        .description("Time-travel preview of the rotation schedule (no Azure, no Pulumi CLI): runs the program under Pulumi's mock runtime and derives every day something changes from the components' schedule. A PLAN, not a deployment.")
         .option("--program <dir>", "Pulumi program directory (holds index.ts and Pulumi.<stack>.yaml)", undefined)
         .option("--stack <name>", "stack whose config file Pulumi.<name>.yaml is used", "example")
         .option("--from <date>", "first simulated day, ISO date or date-time (default: now)")
         .option("--horizon <duration>", "how far ahead to simulate, ISO-8601 duration", "P2Y")
         .option("--svg <file>", "where to write the timeline picture", "keyrelay-plan.svg")
-        .option("--daily", "run the program on every day, not only on days a credential changes")
+        .option("--simulate", "run the program on every day something changes (engine-playing simulation) instead of deriving those days from the schedule")
+        .option("--daily", "run the program on every day (implies --simulate), for programs with time-dependent resources of their own")
         .option("--json", "print the plan as JSON")
         .addHelpText("after", EXIT_CODES_HELP)
         .action(async (options) => {

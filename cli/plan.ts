@@ -1,9 +1,11 @@
-// keyrelay plan: a time-travel preview. Runs the Pulumi program under the mock runtime with the
-// engine-playing harness, run after run across the horizon, checks the policy pack at every run,
-// and reports each app's credentials. Nothing leaves the process: it is a plan, not a deployment.
+// keyrelay plan: a time-travel preview of a daily scheduled `pulumi up`. By default the program runs
+// once under the mock runtime and the rest is derived from the components' schedule (derivedPlan.ts);
+// --simulate (or --daily) runs the program under the engine-playing harness run after run across the
+// horizon, checking the policy pack at every run. Both report each app's credentials the same way.
+// Nothing leaves the process: it is a plan, not a deployment.
 import * as fs from "fs";
 import * as path from "path";
-import { DateTime, Settings } from "luxon";
+import { DateTime, Duration, Settings } from "luxon";
 import { TYPE_TOKENS } from "../components/typeTokens";
 import { SERVES_UNTIL_MARKER, toRfc3339 } from "../components/schedule";
 import { SimulatedEngine, TYPES, programFromFile, stackConfigFromFile, vaultKey } from "../simulation/engine";
@@ -14,8 +16,12 @@ import { PolicyViolation, checkPolicies } from "../policies/lib/runInProcess";
 import { formatTable } from "./table";
 import { TimelineApp, renderTimelineSvg } from "./timeline";
 import { DAILY_RUN_HOUR_UTC, parseFrom, parseHorizon, pulumiProjectName } from "./planOptions";
+import { nextDailyRun } from "./fleetTimeline";
+import { FleetPlan, PlannedApp, PlannedCredentialFacts, PlannedViolation, derivedPlan } from "./derivedPlan";
 
-export { DAILY_RUN_HOUR_UTC };
+export { DAILY_RUN_HOUR_UTC } from "./planOptions";
+export { nextDailyRun } from "./fleetTimeline";
+export type { PlannedApp, PlannedCredentialFacts, PlannedViolation } from "./derivedPlan";
 export const REPOSITORY_ROOT = path.resolve(__dirname, "..");
 const COMPONENT_TYPE = TYPE_TOKENS.rotatedAppRegistration;
 export const PLAN_DISCLAIMER = "This is a PLAN: a simulation under Pulumi's mock runtime. Nothing was deployed; no Azure, Entra or Key Vault call was made.";
@@ -26,55 +32,35 @@ export interface PlanOptions {
     from?: string;
     horizon?: string;
     svg?: string;
+    /** Run the program on every day of the horizon (implies simulate). */
     daily?: boolean;
+    /** Run the program on every day something changes, instead of deriving the timeline from the schedule. */
+    simulate?: boolean;
     json?: boolean;
 }
 
-export interface PlannedCredentialFacts {
-    slot: string;
-    validFrom: string;
-    expires: string;
-    /** The simulated run that created it. */
-    issued: string;
-    /** When Key Vault started pointing at it; undefined if it never served inside the horizon. */
-    inServiceFrom: string | undefined;
-    /** When the next credential replaced it in Key Vault; undefined if still in service at the horizon. */
-    replaced: string | undefined;
-    /** When the run deleted it from Entra; undefined if still there at the horizon. */
-    removed: string | undefined;
-}
-
-export interface PlannedApp {
-    name: string;
-    secret: string | undefined;
-    nextRotation: string | undefined;
-    rotations: string[];
-    credentials: PlannedCredentialFacts[];
-}
-
-export interface PlannedViolation extends PolicyViolation {
-    firstSeen: string;
-    lastSeen: string;
-    runs: number;
-}
+/** How the plan was made: "derived" from the schedule, "simulated" on every day something changes, or "daily". */
+export type PlanMethod = "derived" | "simulated" | "daily";
 
 export interface PlanResult {
     plan: true;
     disclaimer: string;
+    /** The Pulumi project's name (Pulumi.yaml), else the program directory's. */
+    project: string;
+    stack: string;
     from: string;
     until: string;
+    method: PlanMethod;
+    /** The runs of the daily schedule the plan covers: the first, and each day on which something changes (every day with --daily). */
     runs: number;
+    /** How many times the program ran under the mock runtime. */
+    programRuns: number;
+    /** Why a derived plan was simulated instead, when it was. */
+    note?: string;
     apps: PlannedApp[];
     violations: PlannedViolation[];
     svgFile: string;
     exitCode: number;
-}
-
-/** The first daily run (DAILY_RUN_HOUR_UTC) strictly after `at` and not before `notBefore`. */
-export function nextDailyRun(at: DateTime, notBefore: DateTime = at): DateTime {
-    let tick = at.toUTC().startOf("day").set({ hour: DAILY_RUN_HOUR_UTC });
-    while (tick <= at || tick < notBefore) tick = tick.plus({ days: 1 });
-    return tick;
 }
 
 /** The earliest instant after `at` at which some keyrelay credential changes role: a rotation, or a retiring credential's end. */
@@ -100,6 +86,39 @@ function day(t: DateTime | string | undefined): string {
     return (typeof t === "string" ? t : toRfc3339(t)).slice(0, 10);
 }
 
+/** The Pulumi project's name from Pulumi.yaml in `programDir`, else the directory's name. */
+export function projectName(programDir: string): string {
+    let name: string | undefined;
+    try {
+        name = pulumiProjectName(programDir);
+    } catch {
+        // Not YAML: the directory names the program.
+    }
+    return name && name.trim() !== "" ? name : path.basename(programDir);
+}
+
+/** The SVG goes into an existing, writable directory, and is not a directory itself: checked before any run. */
+function checkSvgPath(svgFile: string, given: string): void {
+    const dir = path.dirname(svgFile);
+    const fix = "Pass --svg <file> in an existing, writable directory.";
+    let stat: fs.Stats | undefined;
+    try { stat = fs.statSync(dir); } catch { stat = undefined; }
+    if (!stat?.isDirectory()) throw usageError(`keyrelay plan: --svg ${JSON.stringify(given)}: the directory ${dir} does not exist. ${fix}`);
+    if (fs.existsSync(svgFile) && fs.statSync(svgFile).isDirectory()) throw usageError(`keyrelay plan: --svg ${JSON.stringify(given)} is a directory, not a file. ${fix}`);
+    try { fs.accessSync(dir, fs.constants.W_OK); } catch { throw usageError(`keyrelay plan: --svg ${JSON.stringify(given)}: the directory ${dir} is not writable. ${fix}`); }
+}
+
+/** One line per problem: for a program that does not compile, each TypeScript diagnostic with its file and line. */
+export function describeProgramError(error: Error, programDir: string): string {
+    const diagnostics = (error as { diagnosticText?: string }).diagnosticText;
+    if (error.name === "TSError" || typeof diagnostics === "string") {
+        const lines = (diagnostics ?? error.message.replace(/^.*Unable to compile TypeScript:\s*/s, "")).split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
+        const located = lines.map((l) => (path.isAbsolute(l) ? l : path.join(programDir, l)));
+        return `the program does not compile:\n  ${located.join("\n  ")}`;
+    }
+    return error.message.split(/\r?\n/)[0];
+}
+
 export async function runPlan(options: PlanOptions, context: CliContext): Promise<PlanResult> {
     const cwd = context.cwd ?? process.cwd();
     const programDir = path.resolve(cwd, options.program ?? REPOSITORY_ROOT);
@@ -112,9 +131,56 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
     const until = from.plus(parseHorizon(options.horizon ?? "P2Y"));
     const today = DateTime.utc();
     const svgFile = path.resolve(cwd, options.svg ?? "keyrelay-plan.svg");
+    checkSvgPath(svgFile, options.svg ?? "keyrelay-plan.svg");
+    const project = projectName(programDir);
 
     const policies = await policiesOfRepository();
-    const engine = new SimulatedEngine({ program: programFromFile(programFile), config: stackConfigFromFile(configFile), stack, project: pulumiProjectName(programDir) });
+    const newEngine = () => new SimulatedEngine({ program: programFromFile(programFile), config: stackConfigFromFile(configFile), stack, project });
+    const onProgramError = (at: DateTime, error: Error): never => {
+        throw new CliError(`keyrelay plan: the program fails on the run of ${day(at)}: ${describeProgramError(error, programDir)}`, EXIT_CRITICAL);
+    };
+    let method: PlanMethod = options.daily ? "daily" : options.simulate ? "simulated" : "derived";
+    let fleet: FleetPlan;
+    let note: string | undefined;
+    if (method === "derived") {
+        // The program's module keeps every resource of its run alive through its exports; the plan needs none of them afterwards.
+        const afterLearning = () => { delete require.cache[require.resolve(programFile)]; };
+        const outcome = await derivedPlan({ engine: newEngine(), policies, from, until, onProgramError, afterLearning });
+        if ("plan" in outcome) {
+            fleet = outcome.plan;
+        } else {
+            note = `Simulated run by run: the timeline could not be derived from the schedule (${outcome.simulate}).`;
+            method = "simulated";
+            fleet = await simulatedPlan(newEngine(), policies, from, until, false, onProgramError);
+        }
+    } else {
+        fleet = await simulatedPlan(newEngine(), policies, from, until, method === "daily", onProgramError);
+    }
+
+    const timeline: TimelineApp[] = fleet.apps.map((app) => ({
+        name: app.name,
+        rotations: app.rotations.map((r) => DateTime.fromISO(r, { zone: "utc" })),
+        credentials: app.credentials.map((c) => {
+            const t = (s: string) => DateTime.fromISO(s, { zone: "utc" });
+            return {
+                slot: c.slot, start: t(c.validFrom), end: t(c.expires),
+                inService: c.inServiceFrom ? { from: t(c.inServiceFrom), until: c.replaced ? t(c.replaced) : until } : undefined,
+            };
+        }),
+    }));
+    fs.writeFileSync(svgFile, renderTimelineSvg({ from, to: until, today, apps: timeline, title: `${project} (stack ${stack}): keyrelay PLAN, not a deployment` }));
+
+    return {
+        plan: true, disclaimer: PLAN_DISCLAIMER, project, stack, from: toRfc3339(from), until: toRfc3339(until), method,
+        runs: fleet.runs, programRuns: fleet.programRuns, ...(note ? { note } : {}), apps: fleet.apps,
+        violations: fleet.violations, svgFile,
+        exitCode: fleet.violations.some((v) => v.enforcementLevel === "mandatory") ? EXIT_CRITICAL : EXIT_OK,
+    };
+}
+
+/** The program run by the engine-playing harness on every day something changes (or every day), the policy pack after each run. */
+export async function simulatedPlan(engine: SimulatedEngine, policies: import("@pulumi/policy").Policies, from: DateTime, until: DateTime, daily: boolean,
+    onProgramError: (at: DateTime, error: Error) => never): Promise<FleetPlan> {
     const components = new Map<string, string>();
     const slotByKeyId = new Map<string, string>();
     const nextRotationByApp = new Map<string, string>();
@@ -125,15 +191,12 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
     for (let at = from; at <= until && runs < maxRuns;) {
         const report = await engine.run(at);
         runs++;
-        if (report.errors.length > 0) {
-            const first = report.errors[0].message.split(/\r?\n/)[0];
-            throw new CliError(`keyrelay plan: the program fails on the run of ${day(at)}: ${first}`, EXIT_CRITICAL);
-        }
+        if (report.errors.length > 0) onProgramError(at, report.errors[0]);
         const resources = engine.resources();
-        for (const r of report.created) {
+        for (const r of [...report.created, ...report.replaced.map((x) => x.new)]) {
             if (r.type === TYPES.applicationPassword) slotByKeyId.set(r.outputs.keyId, r.name.slice(r.name.lastIndexOf("-") + 1));
         }
-        for (const r of resources) if (r.type === COMPONENT_TYPE) components.set(r.urn, r.name);
+        for (const r of resources) if (r.type === COMPONENT_TYPE && !components.has(r.urn)) components.set(r.urn, r.name);
         if (runs === 1) {
             for (const r of resources) {
                 if (r.type === TYPES.vaultSecret && r.parent && components.has(r.parent)) {
@@ -152,7 +215,7 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
             const seen = violations.get(key);
             if (seen) { seen.lastSeen = toRfc3339(at); seen.runs++; } else violations.set(key, { ...v, firstSeen: toRfc3339(at), lastSeen: toRfc3339(at), runs: 1 });
         }
-        const change = options.daily ? undefined : nextCredentialChange(resources, at);
+        const change = daily ? undefined : nextCredentialChange(resources, at);
         at = nextDailyRun(at, change ?? at);
     }
 
@@ -178,43 +241,48 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
         const rotations = versions.slice(1).filter((v, i) => v.tags["key-id"] !== versions[i].tags["key-id"]).map((v) => toRfc3339(v.writtenAt));
         return { name, secret: vaultSecret?.inputs.name, nextRotation: nextRotationByApp.get(name), rotations, credentials };
     });
+    const ordered = [...violations.values()].sort((a, b) => a.firstSeen.localeCompare(b.firstSeen) || a.policy.localeCompare(b.policy) || (a.urn ?? "").localeCompare(b.urn ?? ""));
+    return { runs, apps, violations: ordered, programRuns: runs };
+}
 
-    const timeline: TimelineApp[] = apps.map((app) => ({
-        name: app.name,
-        rotations: app.rotations.map((r) => DateTime.fromISO(r, { zone: "utc" })),
-        credentials: app.credentials.map((c) => {
-            const t = (s: string) => DateTime.fromISO(s, { zone: "utc" });
-            const inServiceFrom = c.inServiceFrom ? t(c.inServiceFrom) : t(c.validFrom);
-            return {
-                label: `slot ${c.slot}`, start: t(c.validFrom), end: t(c.expires), inServiceFrom,
-                inServiceUntil: c.inServiceFrom ? (c.replaced ? t(c.replaced) : until) : inServiceFrom,
-            };
-        }),
-    }));
-    fs.writeFileSync(svgFile, renderTimelineSvg({ from, to: until, today, apps: timeline, title: `keyrelay PLAN (not a deployment): ${path.basename(programDir)}, stack ${stack}` }));
+/** "1 rotation", "2 rotations". */
+export function counted(count: number, noun: string): string {
+    return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
 
-    const plannedViolations = [...violations.values()];
-    return {
-        plan: true, disclaimer: PLAN_DISCLAIMER, from: toRfc3339(from), until: toRfc3339(until), runs, apps,
-        violations: plannedViolations, svgFile,
-        exitCode: plannedViolations.some((v) => v.enforcementLevel === "mandatory") ? EXIT_CRITICAL : EXIT_OK,
-    };
+/** What the header says about the runs: how many, on which days, and how the plan knows what they do. */
+export function describeRuns(result: Pick<PlanResult, "runs" | "method" | "programRuns">): string {
+    const hour = `${String(DAILY_RUN_HOUR_UTC).padStart(2, "0")}:00 UTC`;
+    switch (result.method) {
+        case "daily":
+            return `${counted(result.runs, "simulated daily run")} at ${hour}, starting from an empty stack`;
+        case "simulated":
+            return `${counted(result.runs, "simulated run")} on the days something changes, at ${hour}, starting from an empty stack; the program ran at each`;
+        case "derived":
+            return `${counted(result.runs, "simulated run")} on the days something changes, at ${hour}, starting from an empty stack; `
+                + `derived from the components' schedule, the program ran ${counted(result.programRuns, "time")} under the mock runtime`;
+    }
 }
 
 export function formatPlan(result: PlanResult): string {
-    const lines = [`keyrelay PLAN from ${day(result.from)} to ${day(result.until)} (${result.runs} simulated daily runs at ${String(DAILY_RUN_HOUR_UTC).padStart(2, "0")}:00 UTC, starting from an empty stack)`, result.disclaimer, ""];
+    const lines = [`keyrelay PLAN of ${result.project} (stack ${result.stack}) from ${day(result.from)} to ${day(result.until)} (${describeRuns(result)})`, result.disclaimer];
+    if (result.note) lines.push(result.note);
+    lines.push("");
     for (const app of result.apps) {
-        lines.push(`${app.name}: secret ${app.secret ?? "-"}, next rotation ${day(app.nextRotation)}, ${app.rotations.length} rotations in the horizon`);
+        lines.push(`${app.name}: secret ${app.secret ?? "-"}, next rotation ${day(app.nextRotation)}, ${counted(app.rotations.length, "rotation")} in the horizon`);
         lines.push(formatTable(["slot", "valid from", "expires", "issued", "in service", "replaced", "removed"],
-            app.credentials.map((c) => [c.slot, day(c.validFrom), day(c.expires), day(c.issued), day(c.inServiceFrom), day(c.replaced), day(c.removed)])));
+            app.credentials.map((c) => [c.slot, day(c.validFrom), day(c.expires), day(c.issued), c.inServiceFrom ? day(c.inServiceFrom) : "never", day(c.replaced), day(c.removed)])));
         lines.push("");
     }
+    if (result.apps.some((a) => a.credentials.some((c) => !c.inServiceFrom))) {
+        lines.push(`"in service: never": issued before the plan's first run as a retiring credential, never the one Key Vault points at during the plan.`, "");
+    }
     if (result.violations.length === 0) {
-        lines.push(`Policy pack: no violations in ${result.runs} runs.`);
+        lines.push(`Policy pack: no violations in ${counted(result.runs, "run")}.`);
     } else {
-        lines.push(`Policy pack: ${result.violations.length} violations:`);
+        lines.push(`Policy pack: ${counted(result.violations.length, "violation")}:`);
         for (const v of result.violations) {
-            lines.push(`  [${v.enforcementLevel}] ${v.policy} (${day(v.firstSeen)} to ${day(v.lastSeen)}, ${v.runs} runs): ${v.message}`);
+            lines.push(`  [${v.enforcementLevel}] ${v.policy} (${day(v.firstSeen)} to ${day(v.lastSeen)}, ${counted(v.runs, "run")}): ${v.message}`);
         }
     }
     lines.push(`Timeline written to ${result.svgFile}.`, "", result.disclaimer);

@@ -6,8 +6,9 @@ import * as yaml from "js-yaml";
 import { DateTime, Duration } from "luxon";
 import { usageError } from "./exitCodes";
 
-/** The scheduled pipelines run daily at this hour (UTC); the plan runs the program then too. */
-export const DAILY_RUN_HOUR_UTC = 3;
+import { DAILY_RUN_HOUR_UTC } from "./fleetTimeline";
+
+export { DAILY_RUN_HOUR_UTC };
 const MAX_HORIZON_DAYS = 3 * 365;
 
 export function parseFrom(text: string | undefined): DateTime {

@@ -1,16 +1,20 @@
-// The plan's picture: an SVG with one row per app, one bar per credential, the span in which
-// Key Vault points at a credential drawn darker, a tick at each rotation and a line for today.
-// Pure: string in, string out.
+// The plan's picture: an SVG with one row per app and one lane per password slot (labelled), one
+// bar per credential in its slot's lane, the span in which Key Vault points at a credential drawn
+// darker (a credential that is never in Key Vault during the plan is drawn hatched and says so),
+// a tick at each rotation and a line for today. Pure: string in, string out.
 import { DateTime } from "luxon";
 
 export interface TimelineCredential {
-    /** Shown in the bar's tooltip, e.g. "slot b". */
-    readonly label: string;
+    /** The password slot ("a", "b", "c"): the lane the bar is drawn in. */
+    readonly slot: string;
     readonly start: DateTime;
     readonly end: DateTime;
-    /** The span in which this credential is the one in Key Vault. */
-    readonly inServiceFrom: DateTime;
-    readonly inServiceUntil: DateTime;
+    /** The span in which this credential is the one in Key Vault; undefined if it never is during the plan. */
+    readonly inService: { readonly from: DateTime; readonly until: DateTime } | undefined;
+    /** What the tooltip calls it; default "slot <slot>". */
+    readonly label?: string;
+    /** What the tooltip says when inService is undefined; default: never in Key Vault during the plan. */
+    readonly idleNote?: string;
 }
 
 export interface TimelineApp {
@@ -25,15 +29,19 @@ export interface TimelineInput {
     readonly today: DateTime;
     readonly apps: readonly TimelineApp[];
     readonly title: string;
+    /** The line under the title; default the plan's legend. Other pictures (audit) say their own. */
+    readonly legend?: string;
+    /** Label the lanes "slot a/b/c" (the plan); false where lanes are only rows of bars (audit). */
+    readonly slotLabels?: boolean;
 }
 
 const LABEL_WIDTH = 200;
 const CHART_WIDTH = 960;
 const HEADER_HEIGHT = 56;
-const LANE_HEIGHT = 8;
-/** Credentials of one app overlap at most three at a time (in service, retiring, expiring). */
-const LANES = 3;
-const ROW_HEIGHT = LANES * LANE_HEIGHT + 10;
+const LANE_HEIGHT = 10;
+/** keyrelay's password slots, one lane each: a credential lives in slot k mod 3. */
+const SLOTS = ["a", "b", "c"];
+const ROW_HEIGHT = SLOTS.length * LANE_HEIGHT + 10;
 const FOOTER_HEIGHT = 28;
 
 export function escapeXml(text: string): string {
@@ -58,9 +66,11 @@ export function renderTimelineSvg(input: TimelineInput): string {
     const fmt = (n: number) => n.toFixed(1);
     const out: string[] = [];
     out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
-    out.push(`<style>.credential{fill:#c9d8ef}.in-service{fill:#2f6db5}.rotation{stroke:#d08a00;stroke-width:1.5}.today{stroke:#c0392b;stroke-width:2}.grid{stroke:#e3e3e3}</style>`);
-    out.push(`<text x="10" y="18" font-size="14" font-weight="bold">${escapeXml(input.title)}</text>`);
-    out.push(`<text x="10" y="36" fill="#555">${escapeXml(`${day(from)} to ${day(to)}. Light bar: credential valid; dark: the one Key Vault points at; orange tick: rotation; red line: today.`)}</text>`);
+    out.push(`<title>${escapeXml(input.title)}</title>`);
+    out.push(`<defs><pattern id="never-in-service" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eef2f8"/><line x1="0" y1="0" x2="0" y2="6" stroke="#9aaecb" stroke-width="2"/></pattern></defs>`);
+    out.push(`<style>.credential{fill:#c9d8ef}.never-in-service{fill:url(#never-in-service)}.in-service{fill:#2f6db5}.rotation{stroke:#d08a00;stroke-width:1.5}.today{stroke:#c0392b;stroke-width:2}.grid{stroke:#e3e3e3}.slot-label{fill:#777;font-size:9px}</style>`);
+    out.push(`<text class="title" x="10" y="18" font-size="14" font-weight="bold">${escapeXml(input.title)}</text>`);
+    out.push(`<text x="10" y="36" fill="#555">${escapeXml(input.legend ?? `${day(from)} to ${day(to)}. One lane per password slot (a, b, c). Light bar: credential valid; dark: the one Key Vault points at; hatched: never in Key Vault during the plan; orange tick: rotation; red line: today.`)}</text>`);
 
     for (let month = from.toUTC().startOf("month").plus({ months: 1 }); month < to; month = month.plus({ months: 1 })) {
         const mx = fmt(x(month));
@@ -72,17 +82,24 @@ export function renderTimelineSvg(input: TimelineInput): string {
 
     input.apps.forEach((app, row) => {
         const top = HEADER_HEIGHT + row * ROW_HEIGHT;
+        const laneOf = (slot: string) => Math.max(0, SLOTS.indexOf(slot));
         out.push(`<g class="app" data-app="${escapeXml(app.name)}">`);
         out.push(`<text x="10" y="${top + ROW_HEIGHT / 2 + 4}">${escapeXml(app.name)}</text>`);
-        app.credentials.forEach((credential, i) => {
-            const y = top + 4 + (i % LANES) * LANE_HEIGHT;
-            const x1 = x(credential.start), x2 = x(credential.end);
-            const s1 = x(credential.inServiceFrom), s2 = x(credential.inServiceUntil);
-            const tip = `${app.name} ${credential.label}: valid ${day(credential.start)} to ${day(credential.end)}; in Key Vault ${day(credential.inServiceFrom)} to ${day(credential.inServiceUntil)}`;
-            out.push(`<g class="credential-bar"><title>${escapeXml(tip)}</title>`
-                + `<rect class="credential" x="${fmt(x1)}" y="${y}" width="${fmt(Math.max(x2 - x1, 0.5))}" height="${LANE_HEIGHT - 2}"/>`
-                + `<rect class="in-service" x="${fmt(s1)}" y="${y}" width="${fmt(Math.max(s2 - s1, 0))}" height="${LANE_HEIGHT - 2}"/></g>`);
+        if (input.slotLabels !== false) SLOTS.forEach((slot, lane) => {
+            out.push(`<text class="slot-label" data-slot="${slot}" x="${LABEL_WIDTH - 6}" y="${top + 4 + lane * LANE_HEIGHT + LANE_HEIGHT - 3}" text-anchor="end">slot ${slot}</text>`);
         });
+        for (const credential of app.credentials) {
+            const y = top + 4 + laneOf(credential.slot) * LANE_HEIGHT;
+            const x1 = x(credential.start), x2 = x(credential.end);
+            const serving = credential.inService;
+            const where = serving ? `in Key Vault ${day(serving.from)} to ${day(serving.until)}` : credential.idleNote ?? "never in Key Vault during the plan (issued as a retiring credential)";
+            const tip = `${app.name} ${credential.label ?? `slot ${credential.slot}`}: valid ${day(credential.start)} to ${day(credential.end)}; ${where}`;
+            const bar = `<rect class="${serving ? "credential" : "credential never-in-service"}" data-slot="${escapeXml(credential.slot)}" x="${fmt(x1)}" y="${y}" width="${fmt(Math.max(x2 - x1, 0.5))}" height="${LANE_HEIGHT - 2}"/>`;
+            const dark = serving
+                ? `<rect class="in-service" x="${fmt(x(serving.from))}" y="${y}" width="${fmt(Math.max(x(serving.until) - x(serving.from), 0))}" height="${LANE_HEIGHT - 2}"/>`
+                : "";
+            out.push(`<g class="credential-bar"><title>${escapeXml(tip)}</title>${bar}${dark}</g>`);
+        }
         for (const rotation of app.rotations) {
             if (rotation < from || rotation > to) continue;
             const rx = fmt(x(rotation));

@@ -3,6 +3,7 @@ import { VAULT_SECRET_MODULE, VAULT_SECRET_TYPE_NAME } from "./typeTokens";
 import { checkVaultSecretInputs, secretOwnership, secretWriterLabel } from "./validate";
 import { canonicalVaultUrl } from "./vaultSecretDiff";
 import { createVaultSecretProvider } from "./vaultSecretProvider";
+import { loadingVaultSecretProvider, providerModuleLocation } from "./vaultSecretProviderLocation";
 
 export interface VaultSecretArgs {
     /** Vault URI, https://<name>.vault.azure.net. Changing it replaces the secret. */
@@ -40,8 +41,11 @@ export function writerStack(): string {
     return `${organization}/${pulumi.getProject()}/${pulumi.getStack()}`;
 }
 
-/** One provider object for every VaultSecret: Pulumi serializes it once per process and reuses the text. */
-const vaultSecretProvider = createVaultSecretProvider();
+/**
+ * One provider object for every VaultSecret: Pulumi serializes it once per process and reuses the text.
+ * It is a loader of a few hundred bytes; the provider's code is loaded where it runs.
+ */
+const vaultSecretProvider = loadingVaultSecretProvider(providerModuleLocation(), createVaultSecretProvider());
 
 /** A Key Vault secret written through @azure/keyvault-secrets; every change of value, expiry or tags is a new version. */
 export class VaultSecret extends pulumi.dynamic.Resource {

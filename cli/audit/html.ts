@@ -11,6 +11,8 @@ export const TIMELINE_MAX_APPS = 150;
 
 const esc = escapeXml;
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : "-");
+/** Bars take three lanes in turn, as the plan's slots do. */
+const TIMELINE_LANES = ["a", "b", "c"];
 
 function timelineApps(credentials: readonly AuditedCredential[]): { apps: TimelineApp[]; total: number } {
     const byApp = new Map<string, AuditedCredential[]>();
@@ -23,11 +25,14 @@ function timelineApps(credentials: readonly AuditedCredential[]): { apps: Timeli
     const ordered = [...byApp.values()].sort((a, b) => soonest(a) - soonest(b) || a[0].app.displayName.localeCompare(b[0].app.displayName));
     const apps = ordered.slice(0, TIMELINE_MAX_APPS).map((list) => ({
         name: `${list[0].app.displayName}${list[0].app.kind === "servicePrincipal" ? " (SP)" : ""}`,
-        credentials: list.map((c) => {
+        credentials: list.map((c, i) => {
             const start = DateTime.fromISO(c.startDateTime!, { zone: "utc" });
             const end = DateTime.fromISO(c.endDateTime!, { zone: "utc" });
             const held = c.heldBy.length > 0;
-            return { label: `${c.type} ${c.displayName ?? c.keyId}`, start, end, inServiceFrom: start, inServiceUntil: held ? end : start };
+            return {
+                slot: TIMELINE_LANES[i % TIMELINE_LANES.length], label: `${c.type} ${c.displayName ?? c.keyId}`, start, end,
+                inService: held ? { from: start, until: end } : undefined, idleNote: "held by no Key Vault secret checked",
+            };
         }),
         rotations: [],
     }));
@@ -40,7 +45,8 @@ export function renderAuditHtml(report: AuditReport): string {
     const from = now.minus({ days: 90 });
     const to = now.plus({ days: Math.max(365, report.warnDays) });
     const svg = apps.length > 0
-        ? renderTimelineSvg({ from, to, today: now, apps, title: `Credential expiries, ${from.toISODate()} to ${to.toISODate()}` })
+        ? renderTimelineSvg({ from, to, today: now, apps, title: `Credential expiries, ${from.toISODate()} to ${to.toISODate()}`,
+            legend: "One row per app, one bar per credential. Dark: a Key Vault secret holds it; hatched: no checked secret holds it; red line: today.", slotLabels: false })
         : "<p>No credential with start and end dates.</p>";
     const s = report.summary;
     const findingRows = report.findings.map((f) => `<tr class="finding ${f.severity}" data-code="${esc(f.code)}">`

@@ -25,7 +25,7 @@ describe("keyrelay plan (example config, pinned clock)", function () {
         code = await runCli(["plan", "--svg", "plan.svg"], context);
         out = context.out.join("");
         const jsonContext = await capturedContext({ cwd: dir });
-        assert.equal(await runCli(["plan", "--json", "--svg", "plan2.svg", "--daily", "--horizon", "P120D"], jsonContext), EXIT_OK);
+        assert.equal(await runCli(["plan", "--json", "--svg", "plan2.svg", "--daily", "--horizon", "P60D"], jsonContext), EXIT_OK);
         json = JSON.parse(jsonContext.out.join(""));
     });
     after(() => {
@@ -33,10 +33,12 @@ describe("keyrelay plan (example config, pinned clock)", function () {
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it("says it is a plan and not a deployment, and passes the policy pack", () => {
+    it("says it is a plan and not a deployment, counts the runs it covers, and passes the policy pack", () => {
         assert.equal(code, EXIT_OK, out);
-        assert.match(out, /^keyrelay PLAN from 2026-12-01 to 2028-12-01 \(\d+ simulated daily runs at 03:00 UTC, starting from an empty stack\)\nThis is a PLAN: a simulation under Pulumi's mock runtime\. Nothing was deployed/);
-        assert.match(out, /Policy pack: no violations in \d+ runs\./);
+        const runs = Number(/^keyrelay PLAN of keyrelay \(stack example\) from 2026-12-01 to 2028-12-01 \((\d+) simulated runs on the days something changes, at 03:00 UTC, starting from an empty stack; derived from the components' schedule, the program ran 1 time under the mock runtime\)\nThis is a PLAN: a simulation under Pulumi's mock runtime\. Nothing was deployed/.exec(out)?.[1]);
+        assert.ok(runs > 50 && runs < 200, out.split("\n")[0]);
+        assert.match(out, new RegExp(`Policy pack: no violations in ${runs} runs\\.`));
+        assert.doesNotMatch(out, /daily runs/);
     });
 
     it("lists each app's credentials as the schedule says: issued at each period start, in service for one period", () => {
@@ -62,27 +64,64 @@ describe("keyrelay plan (example config, pinned clock)", function () {
         });
     });
 
-    it("writes an SVG with one row per app and one bar per credential listed", () => {
+    it("writes an SVG titled with the Pulumi project, one row per app, labelled slot lanes, one bar per credential listed", () => {
         const doc = parseSvg(fs.readFileSync(path.join(dir, "plan.svg"), "utf8"));
+        assert.match(Array.from(doc.getElementsByTagName("title"))[0].textContent ?? "", /^keyrelay \(stack example\): keyrelay PLAN, not a deployment$/);
         const rows = Array.from(doc.getElementsByTagName("g")).filter((g) => g.getAttribute("class") === "app");
         assert.deepEqual(rows.map((r) => r.getAttribute("data-app")), ["billing-api", "orders-worker", "reporting-portal"]);
         for (const row of rows) {
-            const listed = out.split("\n\n").find((s) => s.startsWith(`${row.getAttribute("data-app")}:`))!.split("\n").length - 3;
-            const bars = Array.from(row.getElementsByTagName("rect")).filter((r) => r.getAttribute("class") === "credential");
-            assert.equal(bars.length, listed, `${row.getAttribute("data-app")}: one bar per credential`);
+            const app = row.getAttribute("data-app");
+            const listed = out.split("\n\n").find((s) => s.startsWith(`${app}:`))!.split("\n").slice(3);
+            const bars = Array.from(row.getElementsByTagName("rect")).filter((r) => (r.getAttribute("class") ?? "").split(" ").includes("credential"));
+            assert.equal(bars.length, listed.length, `${app}: one bar per credential`);
+            assert.deepEqual(bars.map((b) => b.getAttribute("data-slot")), listed.map((l) => l.split(/\s+/)[0]), `${app}: each bar in its slot's lane`);
+            const labels = Array.from(row.getElementsByTagName("text")).filter((t) => t.getAttribute("class") === "slot-label").map((t) => t.textContent);
+            assert.deepEqual(labels, ["slot a", "slot b", "slot c"]);
+            // The credential issued as retiring on the first run is never in Key Vault during the plan: hatched, and said so.
+            const never = listed.filter((l) => l.split(/\s+/)[4] === "never");
+            const hatched = bars.filter((b) => (b.getAttribute("class") ?? "").includes("never-in-service"));
+            assert.equal(hatched.length, never.length, `${app}: never-in-service bars`);
+            assert.ok(never.length >= 1);
+            assert.match(hatched[0].parentNode!.textContent ?? "", /never in Key Vault during the plan/);
         }
+        assert.match(out, /"in service: never": issued before the plan's first run as a retiring credential/);
         assert.equal(Array.from(doc.getElementsByTagName("line")).filter((l) => l.getAttribute("class") === "today").length, 1);
     });
 
-    it("gives the same credentials when the program runs every day as when it runs only on change days", async () => {
+    it("gives the same credentials when the program runs every day as when the plan derives the days something changes", async () => {
         const context = await capturedContext({ cwd: dir });
-        assert.equal(await runCli(["plan", "--json", "--svg", "plan3.svg", "--horizon", "P120D"], context), EXIT_OK);
-        const sparse = JSON.parse(context.out.join(""));
-        assert.ok(sparse.runs < json.runs, `${sparse.runs} change-day runs vs ${json.runs} daily`);
-        assert.equal(json.runs, 121);
-        assert.deepEqual(sparse.apps, json.apps);
+        assert.equal(await runCli(["plan", "--json", "--svg", "plan3.svg", "--horizon", "P60D"], context), EXIT_OK);
+        const derived = JSON.parse(context.out.join(""));
+        assert.equal(derived.method, "derived");
+        assert.equal(json.method, "daily");
+        assert.equal(json.runs, 61);
+        assert.equal(json.programRuns, 61);
+        assert.equal(derived.programRuns, 1);
+        assert.ok(derived.runs < json.runs, `${derived.runs} change-day runs vs ${json.runs} daily`);
+        assert.deepEqual(derived.apps, json.apps);
         assert.equal(json.plan, true);
         assert.match(json.disclaimer, /not|Nothing was deployed/);
+    });
+
+    it("--simulate runs the program on each day something changes, with the same result", async () => {
+        const derivedContext = await capturedContext({ cwd: dir });
+        const simulatedContext = await capturedContext({ cwd: dir });
+        assert.equal(await runCli(["plan", "--json", "--svg", "plan4.svg", "--horizon", "P45D", "--from", "2027-01-01"], derivedContext), EXIT_OK);
+        assert.equal(await runCli(["plan", "--json", "--svg", "plan5.svg", "--horizon", "P45D", "--from", "2027-01-01", "--simulate"], simulatedContext), EXIT_OK);
+        const [derived, simulated] = [JSON.parse(derivedContext.out.join("")), JSON.parse(simulatedContext.out.join(""))];
+        assert.equal(simulated.method, "simulated");
+        assert.equal(simulated.programRuns, simulated.runs);
+        assert.equal(derived.runs, simulated.runs);
+        assert.deepEqual(derived.apps, simulated.apps);
+        assert.deepEqual(derived.violations, simulated.violations);
+    });
+
+    it("says 1 rotation, not 1 rotations", async () => {
+        const context = await capturedContext({ cwd: dir });
+        assert.equal(await runCli(["plan", "--svg", "plan6.svg", "--horizon", "P40D", "--from", "2027-01-01"], context), EXIT_OK);
+        const text = context.out.join("");
+        assert.match(text, /^orders-worker: secret orders-worker-client-secret, next rotation \d{4}-\d\d-\d\d, 1 rotation in the horizon$/m);
+        assert.match(text, /^billing-api: .*, 0 rotations in the horizon$/m);
     });
 
     it("reports a mandatory policy violation and exits 2", async () => {
@@ -96,7 +135,22 @@ describe("keyrelay plan (example config, pinned clock)", function () {
         const result = await runCli(["plan", "--program", "short", "--stack", "dev", "--horizon", "P3D", "--svg", "short.svg"], context);
         const text = context.out.join("");
         assert.equal(result, EXIT_CRITICAL, text + context.err.join(""));
-        assert.match(text, /Policy pack: \d+ violations:\n\s+\[mandatory\] credential-expiry-near \(2026-12-01 to 2026-12-0\d, \d runs\): .*legacy/);
+        assert.match(text, /Policy pack: \d+ violations?:\n(\s+\[mandatory\] .*\n)*\s+\[mandatory\] credential-expiry-near \(2026-12-01 to 2026-12-0\d, \d runs?\): .*legacy/);
+        assert.match(text, /^keyrelay PLAN of short \(stack dev\)/);
+    });
+
+    it("a program that does not compile: the file, the line and the message", async () => {
+        const program = path.join(dir, "broken");
+        fs.mkdirSync(program);
+        fs.writeFileSync(path.join(program, "Pulumi.yaml"), "name: broken-billing\nruntime: nodejs\n");
+        fs.writeFileSync(path.join(program, "index.ts"), `const answer: number = 42;\nexport const x = answer +;\n`);
+        fs.writeFileSync(path.join(program, "Pulumi.dev.yaml"), "config: {}\n");
+        const context = await capturedContext({ cwd: dir });
+        const result = await runCli(["plan", "--program", "broken", "--stack", "dev", "--horizon", "P3D", "--svg", "broken.svg"], context);
+        assert.equal(result, EXIT_CRITICAL);
+        const err = context.err.join("");
+        assert.match(err, /^keyrelay plan: the program fails on the run of 2026-12-01: the program does not compile:\n  .*broken[\\/]index\.ts\(2,\d+\): error TS\d+: Expression expected\./);
+        assert.ok(!fs.existsSync(path.join(dir, "broken.svg")));
     });
 
     it("rejects bad arguments with one line and exit 3", async () => {
@@ -105,10 +159,14 @@ describe("keyrelay plan (example config, pinned clock)", function () {
             [["--horizon", "P20Y"], /^keyrelay plan: --horizon is "P20Y", not an ISO-8601 duration from P1D to P3Y/],
             [["--program", "nowhere"], /^keyrelay plan: no index\.ts in .*nowhere\. Pass --program/],
             [["--stack", "prod"], /^keyrelay plan: no Pulumi\.prod\.yaml in .*\. Pass --stack/],
+            [["--svg", "no-such-dir/plan.svg"], /^keyrelay plan: --svg "no-such-dir\/plan\.svg": the directory .*no-such-dir does not exist\. Pass --svg <file> in an existing, writable directory\./],
+            [["--svg", "."], /^keyrelay plan: --svg "\." is a directory, not a file\./],
         ];
         for (const [args, message] of cases) {
             const context = await capturedContext({ cwd: dir });
+            const started = Date.now();
             assert.equal(await runCli(["plan", ...args], context), EXIT_USAGE, args.join(" "));
+            assert.ok(Date.now() - started < 5000, `${args.join(" ")}: found before the plan runs`);
             assert.match(context.err.join(""), message);
             assert.equal(context.err.join("").trim().split("\n").length, 1);
         }

@@ -15,18 +15,27 @@ const apps: TimelineApp[] = [
     {
         name: "billing <api> & co",
         credentials: [
-            { label: "slot a", start: t("2025-12-01"), end: t("2026-06-01"), inServiceFrom: t("2025-12-01"), inServiceUntil: t("2026-03-01") },
-            { label: "slot b", start: t("2026-03-01"), end: t("2026-09-01"), inServiceFrom: t("2026-03-01"), inServiceUntil: t("2026-06-01") },
-            { label: "slot c", start: t("2026-06-01"), end: t("2026-12-01"), inServiceFrom: t("2026-06-01"), inServiceUntil: t("2026-09-01") },
+            { slot: "a", start: t("2025-12-01"), end: t("2026-06-01"), inService: { from: t("2025-12-01"), until: t("2026-03-01") } },
+            { slot: "b", start: t("2026-03-01"), end: t("2026-09-01"), inService: { from: t("2026-03-01"), until: t("2026-06-01") } },
+            { slot: "c", start: t("2026-06-01"), end: t("2026-12-01"), inService: { from: t("2026-06-01"), until: t("2026-09-01") } },
         ],
         rotations: [t("2026-03-01"), t("2026-06-01"), t("2027-06-01")],
     },
-    { name: "orders", credentials: [{ label: "slot a", start: t("2026-02-01"), end: t("2026-08-01"), inServiceFrom: t("2026-02-01"), inServiceUntil: t("2026-05-01") }], rotations: [] },
+    {
+        name: "orders",
+        credentials: [
+            { slot: "c", start: t("2025-11-01"), end: t("2026-02-15"), inService: undefined },
+            { slot: "a", start: t("2026-02-01"), end: t("2026-08-01"), inService: { from: t("2026-02-01"), until: t("2026-05-01") } },
+        ],
+        rotations: [],
+    },
 ];
+
+const isBar = (e: Element) => (e.getAttribute("class") ?? "").split(" ").includes("credential");
 
 describe("cli/timeline", () => {
     const from = t("2026-01-01"), to = t("2027-01-01");
-    const svg = renderTimelineSvg({ from, to, today: t("2026-04-15"), apps, title: "keyrelay PLAN (not a deployment)" });
+    const svg = renderTimelineSvg({ from, to, today: t("2026-04-15"), apps, title: "billing-platform (stack prod): keyrelay PLAN, not a deployment" });
     const doc = parseSvg(svg);
 
     it("parses as SVG with one row per app and one bar per credential", () => {
@@ -34,9 +43,32 @@ describe("cli/timeline", () => {
         assert.equal(doc.documentElement!.getAttribute("xmlns"), "http://www.w3.org/2000/svg");
         const rows = elements(doc, "g", "app");
         assert.deepEqual(rows.map((r) => r.getAttribute("data-app")), ["billing <api> & co", "orders"]);
-        assert.equal(Array.from(rows[0].getElementsByTagName("rect")).filter((r: Element) => r.getAttribute("class") === "credential").length, 3);
-        assert.equal(Array.from(rows[1].getElementsByTagName("rect")).filter((r: Element) => r.getAttribute("class") === "credential").length, 1);
+        assert.equal(Array.from(rows[0].getElementsByTagName("rect")).filter(isBar).length, 3);
+        assert.equal(Array.from(rows[1].getElementsByTagName("rect")).filter(isBar).length, 2);
         assert.equal(elements(doc, "rect", "in-service").length, 4);
+    });
+
+    it("labels the three slot lanes of every row and draws each credential in its slot's lane", () => {
+        for (const row of elements(doc, "g", "app")) {
+            const labels = Array.from(row.getElementsByTagName("text")).filter((e: Element) => e.getAttribute("class") === "slot-label");
+            assert.deepEqual(labels.map((l) => l.textContent), ["slot a", "slot b", "slot c"]);
+            const laneY = new Map(labels.map((l) => [l.getAttribute("data-slot"), Number(l.getAttribute("y"))]));
+            for (const bar of Array.from(row.getElementsByTagName("rect")).filter(isBar)) {
+                const y = Number(bar.getAttribute("y"));
+                const height = Number(bar.getAttribute("height"));
+                const labelY = laneY.get(bar.getAttribute("data-slot"))!;
+                assert.ok(labelY >= y && labelY <= y + height + 1, `bar of slot ${bar.getAttribute("data-slot")} at y=${y}, its label at ${labelY}`);
+            }
+        }
+    });
+
+    it("draws a credential never in Key Vault hatched, without an in-service span, and says so", () => {
+        const never = elements(doc, "rect").filter((e) => (e.getAttribute("class") ?? "").includes("never-in-service"));
+        assert.equal(never.length, 1);
+        const group = never[0].parentNode as Element;
+        assert.equal(Array.from(group.getElementsByTagName("rect")).filter((e: Element) => e.getAttribute("class") === "in-service").length, 0);
+        assert.match(group.getElementsByTagName("title")[0].textContent ?? "", /^orders slot c: valid 2025-11-01 to 2026-02-15; never in Key Vault during the plan/);
+        assert.ok(svg.includes(`<pattern id="never-in-service"`));
     });
 
     it("draws the in-service span inside its credential's bar, clipped to the horizon", () => {
@@ -59,8 +91,9 @@ describe("cli/timeline", () => {
         assert.equal(elements(doc, "line", "rotation").length, 2, "2027-06-01 is past the horizon");
     });
 
-    it("states that it is a plan", () => {
-        assert.match(elements(doc, "text")[0].textContent ?? "", /PLAN \(not a deployment\)/);
+    it("is titled with the project, and states that it is a plan", () => {
+        assert.equal(elements(doc, "title")[0].textContent, "billing-platform (stack prod): keyrelay PLAN, not a deployment");
+        assert.match(elements(doc, "text", "title")[0].textContent ?? "", /^billing-platform \(stack prod\): keyrelay PLAN, not a deployment$/);
     });
 
     it("refuses an empty horizon", () => {

@@ -2,8 +2,11 @@
 // evaluated by @pulumi/pulumi's dynamic provider host in a fresh node process, called over
 // gRPC, writing the local vault with the credential it builds itself from the environment.
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { RETRY_TIME_SCALE_ENV } from "../../components/vaultRetry";
-import { DIFF_CHANGES, ProviderHost, serializedVaultSecretProvider, startProviderHost } from "./providerHost";
+import { DIFF_CHANGES, ProviderHost, installedKeyrelay, serializedVaultSecretProvider, startProviderHost } from "./providerHost";
 import { startVaultTestbed, VaultTestbed } from "./testbed";
 
 const URN = "urn:pulumi:test::keyrelay::keyrelay:index:RotatedAppRegistration$pulumi-nodejs:dynamic/keyrelay:VaultSecret::billing-api-secret";
@@ -29,10 +32,11 @@ describe("VaultSecret through the engine's dynamic provider host (serialized, fr
         expiresOn: "2027-03-01T00:00:00Z", notBefore: "2026-11-26T00:00:00Z", tags: { app: "billing-api", "key-id": "kid-1" },
     });
 
-    it("the serialized provider needs only packages by name: no relative module, no credential captured", () => {
+    it("the serialized provider is a small loader: no provider code, no relative module, no credential captured", () => {
+        assert.ok(providerText.length < 2500, `${providerText.length} characters`);
         const required = [...providerText.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-        const packages = required.filter((name) => !require("module").builtinModules.includes(name));
-        assert.deepEqual([...new Set(packages)].sort(), ["@azure/identity", "@azure/keyvault-secrets", "luxon"]);
+        assert.deepEqual([...new Set(required)].sort(), ["fs", "module", "path"]);
+        assert.ok(!/SecretClient|DefaultAzureCredential|setSecret/.test(providerText), "the provider's code is loaded in the host, not serialized");
         assert.ok(!/AZURE_CLIENT_SECRET\s*[:=]/.test(providerText));
         assert.ok(providerText.includes("exports.handler"));
     });
@@ -169,6 +173,41 @@ describe("VaultSecret through the engine's dynamic provider host (serialized, fr
             assert.equal(bed.vault.secret("lost-authority-secret"), undefined);
         } finally {
             await lost.close();
+        }
+    });
+
+    it("from the installed package: a host in the program's directory loads keyrelay from its node_modules, whatever the package's exports", async () => {
+        const program = fs.mkdtempSync(path.join(os.tmpdir(), "keyrelay-installed-"));
+        let installedHost: ProviderHost | undefined;
+        try {
+            const installedText = await installedKeyrelay(program);
+            assert.ok(!installedText.includes(path.resolve(__dirname, "..", "..")), "nothing points back at this repository");
+            installedHost = await startProviderHost({ env: bed.childEnv({ [RETRY_TIME_SCALE_ENV]: "0.001" }), cwd: program });
+            const secret = { ...inputs("installed-secret", "installed-value"), __provider: installedText };
+            const created = await installedHost.create(URN, secret);
+            assert.equal(bed.vault.latest("installed-secret")!.value, "installed-value");
+            const noop = await installedHost.diff(URN, created.id, created.outs, secret);
+            assert.equal(noop.changes, DIFF_CHANGES.none);
+            await installedHost.delete(URN, created.id, created.outs);
+            assert.equal(bed.vault.isDeleted("installed-secret"), true);
+        } finally {
+            await installedHost?.close();
+            fs.rmSync(program, { recursive: true, force: true });
+        }
+    });
+
+    it("a host that finds keyrelay nowhere says what to install", async () => {
+        const program = fs.mkdtempSync(path.join(os.tmpdir(), "keyrelay-missing-"));
+        let emptyHost: ProviderHost | undefined;
+        try {
+            const installedText = await installedKeyrelay(program);
+            fs.rmSync(path.join(program, "node_modules", "keyrelay"), { recursive: true, force: true });
+            emptyHost = await startProviderHost({ env: bed.childEnv({}), cwd: program });
+            await assert.rejects(emptyHost.create(URN, { ...inputs("nowhere-secret", "nowhere-value"), __provider: installedText }),
+                /keyrelay: install keyrelay beside the program: no bin\/components\/vaultSecretProvider\.js from /);
+        } finally {
+            await emptyHost?.close();
+            fs.rmSync(program, { recursive: true, force: true });
         }
     });
 });

@@ -2,7 +2,9 @@
 // Pulumi records in a resource's inputs, evaluated by @pulumi/pulumi's own dynamic provider
 // host (cmd/dynamic-provider) in a fresh node process, called over gRPC like the engine calls it.
 import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
+import * as ts from "typescript";
 import * as pulumi from "@pulumi/pulumi";
 
 const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
@@ -39,6 +41,38 @@ export async function serializedVaultSecretProvider(): Promise<string> {
     await new Promise<void>((resolve) => secret.urn.apply(() => resolve()));
     if (!captured) throw new Error("the mock runtime never saw a VaultSecret's __provider input");
     return captured;
+}
+
+const REPOSITORY = path.resolve(__dirname, "..", "..");
+
+/**
+ * Installs keyrelay into `programDir`/node_modules as a package would be installed (compiled
+ * JavaScript under bin/, a package.json whose `exports` lists only the components' entry, its
+ * dependencies beside it) and returns the `__provider` text a program declaring a VaultSecret
+ * from that installed copy records, as declared on another machine (no path of this one in it).
+ */
+export async function installedKeyrelay(programDir: string): Promise<string> {
+    const packageDir = path.join(programDir, "node_modules", "keyrelay");
+    for (const dir of ["components", path.join("policies", "lib")]) {
+        const target = path.join(packageDir, "bin", dir);
+        fs.mkdirSync(target, { recursive: true });
+        for (const file of fs.readdirSync(path.join(REPOSITORY, dir)).filter((f) => f.endsWith(".ts"))) {
+            const source = fs.readFileSync(path.join(REPOSITORY, dir, file), "utf8");
+            const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+            fs.writeFileSync(path.join(target, file.replace(/\.ts$/, ".js")), outputText);
+        }
+    }
+    fs.writeFileSync(path.join(packageDir, "package.json"), JSON.stringify({ name: "keyrelay", version: "0.0.0-test", main: "bin/components/index.js", exports: { ".": "./bin/components/index.js" } }));
+    for (const dependency of ["@azure", "luxon"]) {
+        fs.symlinkSync(path.join(REPOSITORY, "node_modules", dependency), path.join(programDir, "node_modules", dependency), "dir");
+    }
+    const { loadingVaultSecretProvider } = await import("../../components/vaultSecretProviderLocation");
+    const { createVaultSecretProvider } = await import("../../components/vaultSecretProvider");
+    const serializeClosure = await import("@pulumi/pulumi/runtime/closure/serializeClosure");
+    const provider = loadingVaultSecretProvider(
+        { packageName: "keyrelay", pathInPackage: "bin/components/vaultSecretProvider.js", file: "/home/deployer/elsewhere/node_modules/keyrelay/bin/components/vaultSecretProvider.js" },
+        createVaultSecretProvider());
+    return (await serializeClosure.serializeFunction(() => provider, { allowSecrets: true })).text;
 }
 
 export interface ProviderHost {

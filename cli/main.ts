@@ -28,7 +28,7 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
 
     program.command("plan")
         .description("Time-travel preview of the rotation schedule (no Azure, no Pulumi CLI): runs the program under Pulumi's mock runtime and derives every day something changes from the components' schedule. A PLAN, not a deployment.")
-        .option("--program <dir>", "Pulumi program directory (holds index.ts and Pulumi.<stack>.yaml)", undefined)
+        .option("--program <dir>", "Pulumi program directory (holds index.ts and Pulumi.<stack>.yaml); default: the working directory when it holds a Pulumi program", undefined)
         .option("--stack <name>", "stack whose config file Pulumi.<name>.yaml is used", "example")
         .option("--from <date>", "first simulated day, ISO date or date-time (default: now)")
         .option("--horizon <duration>", "how far ahead to simulate, ISO-8601 duration", "P2Y")

@@ -119,9 +119,18 @@ export function describeProgramError(error: Error, programDir: string): string {
     return error.message.split(/\r?\n/)[0];
 }
 
+/**
+ * Without --program: the working directory when it holds a Pulumi program (a user's project, where
+ * keyrelay is installed), else this repository's reference stack (`npm start` here).
+ */
+export function defaultProgramDir(cwd: string): string {
+    const isProgram = (dir: string) => fs.existsSync(path.join(dir, "Pulumi.yaml")) && fs.existsSync(path.join(dir, "index.ts"));
+    return isProgram(cwd) || !isProgram(REPOSITORY_ROOT) ? cwd : REPOSITORY_ROOT;
+}
+
 export async function runPlan(options: PlanOptions, context: CliContext): Promise<PlanResult> {
     const cwd = context.cwd ?? process.cwd();
-    const programDir = path.resolve(cwd, options.program ?? REPOSITORY_ROOT);
+    const programDir = path.resolve(cwd, options.program ?? defaultProgramDir(cwd));
     const stack = options.stack ?? "example";
     const programFile = path.join(programDir, "index.ts");
     const configFile = path.join(programDir, `Pulumi.${stack}.yaml`);

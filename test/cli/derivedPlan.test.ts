@@ -1,5 +1,5 @@
 // The derived plan against the run-by-run simulation: over random fleets (names, periods from 1 to
-// 364 days, start instants, horizons), credential by credential, and the same policy findings.
+// 182 days, start instants, horizons), credential by credential, and the same policy findings.
 import { strict as assert } from "assert";
 import * as fc from "fast-check";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,7 +12,23 @@ import { derivedPlan, FleetPlan } from "../../cli/derivedPlan";
 import { simulatedPlan } from "../../cli/plan";
 import { firstDifference, learnFleet, unitResourcesAt, withDerivedCredentials } from "../../cli/fleetModel";
 
+import { MAX_VALID_FOR_MS, longestEveryDaysWithin } from "../../components/schedule";
+
+const MAX_EVERY_DAYS = longestEveryDaysWithin(MAX_VALID_FOR_MS);
+
 const VAULT = "https://kv-fleet.vault.azure.net";
+
+/**
+ * keyrelay sends no startDate, so Entra stamps a password's creation time (applicationPassword.d.ts:
+ * "If this isn't specified, the current date is used"). That instant depends on when the run that
+ * created it happened, not on the day rebuilt: the derived timeline carries it (validFrom), and the
+ * property test above holds it to the simulation's. Compared here: everything else.
+ */
+function withoutCreationStamp(resources: readonly SimulatedResource[] | ReturnType<typeof unitResourcesAt>) {
+    return resources.map((r) => (r.inputs.startDate === undefined && "startDate" in r.outputs
+        ? { ...r, outputs: Object.fromEntries(Object.entries(r.outputs).filter(([key]) => key !== "startDate")) }
+        : r));
+}
 const fail = (at: DateTime, error: Error): never => { throw new Error(`the program failed on ${at.toISO()}: ${error.message}`); };
 
 interface Fleet {
@@ -57,11 +73,13 @@ function assertSamePlan(derived: FleetPlan, simulated: FleetPlan): void {
 describe("keyrelay plan: derived from the schedule = simulated run by run", function () {
     this.timeout(240_000);
 
-    it("over random fleets: names, periods from 1 to 364 days, start instants and horizons", async () => {
+    // Periods up to 182 days: the longest `every` the component accepts, since its credentials must
+    // overlap (validFor >= 2 x every + 1 day) within the pack's 365 days (issue 8, point 9).
+    it("over random fleets: names, periods from 1 to 182 days (the longest accepted), start instants and horizons", async () => {
         const name = fc.stringMatching(/^[a-z][a-z0-9-]{0,14}[a-z0-9]$/);
         let findings = 0;
         await fc.assert(fc.asyncProperty(
-            fc.uniqueArray(fc.record({ name, every: fc.oneof(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 364 })) }), { minLength: 1, maxLength: 3, selector: (a) => a.name }),
+            fc.uniqueArray(fc.record({ name, every: fc.oneof(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: MAX_EVERY_DAYS })) }), { minLength: 1, maxLength: 3, selector: (a) => a.name }),
             fc.integer({ min: 0, max: 4 * 365 * 24 }),
             fc.integer({ min: 10, max: 160 }),
             fc.option(fc.integer({ min: -5, max: 200 }), { nil: undefined }),
@@ -77,12 +95,13 @@ describe("keyrelay plan: derived from the schedule = simulated run by run", func
         assert.ok(findings > 0, "the random fleets produced policy findings to compare");
     });
 
-    it("a year of a long-period app and an expiring password outside the components: the same findings, spans and run counts", async () => {
+    it("a year of the longest-period app and an expiring password outside the components: the same findings, spans and run counts", async () => {
         const from = DateTime.fromISO("2027-01-01T03:00:00Z", { zone: "utc" });
-        const { derived, simulated } = await bothPlans({ apps: [{ name: "ledger-api", every: 300 }, { name: "edge-7", every: 20 }], legacyEndsAfterDays: 40 }, from, from.plus({ days: 365 }));
+        const { derived, simulated } = await bothPlans({ apps: [{ name: "ledger-api", every: MAX_EVERY_DAYS }, { name: "edge-7", every: 20 }], legacyEndsAfterDays: 40 }, from, from.plus({ days: 365 }));
         assertSamePlan(derived, simulated);
         const policies = new Set(derived.violations.map((v) => v.policy));
-        assert.ok(policies.has("credential-lifetime"), "every = 300 days lives 601 days, over the pack's 365");
+        // The longest accepted period lives within the pack's 365 days (the component refuses longer).
+        assert.ok(!policies.has("credential-lifetime"), `every = ${MAX_EVERY_DAYS} days stays within the pack's 365`);
         assert.ok(policies.has("credential-expiry-near"), "the legacy password nears its end");
         const nearing = derived.violations.find((v) => v.policy === "credential-expiry-near" && v.urn?.endsWith("::legacy"))!;
         // Found by halving between the first and the last run: it starts on the first run with fewer than 14 days left, and stays.
@@ -109,7 +128,7 @@ describe("keyrelay plan: derived from the schedule = simulated run by run", func
             const declared = engine.resources().map(view);
             for (const unit of fleet.units) {
                 const own = declared.filter((r) => r.urn === unit.urn || r.urn.includes(`::${unit.name}-`) || r.urn.endsWith(`::${unit.name}`));
-                assert.equal(firstDifference(unitResourcesAt(unit, at), withDerivedCredentials(unit, own, at)), undefined, `${unit.name} on ${at.toISO()}`);
+                assert.equal(firstDifference(withoutCreationStamp(unitResourcesAt(unit, at)), withoutCreationStamp(withDerivedCredentials(unit, own, at))), undefined, `${unit.name} on ${at.toISO()}`);
             }
         }
     });

@@ -5,7 +5,7 @@ import * as path from "path";
 import { DateTime, Settings } from "luxon";
 import { runCli } from "../../cli/main";
 import { EXIT_CRITICAL, EXIT_OK, EXIT_USAGE } from "../../cli/exitCodes";
-import { nextDailyRun } from "../../cli/plan";
+import { REPOSITORY_ROOT, defaultProgramDir, nextDailyRun } from "../../cli/plan";
 import { periodIndexAt, rotationSchedule, plannedCredentials } from "../../components/schedule";
 import { capturedContext, parseSvg } from "./fixtures";
 
@@ -177,5 +177,17 @@ describe("keyrelay plan (example config, pinned clock)", function () {
         assert.equal(nextDailyRun(t("2026-12-01T09:30:00Z")).toISO(), "2026-12-02T03:00:00.000Z");
         assert.equal(nextDailyRun(t("2026-12-01T02:00:00Z")).toISO(), "2026-12-01T03:00:00.000Z");
         assert.equal(nextDailyRun(t("2026-12-01T03:00:00Z"), t("2026-12-10T00:00:00Z")).toISO(), "2026-12-10T03:00:00.000Z");
+    });
+
+    it("without --program, plans the working directory when it holds a Pulumi program (a user's project), else this repository's stack", () => {
+        const project = fs.mkdtempSync(path.join(os.tmpdir(), "keyrelay-project-"));
+        try {
+            assert.equal(defaultProgramDir(project), REPOSITORY_ROOT, "an empty directory: the reference stack, as npm start");
+            fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: platform-secrets\nruntime: nodejs\n");
+            fs.writeFileSync(path.join(project, "index.ts"), "export {};\n");
+            assert.equal(defaultProgramDir(project), project);
+        } finally {
+            fs.rmSync(project, { recursive: true, force: true });
+        }
     });
 });

@@ -33,7 +33,8 @@ describe("VaultSecret through the engine's dynamic provider host (serialized, fr
     });
 
     it("the serialized provider is a small loader: no provider code, no relative module, no credential captured", () => {
-        assert.ok(providerText.length < 2500, `${providerText.length} characters`);
+        // One small function per provider method (check, diff, create, read, update, delete) and the module location.
+        assert.ok(providerText.length < 3000, `${providerText.length} characters`);
         const required = [...providerText.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
         assert.deepEqual([...new Set(required)].sort(), ["fs", "module", "path"]);
         assert.ok(!/SecretClient|DefaultAzureCredential|setSecret/.test(providerText), "the provider's code is loaded in the host, not serialized");

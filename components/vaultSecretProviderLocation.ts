@@ -15,7 +15,7 @@ export interface ProviderModuleLocation {
     readonly packageName: string;
     /** The module's path inside the package, e.g. "components/vaultSecretProvider.js" (or "components/vaultSecretProviderEntry.js" from the sources). */
     readonly pathInPackage: string;
-    /** The module's absolute path on the machine that declared the resource. */
+    /** The module's absolute path on the machine that declared the resource; "" when installed in node_modules. */
     readonly file: string;
 }
 
@@ -29,7 +29,11 @@ export function providerModuleLocation(): ProviderModuleLocation {
     let root = path.dirname(file);
     while (!fs.existsSync(path.join(root, "package.json")) && path.dirname(root) !== root) root = path.dirname(root);
     const { name } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { name?: string };
-    return { packageName: name ?? "keyrelay", pathInPackage: path.relative(root, file).split(path.sep).join("/"), file };
+    const packageName = name ?? "keyrelay";
+    // Installed as a package, the host finds it by name; the absolute path (stored twice in every
+    // VaultSecret's state, and different on every machine) is needed only for a checkout.
+    const installed = root.split(path.sep).slice(-packageName.split("/").length - 1).join("/") === `node_modules/${packageName}`;
+    return { packageName, pathInPackage: path.relative(root, file).split(path.sep).join("/"), file: installed ? "" : file };
 }
 
 /**
@@ -42,12 +46,13 @@ export function providerModuleLocation(): ProviderModuleLocation {
  * declaring file.
  */
 export function loadingVaultSecretProvider(location: ProviderModuleLocation, real: pulumi.dynamic.ResourceProvider): pulumi.dynamic.ResourceProvider {
-    const call = (method: string, args: unknown[]): Promise<any> => {
-        const path = require("path"), at = location;
-        const file = [...require("module")._nodeModulePaths(process.cwd()).map((d: string) => path.join(d, at.packageName, at.pathInPackage)), at.file].find(require("fs").existsSync);
-        if (!file) throw new Error(`keyrelay: install ${at.packageName} beside the program: no ${at.pathInPackage} from ${process.cwd()}`);
-        return require(file).createVaultSecretProvider()[method](...args);
+    // Short names on purpose: this text is stored twice in every VaultSecret's state.
+    const call = (m: string, a: unknown[]): Promise<any> => {
+        const p = require("path"), l = location;
+        const f = [...require("module")._nodeModulePaths(process.cwd()).map((d: string) => p.join(d, l.packageName, l.pathInPackage)), l.file].find(require("fs").existsSync);
+        if (!f) throw new Error(`keyrelay: install ${l.packageName} beside the program (no ${l.pathInPackage} from ${process.cwd()})`);
+        return require(f).createVaultSecretProvider()[m](...a);
     };
     const methods = Object.keys(real).filter((name) => typeof (real as unknown as Record<string, unknown>)[name] === "function");
-    return Object.fromEntries(methods.map((method) => [method, async (...args: unknown[]) => call(method, args)])) as unknown as pulumi.dynamic.ResourceProvider;
+    return Object.fromEntries(methods.map((m) => [m, async (...a: unknown[]) => call(m, a)])) as unknown as pulumi.dynamic.ResourceProvider;
 }

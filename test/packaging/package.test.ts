@@ -77,13 +77,16 @@ describe("the npm package, installed into a fresh project", function () {
     it("require(\"keyrelay\") is the components, from the installed package; keyrelay/policies is the pack's policies", () => {
         const script = `const k = require("keyrelay"); const p = require("keyrelay/policies");
             console.log(JSON.stringify({ at: require.resolve("keyrelay"), kinds: ["RotatedAppRegistration", "RotatingPassword", "VaultSecret", "ExpiryAlerts", "createAzureCredential"].map((n) => typeof k[n]),
-                pack: p.POLICY_PACK_NAME, policies: p.keyrelayPolicies.map((x) => x.name).sort(), provider: typeof require("keyrelay/provider").createVaultSecretProvider }));`;
+                pack: p.POLICY_PACK_NAME, policies: p.keyrelayPolicies.map((x) => x.name).sort(), provider: typeof require("keyrelay/provider").createVaultSecretProvider,
+                location: require("keyrelay/components/vaultSecretProviderLocation.js").providerModuleLocation() }));`;
         const out = JSON.parse(runOk(process.execPath, ["-e", script], app));
         assert.equal(fs.realpathSync(out.at), fs.realpathSync(path.join(app, "node_modules", "keyrelay", "components", "index.js")));
         assert.deepEqual(out.kinds, ["function", "function", "function", "function", "function"]);
         assert.equal(out.pack, "keyrelay-credentials");
         assert.deepEqual(out.policies, ["credential-expiry-near", "credential-lifetime", "guid-shaped-secret", "password-stored-in-keyvault", "secret-id-not-value", "secret-value-hygiene"]);
         assert.equal(out.provider, "function");
+        // What VaultSecret serializes: found by name beside the program, no machine's path in the state.
+        assert.deepEqual(out.location, { packageName: "keyrelay", pathInPackage: "components/vaultSecretProvider.js", file: "" });
     });
 
     it("the example program (two apps, readers, alerts) type-checks against the package's declarations; a wrong argument does not", () => {

@@ -571,14 +571,25 @@ export function vaultKey(vaultUrl: string, name: string): string {
 function withoutSdkDiagnostics(): () => void {
     const resource = pulumi.Resource as unknown as { callsites(): unknown[] };
     const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T> };
-    const [callsites, debuggablePromise] = [resource.callsites, debuggable.debuggablePromise];
-    resource.callsites = () => [];
-    debuggable.debuggablePromise = (p) => p;
+    // Runs that overlap (each engine's own) share one saved pair: the last to finish puts it back.
+    if (sdkDiagnosticsOff++ === 0) {
+        savedSdkDiagnostics = { callsites: resource.callsites, debuggablePromise: debuggable.debuggablePromise };
+        resource.callsites = () => [];
+        debuggable.debuggablePromise = (p) => p;
+    }
+    let restored = false;
     return () => {
-        resource.callsites = callsites;
-        debuggable.debuggablePromise = debuggablePromise;
+        if (restored) return;
+        restored = true;
+        if (--sdkDiagnosticsOff === 0 && savedSdkDiagnostics) {
+            resource.callsites = savedSdkDiagnostics.callsites;
+            debuggable.debuggablePromise = savedSdkDiagnostics.debuggablePromise;
+            savedSdkDiagnostics = undefined;
+        }
     };
 }
+let sdkDiagnosticsOff = 0;
+let savedSdkDiagnostics: { callsites(): unknown[]; debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T> } | undefined;
 
 /** The output's value, or its failure: `apply` alone would wait forever on a failed resource. */
 function settle<T>(output: pulumi.Output<T>): Promise<T> {

@@ -4,13 +4,9 @@
 // runtime for the same fleet, plus the pure schedule math (every app's runs and credential timeline).
 // Prints one JSON line; bench/plan-fleet.ts runs the modes in fresh processes and compares them.
 import * as fs from "fs";
-import * as v8 from "v8";
 import * as os from "os";
 import * as path from "path";
 import { DateTime } from "luxon";
-
-// As the keyrelay bin does (cli/keyrelay.js): a larger young generation for the many short-lived SDK promises.
-v8.setFlagsFromString(`--max-semi-space-size=${process.env.KEYRELAY_SEMI_SPACE_MB ?? 64}`);
 
 const FROM = "2027-01-01";
 

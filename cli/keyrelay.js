@@ -7,9 +7,6 @@ const fs = require("fs");
 const path = require("path");
 // Node 22 can cache compiled code between runs.
 require("module").enableCompileCache?.();
-// keyrelay plan re-runs a Pulumi program hundreds of times; the SDK's many short-lived promises make the
-// default young generation collect constantly. A larger one cuts plan time by about a quarter.
-require("v8").setFlagsFromString("--max-semi-space-size=64");
 const source = path.join(__dirname, "main.ts");
 const fromSource = fs.existsSync(source);
 if (fromSource) require("./sourceLoader.js").register(path.join(__dirname, ".."));

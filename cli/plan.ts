@@ -17,6 +17,7 @@ import { formatTable } from "./table";
 import { TimelineApp, renderTimelineSvg } from "./timeline";
 import { DAILY_RUN_HOUR_UTC, parseFrom, parseHorizon, pulumiProjectName } from "./planOptions";
 import { nextDailyRun } from "./fleetTimeline";
+import { collectGarbage } from "./collectGarbage";
 import { FleetPlan, PlannedApp, PlannedCredentialFacts, PlannedViolation, derivedPlan } from "./derivedPlan";
 
 export { DAILY_RUN_HOUR_UTC } from "./planOptions";
@@ -153,7 +154,10 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
     let note: string | undefined;
     if (method === "derived") {
         // The program's module keeps every resource of its run alive through its exports; the plan needs none of them afterwards.
-        const afterLearning = () => { delete require.cache[require.resolve(programFile)]; };
+        const afterLearning = () => {
+            delete require.cache[require.resolve(programFile)];
+            collectGarbage();
+        };
         const outcome = await derivedPlan({ engine: newEngine(), policies, from, until, onProgramError, afterLearning });
         if ("plan" in outcome) {
             fleet = outcome.plan;

@@ -10,22 +10,11 @@ import { TYPE_TOKENS } from "../components/typeTokens";
 import { SERVES_UNTIL_MARKER, toRfc3339 } from "../components/schedule";
 import { PolicyViolation, checkPolicies } from "../policies/lib/runInProcess";
 import { SimulatedEngine, SimulatedResource } from "../simulation/engine";
-import { AppRun, appRuns, appTimeline, fleetRuns } from "./fleetTimeline";
+import { AppRun, CredentialFacts, appRuns, appTimeline, fleetRuns } from "./fleetTimeline";
 import { APPLICATION_PASSWORD_TYPE, PlanResource, Unit, learnFleet, unitResourcesAt } from "./fleetModel";
 
-export interface PlannedCredentialFacts {
-    slot: string;
-    validFrom: string;
-    expires: string;
-    /** The run that created it. */
-    issued: string;
-    /** When Key Vault started pointing at it; undefined if it never served inside the horizon. */
-    inServiceFrom: string | undefined;
-    /** When the next credential replaced it in Key Vault; undefined if still in service at the horizon. */
-    replaced: string | undefined;
-    /** When the run deleted it from Entra; undefined if still there at the horizon. */
-    removed: string | undefined;
-}
+/** A credential as the plan reports it: the timeline's facts without the period index. */
+export type PlannedCredentialFacts = Omit<CredentialFacts, "period">;
 
 export interface PlannedApp {
     name: string;

@@ -24,6 +24,10 @@ function register(root) {
             const parsed = compiler.parseConfigFileTextToJson(tsconfigFile, tsconfigText);
             options = compiler.convertCompilerOptionsFromJson(parsed.config.compilerOptions, root).options;
             Object.assign(options, { sourceMap: false, inlineSourceMap: true, inlineSources: false, declaration: false, noEmit: false });
+            // One file to memory needs no rootDir or outDir; with them, a program outside this checkout
+            // (keyrelay plan --program /elsewhere) is refused as "not under 'rootDir'".
+            delete options.rootDir;
+            delete options.outDir;
         }
         const output = compiler.transpileModule(source, { fileName: filename, compilerOptions: options, reportDiagnostics: true });
         const syntax = (output.diagnostics || []).filter((d) => d.category === compiler.DiagnosticCategory.Error);

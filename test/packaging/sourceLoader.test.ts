@@ -42,4 +42,16 @@ describe("cli/sourceLoader.js: the sources, transpiled once", () => {
         assert.notEqual(failed.status, 0);
         assert.match(failed.stderr, /answer\.ts\(1,\d+\): Expression expected/);
     });
+
+    it("a program outside the checkout loads too (keyrelay plan --program /elsewhere): no 'not under rootDir'", () => {
+        const elsewhere = temporaryFolder("elsewhere");
+        try {
+            fs.writeFileSync(path.join(elsewhere, "answer.ts"), "export const answer: string = \"from elsewhere\";\n");
+            const script = `require(${JSON.stringify(path.join(ROOT, "cli", "sourceLoader.js"))}).register(process.argv[1]);
+process.stdout.write(JSON.stringify(require(process.argv[2]).answer));`;
+            assert.equal(JSON.parse(runOk(process.execPath, ["-e", script, root, path.join(elsewhere, "answer.ts")], root)), "from elsewhere");
+        } finally {
+            fs.rmSync(elsewhere, { recursive: true, force: true });
+        }
+    });
 });

@@ -87,22 +87,3 @@ function firstSentence(text: string | undefined): string {
     const end = line.indexOf(". ");
     return end >= 0 ? line.slice(0, end + 1) : line;
 }
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * Local signs that a value cannot be a client secret's Value, checked before (and reported with)
- * an AADSTS7000215. Never returns any part of the value.
- */
-export function valueWarnings(value: string): string[] {
-    const warnings: string[] = [];
-    if (GUID.test(value.trim())) warnings.push("the value has the shape of a GUID: this is probably the Secret ID, not the secret's Value");
-    if (value !== value.trim()) warnings.push("the value starts or ends with whitespace or a newline");
-    if (value.length === 0) warnings.push("the value is empty");
-    return warnings;
-}
-
-/** The first three characters: enough to tell two secrets apart, too little to use one. */
-export function secretHint(value: string): string {
-    return `${value.slice(0, 3)}…`;
-}

@@ -7,6 +7,11 @@ const fs = require("fs");
 const path = require("path");
 // Node 22 can cache compiled code between runs.
 require("module").enableCompileCache?.();
+// `keyrelay status | head`: a reader that stops early is not an error of ours.
+process.stdout.on("error", (error) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit(process.exitCode ?? 0);
+});
 const source = path.join(__dirname, "main.ts");
 const fromSource = fs.existsSync(source);
 if (fromSource) require("./sourceLoader.js").register(path.join(__dirname, ".."));

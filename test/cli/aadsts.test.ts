@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
-import { aadstsCodeOf, classifyTokenRefusal, secretHint, valueWarnings } from "../../cli/aadsts";
+import { aadstsCodeOf, classifyTokenRefusal } from "../../cli/aadsts";
+import { valueHint, valueNotes } from "../../policies/lib/hygieneProblems";
 
 const context = { clientId: "11111111-2222-3333-4444-555555555555", tenant: "contoso.onmicrosoft.com", secretName: "billing-client-secret" };
 
@@ -39,16 +40,17 @@ describe("cli/aadsts", () => {
 
     it("warns about a Secret ID, whitespace or an empty value without showing the value", () => {
         const keyId = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
-        const guidWarnings = valueWarnings(keyId);
+        const guidWarnings = valueNotes(keyId);
         assert.equal(guidWarnings.length, 1);
         assert.match(guidWarnings[0], /Secret ID/);
         assert.ok(!guidWarnings[0].includes(keyId.slice(0, 8)));
-        assert.match(valueWarnings("abc~defghijklmnop\n")[0], /whitespace/);
-        assert.match(valueWarnings("")[0], /empty/);
-        assert.deepEqual(valueWarnings("Xy7Q~abcdefghijklmnopqrstuvwxyz0123456789"), []);
+        assert.match(valueNotes("abc~defghijklmnop ")[0], /whitespace/);
+        assert.match(valueNotes("abc~defghijklmnop\n")[0], /line break/);
+        assert.match(valueNotes("")[0], /empty/);
+        assert.deepEqual(valueNotes("Xy7Q~abcdefghijklmnopqrstuvwxyz0123456789"), []);
     });
 
     it("shows three characters of a secret and no more", () => {
-        assert.equal(secretHint("Xy7Q~abcdefghijklmnop"), "Xy7…");
+        assert.equal(valueHint("Xy7Q~abcdefghijklmnop"), "Xy7…");
     });
 });

@@ -3,11 +3,10 @@
 // front of the local token server that refuses chosen requests of one app the way Entra does.
 import { strict as assert } from "assert";
 import * as https from "https";
-import { AddressInfo } from "net";
 import { runCli } from "../../cli/main";
 import { EXIT_CRITICAL, EXIT_OK, EXIT_USAGE } from "../../cli/exitCodes";
 import { LocalVault, startLocalVault } from "../vault/localVault";
-import { trustedTls } from "../vault/tls";
+import { listenOnLoopback, trustedTls } from "../vault/tls";
 import { AADSTS, TokenServer, startTokenServer } from "../vault/tokenServer";
 import { capturedContext, signInOperator } from "./fixtures";
 
@@ -55,9 +54,9 @@ async function startReplicas(tokenServer: TokenServer): Promise<Replicas> {
             forward.end(body);
         });
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    replicas.url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    replicas.close = () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); });
+    const listening = await listenOnLoopback(server);
+    replicas.url = listening.url;
+    replicas.close = listening.close;
     return replicas;
 }
 

@@ -24,9 +24,8 @@
 import * as crypto from "crypto";
 import * as https from "https";
 import type { IncomingMessage, ServerResponse } from "http";
-import { AddressInfo, Socket } from "net";
 import { DateTime } from "luxon";
-import { trustedTls } from "../vault/tls";
+import { listenOnLoopback, trustedTls } from "../vault/tls";
 import type { TokenServer } from "../vault/tokenServer";
 
 export type GraphPermission = "Application.Read.All" | "Policy.Read.All";
@@ -153,7 +152,6 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
     const defaultPermissions = options.defaultPermissions ?? ALL_PERMISSIONS;
     const throttles: (ThrottleFault & { remaining: number })[] = [];
     const requests: GraphRequest[] = [];
-    const sockets = new Set<Socket>();
     let base = "";
 
     function objectView(o: StandInDirectoryObject, kind: "application" | "servicePrincipal", select: string[] | undefined, expandOwners: boolean) {
@@ -311,21 +309,14 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
         req.resume();
         req.on("end", () => void handle(req, res));
     });
-    server.on("connection", (s: Socket) => {
-        sockets.add(s);
-        s.on("close", () => sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const listening = await listenOnLoopback(server);
+    base = listening.url;
     return {
         url: base,
         tenant,
         grant: (objectId, granted) => void permissions.set(objectId, granted),
         throttle: (fault) => void throttles.push({ ...fault, remaining: fault.count ?? 1 }),
         requests,
-        close: () => new Promise<void>((resolve) => {
-            sockets.forEach((s) => s.destroy());
-            server.close(() => resolve());
-        }),
+        close: listening.close,
     };
 }

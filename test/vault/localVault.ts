@@ -5,9 +5,8 @@
 import * as crypto from "crypto";
 import * as https from "https";
 import type { IncomingMessage, ServerResponse } from "http";
-import { AddressInfo, Socket } from "net";
 import { DateTime } from "luxon";
-import { trustedTls } from "./tls";
+import { listenOnLoopback, trustedTls } from "./tls";
 import type { AccessTokenClaims, TokenServer } from "./tokenServer";
 
 export const SUPPORTED_API_VERSIONS = ["7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "2025-07-01", "2026-04-01"];
@@ -155,7 +154,6 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
     const acceptedAt: number[] = [];
     let rateLimit = options.rateLimit;
     let base = "";
-    const sockets = new Set<Socket>();
 
     const attributesOf = (v: SecretVersion) => ({
         enabled: v.enabled,
@@ -430,12 +428,8 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
     }
 
     const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => void handle(req, res));
-    server.on("connection", (s: Socket) => {
-        sockets.add(s);
-        s.on("close", () => sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const listening = await listenOnLoopback(server);
+    base = listening.url;
 
     return {
         url: base,
@@ -462,9 +456,6 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
             acceptedAt.splice(0, acceptedAt.length);
         },
         requests,
-        close: () => new Promise<void>((resolve) => {
-            sockets.forEach((s) => s.destroy());
-            server.close(() => resolve());
-        }),
+        close: listening.close,
     };
 }

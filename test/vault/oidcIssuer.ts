@@ -3,9 +3,8 @@
 // OIDC token endpoint, each answering in its own shape, with short-lived tokens on luxon's clock.
 import * as crypto from "crypto";
 import * as https from "https";
-import { AddressInfo } from "net";
 import { DateTime } from "luxon";
-import { trustedTls } from "./tls";
+import { listenOnLoopback, trustedTls } from "./tls";
 
 export interface OidcIssuerOptions {
     /** Lifetime of each federated token; default 300 s (GitHub's; Azure DevOps' is about 600). */
@@ -92,8 +91,8 @@ export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<
         }
         return refuse(404, `no route ${req.method} ${url.pathname}`);
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    issuer = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const listening = await listenOnLoopback(server);
+    issuer = listening.url;
 
     return {
         issuer, subject,
@@ -104,6 +103,6 @@ export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<
         serviceConnectionId,
         mint: (audience = "api://AzureADTokenExchange") => sign(audience, "mint"),
         issued, refused,
-        close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+        close: listening.close,
     };
 }

@@ -49,3 +49,15 @@ export function trustedTls(): Promise<TrustedTls> {
     pending ??= generateTls();
     return pending;
 }
+
+/** A local HTTPS server listening on a free loopback port: its base URL, and a close that drops open connections. */
+export async function listenOnLoopback(server: import("https").Server): Promise<{ url: string; close(): Promise<void> }> {
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return {
+        url: `https://127.0.0.1:${(server.address() as import("net").AddressInfo).port}`,
+        close: () => new Promise<void>((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+        }),
+    };
+}

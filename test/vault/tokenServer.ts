@@ -3,9 +3,8 @@
 // propagation delay) and AADSTS error bodies in the shape Entra ID sends them.
 import * as crypto from "crypto";
 import * as https from "https";
-import { AddressInfo } from "net";
 import { DateTime } from "luxon";
-import { trustedTls } from "./tls";
+import { listenOnLoopback, trustedTls } from "./tls";
 
 export interface ClientSecretEntry {
     value: string;
@@ -281,8 +280,8 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
         }
         return send(404, { error: "not_found", error_description: `no route ${req.method} ${url.pathname}` });
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    authorityHost = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const listening = await listenOnLoopback(server);
+    authorityHost = listening.url;
 
     return {
         authorityHost,
@@ -293,9 +292,6 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
         },
         verifyAccessToken,
         tokenRequests,
-        close: () => new Promise<void>((resolve) => {
-            server.closeAllConnections();
-            server.close(() => resolve());
-        }),
+        close: listening.close,
     };
 }

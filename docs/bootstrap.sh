@@ -33,24 +33,31 @@
 set -euo pipefail
 
 GRAPH_APP_ID=00000003-0000-0000-c000-000000000000
-# Ids from docs/permissions.md ("Identifiers"), each from Microsoft Learn.
-declare -A GRAPH_ROLE=(
-  [Application.ReadWrite.OwnedBy]=18a4783c-866b-4cc7-a460-3d5e5662c884
-  [Application.ReadWrite.All]=1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9
-  [Directory.Read.All]=7ab1d382-f21e-4acd-a863-ba3e13f7da61
-  [User.Read.All]=df021288-bdef-4463-88db-98f22de89214
-  [Application.Read.All]=9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30
-  [Policy.Read.All]=246dd0d5-5bd0-4def-940b-0421030a5b68
-  [AuditLog.Read.All]=b0afded3-3588-46d8-8b3d-9842eff778da
-)
-declare -A AZURE_ROLE=(
-  ["Key Vault Secrets Officer"]=b86a8fe4-44ce-4948-aee5-eccb2c155cd7
-  ["Key Vault Secrets User"]=4633458b-17de-408a-b874-0445c86b69e6
-  ["Key Vault Reader"]=21090545-7ca7-4776-b22c-e363652d74d2
-  ["Key Vault Data Access Administrator"]=8b54135c-b56d-4d72-a534-26097cfdc8d8
-  ["EventGrid Contributor"]=1e241071-0855-49ea-94dc-649edcd759de
-  ["EventGrid EventSubscription Contributor"]=428e0ff0-5e57-4d9c-a221-2c70d0e0a443
-)
+# Ids from docs/permissions.md ("Identifiers"), each from Microsoft Learn. Functions, not associative
+# arrays, so the script runs in macOS's bash 3.2 too.
+graph_role_id() {
+  case $1 in
+    "Application.ReadWrite.OwnedBy") echo 18a4783c-866b-4cc7-a460-3d5e5662c884 ;;
+    "Application.ReadWrite.All") echo 1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9 ;;
+    "Directory.Read.All") echo 7ab1d382-f21e-4acd-a863-ba3e13f7da61 ;;
+    "User.Read.All") echo df021288-bdef-4463-88db-98f22de89214 ;;
+    "Application.Read.All") echo 9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30 ;;
+    "Policy.Read.All") echo 246dd0d5-5bd0-4def-940b-0421030a5b68 ;;
+    "AuditLog.Read.All") echo b0afded3-3588-46d8-8b3d-9842eff778da ;;
+    *) fail "no id for Graph permission $1" ;;
+  esac
+}
+azure_role_id() {
+  case $1 in
+    "Key Vault Secrets Officer") echo b86a8fe4-44ce-4948-aee5-eccb2c155cd7 ;;
+    "Key Vault Secrets User") echo 4633458b-17de-408a-b874-0445c86b69e6 ;;
+    "Key Vault Reader") echo 21090545-7ca7-4776-b22c-e363652d74d2 ;;
+    "Key Vault Data Access Administrator") echo 8b54135c-b56d-4d72-a534-26097cfdc8d8 ;;
+    "EventGrid Contributor") echo 1e241071-0855-49ea-94dc-649edcd759de ;;
+    "EventGrid EventSubscription Contributor") echo 428e0ff0-5e57-4d9c-a221-2c70d0e0a443 ;;
+    *) fail "no id for role $1" ;;
+  esac
+}
 GLOBAL_READER_TEMPLATE_ID=f2ef992c-3afb-46b9-b7cf-a126ee74c451
 
 platform=${KEYRELAY_PLATFORM:-}
@@ -141,7 +148,7 @@ if [[ -n $all_apps ]]; then graph_permissions+=(Application.ReadWrite.All); else
 # Every value was checked above to hold no quote, so single quotes print it as it is.
 q() { [[ $1 != *"'"* ]] || fail "a value holds a quote: $1"; printf "'%s'" "$1"; }
 assign() { # role name, scope
-  echo "az role assignment create --assignee-object-id \"\$SP_ID\" --assignee-principal-type ServicePrincipal --role ${AZURE_ROLE[$1]} --scope $(q "$2")  # $1"
+  echo "az role assignment create --assignee-object-id \"\$SP_ID\" --assignee-principal-type ServicePrincipal --role $(azure_role_id "$1") --scope $(q "$2")  # $1"
 }
 
 cat <<EOF
@@ -159,7 +166,7 @@ az ad app federated-credential create --id "\$APP_ID" --parameters $(q "{\"name\
 # 3. Microsoft Graph application permissions, then admin consent.
 EOF
 for permission in "${graph_permissions[@]}"; do
-  echo "az ad app permission add --id \"\$APP_ID\" --api $GRAPH_APP_ID --api-permissions ${GRAPH_ROLE[$permission]}=Role  # $permission"
+  echo "az ad app permission add --id \"\$APP_ID\" --api $GRAPH_APP_ID --api-permissions $(graph_role_id "$permission")=Role  # $permission"
 done
 echo "az ad app permission admin-consent --id \"\$APP_ID\""
 echo

@@ -131,7 +131,9 @@ describe("docs/permissions.md", () => {
             for (const [id, name] of grants) assert.equal(id, KNOWN_IDS[name], `${name} granted as ${id}`);
             assert.deepEqual([...new Set(grants.map(([, name]) => name))].sort(), Object.keys(KNOWN_IDS).sort());
             const source = fs.readFileSync(BOOTSTRAP, "utf8");
-            for (const [, , name, id] of source.matchAll(/^\s+\[("?)([^\]"]+)\1\]=(\S+)$/gm)) {
+            const mapped = [...source.matchAll(/^\s+"([^"]+)"\) echo (\S+) ;;$/gm)];
+            assert.equal(mapped.length, Object.keys(KNOWN_IDS).length - 1, "every Graph permission and Azure role (Global Reader has its own line)");
+            for (const [, name, id] of mapped) {
                 assert.equal(id, KNOWN_IDS[name], `bootstrap.sh maps ${name} to ${id}`);
             }
         });

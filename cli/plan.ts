@@ -11,7 +11,8 @@ import { SERVES_UNTIL_MARKER, toRfc3339 } from "../components/schedule";
 import { SimulatedEngine, TYPES, programFromFile, stackConfigFromFile, vaultKey } from "../simulation/engine";
 import type { SimulatedResource } from "../simulation/engine";
 import { CliContext } from "./context";
-import { CliError, EXIT_CRITICAL, EXIT_OK, usageError } from "./exitCodes";
+import { KeyrelayError } from "../lib/errors";
+import { CliError, EXIT_CRITICAL, EXIT_OK, usageError } from "./errors";
 import { PolicyViolation, checkPolicies } from "../policies/lib/runInProcess";
 import { formatTable } from "./table";
 import { TimelineApp, renderTimelineSvg } from "./timeline";
@@ -147,7 +148,7 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
     const policies = await policiesOfRepository();
     const newEngine = () => new SimulatedEngine({ program: programFromFile(programFile), config: stackConfigFromFile(configFile), stack, project });
     const onProgramError = (at: DateTime, error: Error): never => {
-        throw new CliError(`keyrelay plan: the program fails on the run of ${day(at)}: ${describeProgramError(error, programDir)}`, EXIT_CRITICAL);
+        throw new CliError(new KeyrelayError("ProgramFailed", `keyrelay plan: the program fails on the run of ${day(at)}: ${describeProgramError(error, programDir)}`, { cause: error }), EXIT_CRITICAL);
     };
     let method: PlanMethod = options.daily ? "daily" : options.simulate ? "simulated" : "derived";
     let fleet: FleetPlan;

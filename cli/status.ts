@@ -2,8 +2,8 @@
 // listing's tags and attributes, so no secret is read.
 import { DateTime } from "luxon";
 import { CliContext } from "./context";
-import { Deadline, parseTimeout } from "./deadline";
-import { environmentError, isCliError, usageError } from "./exitCodes";
+import { Deadline, isDeadlineError, parseTimeout } from "../lib/deadline";
+import { environmentError, isCliError, usageError } from "./errors";
 import { formatTable } from "./table";
 import { DEFAULT_WARN_DAYS, SecretStatus, countByVerdict, isManagedByKeyrelay, judgeSecret, statusExitCode } from "./verdicts";
 import { authorityHostOf, createSecretClient, deadlineError, parseVaultAddress, vaultCallError } from "./vaultAccess";
@@ -64,9 +64,10 @@ export async function collectStatus(options: StatusOptions, context: CliContext)
         });
     } catch (error) {
         if (context.isTTY) context.stderr("\n");
-        if (isCliError(error)) throw error;
+        if (isCliError(error) || isDeadlineError(error)) throw error;
         throw deadlineError(deadline, address.url, authorityHost) ?? vaultCallError(error, "list secrets", address.url, "Key Vault Secrets User");
     } finally {
+        deadline.dispose();
         if (context.isTTY && pages > 0) context.stderr("\n");
     }
     if (secrets.length === 0) {

@@ -6,8 +6,8 @@ import { InputError } from "../components/schedule";
 import { VAULT_DNS_SUFFIXES, checkVaultUrl } from "../components/validate";
 import { THROTTLE_BUDGET_ADVICE, retryAfterCapPolicy } from "../components/vaultRetry";
 import { CliContext } from "./context";
-import { Deadline, errorCode, isUnresolvedError } from "./deadline";
-import { CliError, environmentError, usageError } from "./exitCodes";
+import { Deadline, errorCode, isUnresolvedError } from "../lib/deadline";
+import { CliError, environmentError, usageError } from "./errors";
 
 /** Longest wait a Retry-After may ask the command for, in ms. */
 export const MAX_RETRY_AFTER_MS = 60_000;

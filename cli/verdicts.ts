@@ -3,7 +3,7 @@
 import { DateTime } from "luxon";
 import { DAY_MS } from "../components/schedule";
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from "../components/vaultSecretDiff";
-import { EXIT_CRITICAL, EXIT_OK, EXIT_WARNING } from "./exitCodes";
+import { EXIT_CRITICAL, EXIT_OK, EXIT_WARNING } from "./errors";
 
 export type Verdict = "ok" | "due" | "near expiry" | "expired" | "missing";
 

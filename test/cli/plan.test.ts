@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { DateTime, Settings } from "luxon";
 import { runCli } from "../../cli/main";
-import { EXIT_CRITICAL, EXIT_OK, EXIT_USAGE } from "../../cli/exitCodes";
+import { EXIT_CRITICAL, EXIT_OK, EXIT_USAGE } from "../../cli/errors";
 import { REPOSITORY_ROOT, defaultProgramDir, nextDailyRun } from "../../cli/plan";
 import { periodIndexAt, rotationSchedule, plannedCredentials } from "../../components/schedule";
 import { capturedContext, parseSvg } from "./fixtures";

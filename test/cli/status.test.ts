@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { DateTime } from "luxon";
 import { runCli } from "../../cli/main";
-import { EXIT_CRITICAL, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, EXIT_WARNING } from "../../cli/exitCodes";
+import { EXIT_CRITICAL, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, EXIT_WARNING } from "../../cli/errors";
 import { LocalVault, startLocalVault } from "../vault/localVault";
 import { TokenServer, startTokenServer } from "../vault/tokenServer";
 import { capturedContext, closedPort, signInOperator } from "./fixtures";

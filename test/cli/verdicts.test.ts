@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { DateTime } from "luxon";
-import { EXIT_CRITICAL, EXIT_OK, EXIT_WARNING } from "../../cli/exitCodes";
+import { EXIT_CRITICAL, EXIT_OK, EXIT_WARNING } from "../../cli/errors";
 import { ListedSecret, countByVerdict, isManagedByKeyrelay, judgeSecret, statusExitCode } from "../../cli/verdicts";
 
 const now = DateTime.fromISO("2026-03-10T12:00:00Z", { zone: "utc" });

@@ -4,7 +4,7 @@
 import { strict as assert } from "assert";
 import * as https from "https";
 import { runCli } from "../../cli/main";
-import { EXIT_CRITICAL, EXIT_OK, EXIT_USAGE } from "../../cli/exitCodes";
+import { EXIT_CRITICAL, EXIT_OK, EXIT_USAGE } from "../../cli/errors";
 import { LocalVault, startLocalVault } from "../vault/localVault";
 import { listenOnLoopback, trustedTls } from "../vault/tls";
 import { AADSTS, TokenServer, startTokenServer } from "../vault/tokenServer";

@@ -39,9 +39,9 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .option("--json", "print the plan as JSON")
         .addHelpText("after", EXIT_CODES_HELP)
         .action(async (options) => {
-            (await import("./planOptions")).checkPlanOptions(options);
-            (await import("./typescriptPrograms")).registerTypeScript(path.resolve(context.cwd ?? process.cwd(), options.program ?? "."));
-            const { planCommand } = await import("./plan");
+            (await import("./plan/options")).checkPlanOptions(options);
+            (await import("./plan/typescriptPrograms")).registerTypeScript(path.resolve(context.cwd ?? process.cwd(), options.program ?? "."));
+            const { planCommand } = await import("./plan/command");
             onResult(await planCommand(options, context));
         });
 
@@ -54,7 +54,7 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .option("--timeout <duration>", "overall deadline (seconds, or 60s, 5m, PT2M); past it, exit 4 naming the host that did not answer", "60")
         .addHelpText("after", EXIT_CODES_HELP)
         .action(async (options) => {
-            const { statusCommand } = await import("./status");
+            const { statusCommand } = await import("./status/command");
             onResult(await statusCommand(options, context));
         });
 
@@ -71,7 +71,7 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .option("--timeout <duration>", "overall deadline (seconds, or 60s, 5m, PT2M), --wait retries included; past it, exit 4 naming the host that did not answer", "60")
         .addHelpText("after", EXIT_CODES_HELP)
         .action(async (options) => {
-            const { verifyCommand } = await import("./verify");
+            const { verifyCommand } = await import("./verify/command");
             onResult(await verifyCommand(options, context));
         });
 

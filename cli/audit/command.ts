@@ -7,7 +7,7 @@ import { createAzureCredential } from "../../components/azureCredential";
 import { SECRET_NAME_PATTERN } from "../../components/validate";
 import { CliContext } from "../context";
 import { usageError } from "../errors";
-import { parseWarnDays } from "../status";
+import { parseWarnDays } from "../status/report";
 import { authorityHostOf, parseVaultAddress } from "../vaultAccess";
 import { Deadline, parseTimeout } from "../../lib/deadline";
 import { judgeAudit } from "./findings";

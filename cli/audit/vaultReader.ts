@@ -3,7 +3,7 @@
 // dropped; nothing but its facts leaves this module.
 import type { SecretProperties } from "@azure/keyvault-secrets";
 import { CliContext } from "../context";
-import { isManagedByKeyrelay } from "../verdicts";
+import { isManagedByKeyrelay } from "../status/verdicts";
 import { createSecretClient, parseVaultAddress, vaultCallError } from "../vaultAccess";
 import { Deadline } from "../../lib/deadline";
 import { SecretReading } from "./findings";

@@ -2,13 +2,13 @@
 // token with it (client-credentials grant). The value is held in memory only; output shows a hint.
 import * as https from "https";
 import { DateTime, Duration } from "luxon";
-import { CliContext } from "./context";
-import { EXIT_CRITICAL, EXIT_OK, environmentError, isCliError, usageError } from "./errors";
+import { CliContext } from "../context";
+import { EXIT_CRITICAL, EXIT_OK, environmentError, isCliError, usageError } from "../errors";
 import { PROPAGATION_CODES, TokenRefusal, aadstsCodeOf, classifyTokenRefusal } from "./aadsts";
-import { Deadline, isUnresolvedError, parseTimeout } from "../lib/deadline";
-import { authorityHostOf, createSecretClient, deadlineError, parseVaultAddress, vaultCallError } from "./vaultAccess";
-import { valueHint, valueNotes } from "../policies/lib/hygieneProblems";
-import { SECRET_NAME_PATTERN } from "../components/validate";
+import { Deadline, isUnresolvedError, parseTimeout } from "../../lib/deadline";
+import { authorityHostOf, createSecretClient, deadlineError, parseVaultAddress, vaultCallError } from "../vaultAccess";
+import { valueHint, valueNotes } from "../../policies/lib/hygieneProblems";
+import { SECRET_NAME_PATTERN } from "../../components/validate";
 
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
 export const DEFAULT_WAIT = "PT5M";
@@ -265,10 +265,4 @@ export function formatVerify(result: VerifyResult): string {
         `  value in Key Vault: ${result.hint} (version ${result.version?.slice(0, 8) ?? "?"}); ${result.attempts} attempt${result.attempts > 1 ? "s" : ""}.`,
         `  fix: ${refusal.fix}`,
     ].join("\n") + "\n";
-}
-
-export async function verifyCommand(options: VerifyOptions, context: CliContext): Promise<number> {
-    const result = await runVerify(options, context);
-    context.stdout(options.json ? JSON.stringify(result, null, 2) + "\n" : formatVerify(result));
-    return result.exitCode;
 }

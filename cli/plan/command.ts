@@ -6,25 +6,25 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DateTime, Duration, Settings } from "luxon";
-import { TYPE_TOKENS } from "../components/typeTokens";
-import { SERVES_UNTIL_MARKER, toRfc3339 } from "../components/schedule";
-import { SimulatedEngine, TYPES, programFromFile, stackConfigFromFile, vaultKey } from "../simulation/engine";
-import type { SimulatedResource } from "../simulation/engine";
-import { CliContext } from "./context";
-import { KeyrelayError } from "../lib/errors";
-import { CliError, EXIT_CRITICAL, EXIT_OK, usageError } from "./errors";
-import { PolicyViolation, checkPolicies } from "../policies/lib/runInProcess";
-import { formatTable } from "./table";
-import { TimelineApp, renderTimelineSvg } from "./timeline";
-import { DAILY_RUN_HOUR_UTC, parseFrom, parseHorizon, pulumiProjectName } from "./planOptions";
+import { TYPE_TOKENS } from "../../components/typeTokens";
+import { SERVES_UNTIL_MARKER, toRfc3339 } from "../../components/schedule";
+import { SimulatedEngine, TYPES, programFromFile, stackConfigFromFile, vaultKey } from "../../simulation/engine";
+import type { SimulatedResource } from "../../simulation/engine";
+import { CliContext } from "../context";
+import { KeyrelayError } from "../../lib/errors";
+import { CliError, EXIT_CRITICAL, EXIT_OK, usageError } from "../errors";
+import { PolicyViolation, checkPolicies } from "../../policies/lib/runInProcess";
+import { formatTable } from "../table";
+import { TimelineApp, renderTimelineSvg } from "../timeline";
+import { DAILY_RUN_HOUR_UTC, parseFrom, parseHorizon, pulumiProjectName } from "./options";
 import { nextDailyRun } from "./fleetTimeline";
 import { collectGarbage } from "./collectGarbage";
 import { FleetPlan, PlannedApp, PlannedCredentialFacts, PlannedViolation, derivedPlan } from "./derivedPlan";
 
-export { DAILY_RUN_HOUR_UTC } from "./planOptions";
+export { DAILY_RUN_HOUR_UTC } from "./options";
 export { nextDailyRun } from "./fleetTimeline";
 export type { PlannedApp, PlannedCredentialFacts, PlannedViolation } from "./derivedPlan";
-export const REPOSITORY_ROOT = path.resolve(__dirname, "..");
+export const REPOSITORY_ROOT = path.resolve(__dirname, "..", "..");
 const COMPONENT_TYPE = TYPE_TOKENS.rotatedAppRegistration;
 export const PLAN_DISCLAIMER = "This is a PLAN: a simulation under Pulumi's mock runtime. Nothing was deployed; no Azure, Entra or Key Vault call was made.";
 
@@ -79,7 +79,7 @@ export function nextCredentialChange(resources: readonly SimulatedResource[], at
 }
 
 async function policiesOfRepository(): Promise<import("@pulumi/policy").Policies> {
-    const { keyrelayPolicies } = await import("../policies/policies");
+    const { keyrelayPolicies } = await import("../../policies/policies");
     return keyrelayPolicies;
 }
 

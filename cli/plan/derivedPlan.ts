@@ -6,10 +6,10 @@
 // own that read the clock (those need --simulate or --daily, as the docs say).
 import { DateTime, Settings } from "luxon";
 import type { Policies } from "@pulumi/policy";
-import { TYPE_TOKENS } from "../components/typeTokens";
-import { SERVES_UNTIL_MARKER, toRfc3339 } from "../components/schedule";
-import { PolicyViolation, checkPolicies } from "../policies/lib/runInProcess";
-import { SimulatedEngine, SimulatedResource } from "../simulation/engine";
+import { TYPE_TOKENS } from "../../components/typeTokens";
+import { SERVES_UNTIL_MARKER, toRfc3339 } from "../../components/schedule";
+import { PolicyViolation, checkPolicies } from "../../policies/lib/runInProcess";
+import { SimulatedEngine, SimulatedResource } from "../../simulation/engine";
 import { AppRun, CredentialFacts, appRuns, appTimeline, fleetRuns } from "./fleetTimeline";
 import { APPLICATION_PASSWORD_TYPE, PlanResource, Unit, learnFleet, unitResourcesAt } from "./fleetModel";
 

@@ -5,27 +5,24 @@
 // Nothing leaves the process: it is a plan, not a deployment.
 import * as fs from "fs";
 import * as path from "path";
-import { DateTime, Duration, Settings } from "luxon";
-import { TYPE_TOKENS } from "../../components/typeTokens";
-import { SERVES_UNTIL_MARKER, toRfc3339 } from "../../components/schedule";
-import { SimulatedEngine, TYPES, programFromFile, stackConfigFromFile, vaultKey } from "../../simulation/engine";
-import type { SimulatedResource } from "../../simulation/engine";
+import { DateTime } from "luxon";
+import { toRfc3339 } from "../../components/schedule";
+import { SimulatedEngine, programFromFile, stackConfigFromFile } from "../../simulation/engine";
 import { CliContext } from "../context";
 import { KeyrelayError } from "../../lib/errors";
 import { CliError, EXIT_CRITICAL, EXIT_OK, usageError } from "../errors";
-import { PolicyViolation, checkPolicies } from "../../policies/lib/runInProcess";
 import { formatTable } from "../table";
 import { TimelineApp, renderTimelineSvg } from "../timeline";
 import { DAILY_RUN_HOUR_UTC, parseFrom, parseHorizon, pulumiProjectName } from "./options";
-import { nextDailyRun } from "./fleetTimeline";
 import { collectGarbage } from "./collectGarbage";
-import { FleetPlan, PlannedApp, PlannedCredentialFacts, PlannedViolation, derivedPlan } from "./derivedPlan";
+import { FleetPlan, PlannedApp, PlannedViolation, derivedPlan } from "./derivedPlan";
+import { simulatedPlan } from "./simulatedPlan";
 
 export { DAILY_RUN_HOUR_UTC } from "./options";
 export { nextDailyRun } from "./fleetTimeline";
 export type { PlannedApp, PlannedCredentialFacts, PlannedViolation } from "./derivedPlan";
+export { nextCredentialChange, simulatedPlan } from "./simulatedPlan";
 export const REPOSITORY_ROOT = path.resolve(__dirname, "..", "..");
-const COMPONENT_TYPE = TYPE_TOKENS.rotatedAppRegistration;
 export const PLAN_DISCLAIMER = "This is a PLAN: a simulation under Pulumi's mock runtime. Nothing was deployed; no Azure, Entra or Key Vault call was made.";
 
 export interface PlanOptions {
@@ -63,19 +60,6 @@ export interface PlanResult {
     violations: PlannedViolation[];
     svgFile: string;
     exitCode: number;
-}
-
-/** The earliest instant after `at` at which some keyrelay credential changes role: a rotation, or a retiring credential's end. */
-export function nextCredentialChange(resources: readonly SimulatedResource[], at: DateTime): DateTime | undefined {
-    let next: number | undefined;
-    for (const r of resources) {
-        if (r.type !== TYPES.applicationPassword) continue;
-        for (const text of [r.inputs.rotateWhenChanged?.[SERVES_UNTIL_MARKER], r.inputs.endDate]) {
-            const t = typeof text === "string" ? DateTime.fromISO(text, { zone: "utc" }).toMillis() : NaN;
-            if (t > at.toMillis() && (next === undefined || t < next)) next = t;
-        }
-    }
-    return next === undefined ? undefined : DateTime.fromMillis(next, { zone: "utc" });
 }
 
 async function policiesOfRepository(): Promise<import("@pulumi/policy").Policies> {
@@ -192,74 +176,6 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
     };
 }
 
-/** The program run by the engine-playing harness on every day something changes (or every day), the policy pack after each run. */
-export async function simulatedPlan(engine: SimulatedEngine, policies: import("@pulumi/policy").Policies, from: DateTime, until: DateTime, daily: boolean,
-    onProgramError: (at: DateTime, error: Error) => never): Promise<FleetPlan> {
-    const components = new Map<string, string>();
-    const slotByKeyId = new Map<string, string>();
-    const nextRotationByApp = new Map<string, string>();
-    const violations = new Map<string, PlannedViolation>();
-    const maxRuns = Math.ceil(until.diff(from).as("days")) + 2;
-    let runs = 0;
-
-    for (let at = from; at <= until && runs < maxRuns;) {
-        const report = await engine.run(at);
-        runs++;
-        if (report.errors.length > 0) onProgramError(at, report.errors[0]);
-        const resources = engine.resources();
-        for (const r of [...report.created, ...report.replaced.map((x) => x.new)]) {
-            if (r.type === TYPES.applicationPassword) slotByKeyId.set(r.outputs.keyId, r.name.slice(r.name.lastIndexOf("-") + 1));
-        }
-        for (const r of resources) if (r.type === COMPONENT_TYPE && !components.has(r.urn)) components.set(r.urn, r.name);
-        if (runs === 1) {
-            for (const r of resources) {
-                if (r.type === TYPES.vaultSecret && r.parent && components.has(r.parent)) {
-                    const next = r.inputs.tags?.["next-rotation"];
-                    if (typeof next === "string") nextRotationByApp.set(components.get(r.parent)!, next);
-                }
-            }
-        }
-        const pinned = at.toMillis();
-        const previousNow = Settings.now;
-        Settings.now = () => pinned;
-        let found: PolicyViolation[];
-        try { found = await checkPolicies(policies, resources); } finally { Settings.now = previousNow; }
-        for (const v of found) {
-            const key = `${v.policy}\u0000${v.urn ?? ""}`;
-            const seen = violations.get(key);
-            if (seen) { seen.lastSeen = toRfc3339(at); seen.runs++; } else violations.set(key, { ...v, firstSeen: toRfc3339(at), lastSeen: toRfc3339(at), runs: 1 });
-        }
-        const change = daily ? undefined : nextCredentialChange(resources, at);
-        at = nextDailyRun(at, change ?? at);
-    }
-
-    const finalResources = engine.resources();
-    const apps: PlannedApp[] = [...components.entries()].map(([urn, name]) => {
-        const application = finalResources.find((r) => r.type === TYPES.application && r.parent === urn);
-        const vaultSecret = finalResources.find((r) => r.type === TYPES.vaultSecret && r.parent === urn);
-        const versions = vaultSecret ? engine.vault.get(vaultKey(vaultSecret.inputs.vaultUrl, vaultSecret.inputs.name)) ?? [] : [];
-        const credentials = [...engine.directory.values()]
-            .filter((c) => application !== undefined && c.applicationId === application.id)
-            .sort((a, b) => a.startDate.localeCompare(b.startDate))
-            .map((c): PlannedCredentialFacts => {
-                const servedAt = versions.findIndex((v) => v.tags["key-id"] === c.keyId);
-                const replacedBy = servedAt >= 0 ? versions.slice(servedAt + 1).find((v) => v.tags["key-id"] !== c.keyId) : undefined;
-                return {
-                    slot: slotByKeyId.get(c.keyId) ?? "?",
-                    validFrom: c.startDate, expires: c.endDate, issued: toRfc3339(c.createdAt),
-                    inServiceFrom: servedAt >= 0 ? toRfc3339(versions[servedAt].writtenAt) : undefined,
-                    replaced: replacedBy ? toRfc3339(replacedBy.writtenAt) : undefined,
-                    removed: c.deletedAt ? toRfc3339(c.deletedAt) : undefined,
-                };
-            });
-        const rotations = versions.slice(1).filter((v, i) => v.tags["key-id"] !== versions[i].tags["key-id"]).map((v) => toRfc3339(v.writtenAt));
-        return { name, secret: vaultSecret?.inputs.name, nextRotation: nextRotationByApp.get(name), rotations, credentials };
-    });
-    const ordered = [...violations.values()].sort((a, b) => a.firstSeen.localeCompare(b.firstSeen) || a.policy.localeCompare(b.policy) || (a.urn ?? "").localeCompare(b.urn ?? ""));
-    return { runs, apps, violations: ordered, programRuns: runs };
-}
-
-/** "1 rotation", "2 rotations". */
 export function counted(count: number, noun: string): string {
     return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

@@ -25,7 +25,7 @@ function writeFleet(apps: number): string {
 
 async function baseline(dir: string, horizon: string) {
     const { SimulatedEngine, programFromFile, stackConfigFromFile } = await import("../simulation/engine");
-    const { appRuns, appTimeline } = await import("../cli/fleetTimeline");
+    const { appRuns, appTimeline } = await import("../cli/plan/fleetTimeline");
     const { rotationSchedule } = await import("../components/schedule");
     const from = DateTime.fromISO(`${FROM}T03:00:00Z`, { zone: "utc" });
     const until = from.plus({ days: Math.round(DateTime.fromISO("2000-01-01").plus(require("luxon").Duration.fromISO(horizon)).diff(DateTime.fromISO("2000-01-01")).as("days")) });
@@ -55,7 +55,7 @@ async function main() {
             console.log(JSON.stringify({ mode, apps, horizon, ...measured, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) }));
             return;
         }
-        const { runPlan } = await import("../cli/plan");
+        const { runPlan } = await import("../cli/plan/command");
         const started = process.hrtime.bigint();
         const result = await runPlan({ program: dir, stack: "bench", from: FROM, horizon, svg: path.join(dir, "plan.svg"), simulate: mode === "simulate", daily: mode === "daily" }, {
             stdout: () => undefined, stderr: () => undefined, isTTY: false, env: {},

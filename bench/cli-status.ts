@@ -1,7 +1,7 @@
 // keyrelay status over a vault of 10,000 keyrelay secrets (400 pages of 25) on the local HTTPS vault.
 // Run: npx ts-node --transpile-only bench/cli-status.ts [secrets]
 import { DateTime } from "luxon";
-import { collectStatus } from "../cli/status";
+import { collectStatus } from "../cli/status/report";
 import { startLocalVault } from "../test/vault/localVault";
 import { startTokenServer } from "../test/vault/tokenServer";
 import { trustedTls } from "../test/vault/tls";

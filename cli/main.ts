@@ -4,7 +4,8 @@
 import * as path from "path";
 import { Command, CommanderError, Option } from "commander";
 import { CliContext, processContext } from "./context";
-import { EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, isCliError } from "./exitCodes";
+import { EXIT_OK, EXIT_USAGE, exitCodeOf } from "./errors";
+import { isKeyrelayError } from "../lib/errors";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -38,9 +39,9 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .option("--json", "print the plan as JSON")
         .addHelpText("after", EXIT_CODES_HELP)
         .action(async (options) => {
-            (await import("./planOptions")).checkPlanOptions(options);
-            (await import("./typescriptPrograms")).registerTypeScript(path.resolve(context.cwd ?? process.cwd(), options.program ?? "."));
-            const { planCommand } = await import("./plan");
+            (await import("./plan/options")).checkPlanOptions(options);
+            (await import("./plan/typescriptPrograms")).registerTypeScript(path.resolve(context.cwd ?? process.cwd(), options.program ?? "."));
+            const { planCommand } = await import("./plan/command");
             onResult(await planCommand(options, context));
         });
 
@@ -53,7 +54,7 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .option("--timeout <duration>", "overall deadline (seconds, or 60s, 5m, PT2M); past it, exit 4 naming the host that did not answer", "60")
         .addHelpText("after", EXIT_CODES_HELP)
         .action(async (options) => {
-            const { statusCommand } = await import("./status");
+            const { statusCommand } = await import("./status/command");
             onResult(await statusCommand(options, context));
         });
 
@@ -63,14 +64,14 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .requiredOption("--secret <name>", "secret name in the vault")
         .option("--tenant <id>", "tenant id or domain (default: AZURE_TENANT_ID)")
         .option("--client-id <id>", "application (client) id (default: the secret's client-id tag)")
-        .option("--wait <duration>", "retry AADSTS7000215 while the version is younger than this (propagation), ISO-8601", "PT5M")
+        .option("--wait <duration>", "retry AADSTS7000215 while the version is younger than this (propagation), ISO-8601, at most P1D; bounded by --timeout", "PT5M")
         .option("--authority-host <url>", "Entra authority host (default: AZURE_AUTHORITY_HOST, else https://login.microsoftonline.com)")
         .option("--attempts <n>", "consecutive successful token requests needed before the secret counts as good (Entra replicas)", "3")
         .option("--json", "print the result as JSON")
-        .option("--timeout <duration>", "overall deadline (seconds, or 60s, 5m, PT2M), not counting --wait retries; past it, exit 4 naming the host that did not answer", "60")
+        .option("--timeout <duration>", "overall deadline (seconds, or 60s, 5m, PT2M), --wait retries included; past it, exit 4 naming the host that did not answer", "60")
         .addHelpText("after", EXIT_CODES_HELP)
         .action(async (options) => {
-            const { verifyCommand } = await import("./verify");
+            const { verifyCommand } = await import("./verify/command");
             onResult(await verifyCommand(options, context));
         });
 
@@ -124,9 +125,10 @@ export async function runCli(argv: string[], context: CliContext = processContex
             if (error.exitCode === 0) return EXIT_OK;
             return fail(error.message.replace(/^error: /, "keyrelay: "), EXIT_USAGE, true);
         }
-        if (isCliError(error)) return fail(error.message, error.exitCode, false);
+        // The one place a failure becomes an exit: CliError, any KeyrelayError by its kind, anything else 4.
+        if (isKeyrelayError(error) || error instanceof Error && error.name === "CliError") return fail(error.message, exitCodeOf(error), false);
         const message = error instanceof Error ? error.message.split(/\r?\n/)[0] : String(error);
-        return fail(`keyrelay: ${message}`, EXIT_ENVIRONMENT, false);
+        return fail(`keyrelay: ${message}`, exitCodeOf(error), false);
     }
 }
 

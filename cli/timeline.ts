@@ -2,6 +2,7 @@
 // bar per credential in its slot's lane, the span in which Key Vault points at a credential drawn
 // darker (a credential that is never in Key Vault during the plan is drawn hatched and says so),
 // a tick at each rotation and a line for today. Pure: string in, string out.
+import { KeyrelayError } from "../lib/errors";
 import { DateTime } from "luxon";
 
 export interface TimelineCredential {
@@ -55,7 +56,7 @@ function day(t: DateTime): string {
 export function renderTimelineSvg(input: TimelineInput): string {
     const { from, to } = input;
     const span = to.toMillis() - from.toMillis();
-    if (!(span > 0)) throw new Error(`keyrelay: timeline: the horizon ends (${day(to)}) before it starts (${day(from)}).`);
+    if (!(span > 0)) throw new KeyrelayError("InvalidOption", `keyrelay: timeline: the horizon ends (${day(to)}) before it starts (${day(from)})`, { fix: "Pass a --horizon that ends after --from." });
     const x = (t: DateTime) => {
         const clamped = Math.min(Math.max(t.toMillis(), from.toMillis()), to.toMillis());
         return LABEL_WIDTH + ((clamped - from.toMillis()) / span) * CHART_WIDTH;

@@ -2,12 +2,12 @@
 // the ways a vault call fails (unreachable, no permission, no credential).
 import type { SecretClient } from "@azure/keyvault-secrets";
 import { createAzureCredential } from "../components/azureCredential";
-import { InputError } from "../components/schedule";
 import { VAULT_DNS_SUFFIXES, checkVaultUrl } from "../components/validate";
 import { THROTTLE_BUDGET_ADVICE, retryAfterCapPolicy } from "../components/vaultRetry";
 import { CliContext } from "./context";
-import { Deadline, errorCode, isUnresolvedError } from "./deadline";
-import { CliError, environmentError, usageError } from "./exitCodes";
+import { Deadline, errorCode, isUnresolvedError } from "../lib/deadline";
+import { VaultAction, VaultError } from "../lib/errors";
+import { CliError, EXIT_ENVIRONMENT, environmentError, usageError } from "./errors";
 
 /** Longest wait a Retry-After may ask the command for, in ms. */
 export const MAX_RETRY_AFTER_MS = 60_000;
@@ -34,7 +34,8 @@ export function parseVaultAddress(text: string, option = "--vault"): VaultAddres
         const suffix = VAULT_DNS_SUFFIXES.find((s) => new URL(url).hostname.endsWith(`.${s}`))!;
         return { url, isLoopback: false, resource: `https://${suffix}` };
     } catch (error) {
-        if (error instanceof InputError) throw usageError(error.message);
+        // checkVaultUrl's InputError (lib/errors.ts, or the older one in components/schedule.ts): by name, either copy.
+        if (error instanceof Error && error.name === "InputError") throw usageError(error.message);
         throw error;
     }
 }
@@ -74,30 +75,40 @@ export function deadlineError(deadline: Deadline, vaultUrl: string, authorityHos
 
 const UNREACHABLE_CODES = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "CERT_HAS_EXPIRED", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"];
 
+/** A failed vault call as a VaultError (fields, not a message to parse), given the environment's exit code. */
+function vaultFailure(error: unknown, action: string, vaultUrl: string, message: string): CliError {
+    const e = error as { statusCode?: number; code?: string; details?: { error?: { innererror?: { code?: string } } } } | undefined;
+    const details = {
+        action: (action.startsWith("list") ? "list" : "get") as VaultAction, vaultUrl,
+        status: e?.statusCode, serviceCode: e?.code, innerCode: e?.details?.error?.innererror?.code,
+    };
+    return new CliError(new VaultError(details, message, { cause: error }), EXIT_ENVIRONMENT);
+}
+
 /** One line for a failed vault call; `role` is the least role that allows `action`. */
 export function vaultCallError(error: unknown, action: string, vaultUrl: string, role: string): CliError {
     const e = error as { statusCode?: number; code?: string; name?: string; message?: string; details?: { error?: { innererror?: { code?: string } } } };
     const code = e?.code;
     const message = (e?.message ?? String(error)).split(/\r?\n/)[0];
     if (e?.statusCode === 403) {
-        return environmentError(`keyrelay: access denied to ${action} in ${vaultUrl} (403 Forbidden). Give the identity you signed in with the "${role}" role on the vault.`);
+        return vaultFailure(error, action, vaultUrl, `keyrelay: access denied to ${action} in ${vaultUrl} (403 Forbidden). Give the identity you signed in with the "${role}" role on the vault.`);
     }
     if (e?.statusCode === 429) {
-        return environmentError(`keyrelay: cannot ${action} in ${vaultUrl}: the vault kept answering 429 (throttled) through the bounded retries. ${THROTTLE_BUDGET_ADVICE.replace(" (pulumi up --parallel)", "")}`);
+        return vaultFailure(error, action, vaultUrl, `keyrelay: cannot ${action} in ${vaultUrl}: the vault kept answering 429 (throttled) through the bounded retries. ${THROTTLE_BUDGET_ADVICE.replace(" (pulumi up --parallel)", "")}`);
     }
     if (e?.statusCode === 401) {
-        return environmentError(`keyrelay: the vault ${vaultUrl} did not accept the token (401): ${message}. Check that you are signed in to the vault's tenant.`);
+        return vaultFailure(error, action, vaultUrl, `keyrelay: the vault ${vaultUrl} did not accept the token (401): ${message}. Check that you are signed in to the vault's tenant.`);
     }
     if (e?.name === "AuthenticationError" || e?.name === "CredentialUnavailableError" || e?.name === "AggregateAuthenticationError") {
-        return environmentError(`keyrelay: cannot get a token to ${action} in ${vaultUrl}: ${message}. Sign in with \`az login\`, or set AZURE_CLIENT_ID and AZURE_TENANT_ID for workload identity.`);
+        return vaultFailure(error, action, vaultUrl, `keyrelay: cannot get a token to ${action} in ${vaultUrl}: ${message}. Sign in with \`az login\`, or set AZURE_CLIENT_ID and AZURE_TENANT_ID for workload identity.`);
     }
     if (isUnresolvedError(error)) {
-        return environmentError(`keyrelay: the vault host ${new URL(vaultUrl).hostname} does not resolve (${errorCode(error)}). Check the vault's name, and your DNS or private endpoint.`);
+        return vaultFailure(error, action, vaultUrl, `keyrelay: the vault host ${new URL(vaultUrl).hostname} does not resolve (${errorCode(error)}). Check the vault's name, and your DNS or private endpoint.`);
     }
     if ((code && UNREACHABLE_CODES.includes(code)) || e?.name === "RestError" && e?.statusCode === undefined) {
-        return environmentError(`keyrelay: cannot reach the vault at ${vaultUrl}${code ? ` (${code})` : ""}. Check the URL, your network, and the vault's firewall or private endpoint.`);
+        return vaultFailure(error, action, vaultUrl, `keyrelay: cannot reach the vault at ${vaultUrl}${code ? ` (${code})` : ""}. Check the URL, your network, and the vault's firewall or private endpoint.`);
     }
-    return environmentError(`keyrelay: cannot ${action} in ${vaultUrl}${e?.statusCode ? ` (HTTP ${e.statusCode}${code ? ` ${code}` : ""})` : ""}: ${message}`);
+    return vaultFailure(error, action, vaultUrl, `keyrelay: cannot ${action} in ${vaultUrl}${e?.statusCode ? ` (HTTP ${e.statusCode}${code ? ` ${code}` : ""})` : ""}: ${message}`);
 }
 
 export function authorityHostOf(option: string | undefined, context: CliContext): string | undefined {

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import { DateTime } from "luxon";
 import { SimulatedEngine } from "../simulation/engine";
-import { collectGarbage } from "../cli/collectGarbage";
+import { collectGarbage } from "../cli/plan/collectGarbage";
 
 const AT = DateTime.fromISO("2027-01-01T03:00:00Z", { zone: "utc" });
 const resourceClass = pulumi.Resource as unknown as { callsites(): unknown[] };

@@ -4,7 +4,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { buildProgram } from "../cli/main";
-import { DAILY_RUN_HOUR_UTC } from "../cli/planOptions";
+import { DAILY_RUN_HOUR_UTC } from "../cli/plan/options";
 import { azureCredentialRoute } from "../components/azureCredential";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -6,10 +6,10 @@ import { DateTime } from "luxon";
 import { createAzureCredential } from "../../components/azureCredential";
 import { SECRET_NAME_PATTERN } from "../../components/validate";
 import { CliContext } from "../context";
-import { usageError } from "../exitCodes";
-import { parseWarnDays } from "../status";
+import { usageError } from "../errors";
+import { parseWarnDays } from "../status/report";
 import { authorityHostOf, parseVaultAddress } from "../vaultAccess";
-import { Deadline, parseTimeout } from "./deadline";
+import { Deadline, parseTimeout } from "../../lib/deadline";
 import { judgeAudit } from "./findings";
 import { DEFAULT_GRAPH_URL, readTenant } from "./graphReader";
 import { renderAuditHtml } from "./html";
@@ -89,13 +89,17 @@ class ProgressBar {
     }
 }
 
-export async function runAudit(options: AuditOptions, context: CliContext): Promise<AuditReport> {
+/** The one deadline of an audit run (--timeout): Graph, every vault, the token endpoint and the webhook count against it. */
+export function auditDeadline(options: AuditOptions): Deadline {
+    return new Deadline(parseTimeout(options.timeout ?? DEFAULT_AUDIT_TIMEOUT, "audit"), "audit", new URL(parseGraphUrl(options.graphUrl)).host);
+}
+
+export async function runAudit(options: AuditOptions, context: CliContext, deadline = auditDeadline(options)): Promise<AuditReport> {
     const warnDays = parseWarnDays(options.warnDays);
     const graphUrl = parseGraphUrl(options.graphUrl);
     const vaults = (options.vault ?? []).map((v) => parseVaultAddress(v).url);
     const map = parseMap(options.map ?? []);
     if (map.size > 0 && vaults.length === 0) throw usageError("keyrelay audit: --map needs at least one --vault to look the secrets up in.");
-    const timeoutMs = parseTimeout(options.timeout ?? DEFAULT_AUDIT_TIMEOUT, "audit");
     const authorityHost = authorityHostOf(options.authorityHost, context) ?? authorityForGraph(graphUrl);
     if (options.webhook !== undefined) {
         parseWebhookUrl(options.webhook);
@@ -103,48 +107,72 @@ export async function runAudit(options: AuditOptions, context: CliContext): Prom
     }
     const tlsCa = context.tlsCa;
 
-    const deadline = new Deadline(timeoutMs, "audit");
     const progress = new ProgressBar(context);
     try {
-        const credential = createAzureCredential({ authorityHost, ...(tlsCa ? { tlsOptions: { ca: tlsCa } } : {}) });
-        const now = DateTime.utc();
-        const tenant = await readTenant({
-            graphUrl, credential, deadline, tlsCa, onPage: (_c, n) => progress.graph(n),
-            authorityHost: authorityHost ?? "https://login.microsoftonline.com",
-        });
-        const keyIds = new Map<string, string[]>();
-        for (const app of tenant.apps) {
-            const key = app.appId.toLowerCase();
-            keyIds.set(key, [...(keyIds.get(key) ?? []), ...app.passwordCredentials.map((p) => p.keyId), ...app.keyCredentials.map((k) => k.keyId)]);
-        }
-        const vaultPart = vaults.length > 0
-            ? await readVaults({ vaults, map, authorityHost, deadline, keyIdsOf: (clientId) => keyIds.get(clientId.toLowerCase()) ?? [], onProgress: (e) => progress.vaults(e) }, context)
-            : { secrets: [], requests: [], notes: [] };
-        const judgement = judgeAudit({ apps: tenant.apps, policies: tenant.policies, secrets: vaultPart.secrets, now, warnDays });
-        const findings = judgement.findings;
-        return {
-            schema: AUDIT_SCHEMA,
-            checkedAt: now.toISO({ suppressMilliseconds: true })!,
-            graphUrl,
-            vaults,
-            warnDays,
-            credentials: judgement.credentials,
-            secrets: judgement.secrets,
-            findings,
-            policy: { tenantDefault: tenant.policies.tenantDefault ?? null, appManagementPolicies: tenant.policies.appPolicies },
-            summary: summarize(judgement, tenant.apps.filter((a) => a.kind === "application").length, tenant.apps.filter((a) => a.kind === "servicePrincipal").length),
-            requests: { graph: tenant.requests, graphPages: tenant.pages, graphThrottled: tenant.throttled, vaults: vaultPart.requests },
-            notes: [...tenant.notes, ...vaultPart.notes],
-            exitCode: auditExitCode(findings),
-        };
+        return await deadline.run(() => auditWithin(deadline, progress, { context, warnDays, graphUrl, vaults, map, authorityHost, tlsCa }));
     } finally {
         progress.end();
+    }
+}
+
+interface AuditInputs {
+    context: CliContext;
+    warnDays: number;
+    graphUrl: string;
+    vaults: string[];
+    map: Map<string, string>;
+    authorityHost: string | undefined;
+    tlsCa: string | undefined;
+}
+
+async function auditWithin(deadline: Deadline, progress: ProgressBar, { context, warnDays, graphUrl, vaults, map, authorityHost, tlsCa }: AuditInputs): Promise<AuditReport> {
+    const credential = createAzureCredential({
+        authorityHost, additionalPolicies: [{ policy: deadline.policy(), position: "perRetry" }],
+        ...(tlsCa ? { tlsOptions: { ca: tlsCa } } : {}),
+    });
+    const now = DateTime.utc();
+    const tenant = await readTenant({
+        graphUrl, credential, deadline, tlsCa, onPage: (_c, n) => progress.graph(n),
+        authorityHost: authorityHost ?? "https://login.microsoftonline.com",
+    });
+    const keyIds = new Map<string, string[]>();
+    for (const app of tenant.apps) {
+        const key = app.appId.toLowerCase();
+        keyIds.set(key, [...(keyIds.get(key) ?? []), ...app.passwordCredentials.map((p) => p.keyId), ...app.keyCredentials.map((k) => k.keyId)]);
+    }
+    const vaultPart = vaults.length > 0
+        ? await readVaults({ vaults, map, authorityHost, deadline, keyIdsOf: (clientId) => keyIds.get(clientId.toLowerCase()) ?? [], onProgress: (e) => progress.vaults(e) }, context)
+        : { secrets: [], requests: [], notes: [] };
+    const judgement = judgeAudit({ apps: tenant.apps, policies: tenant.policies, secrets: vaultPart.secrets, now, warnDays });
+    const findings = judgement.findings;
+    return {
+        schema: AUDIT_SCHEMA,
+        checkedAt: now.toISO({ suppressMilliseconds: true })!,
+        graphUrl,
+        vaults,
+        warnDays,
+        credentials: judgement.credentials,
+        secrets: judgement.secrets,
+        findings,
+        policy: { tenantDefault: tenant.policies.tenantDefault ?? null, appManagementPolicies: tenant.policies.appPolicies },
+        summary: summarize(judgement, tenant.apps.filter((a) => a.kind === "application").length, tenant.apps.filter((a) => a.kind === "servicePrincipal").length),
+        requests: { graph: tenant.requests, graphPages: tenant.pages, graphThrottled: tenant.throttled, vaults: vaultPart.requests },
+        notes: [...tenant.notes, ...vaultPart.notes],
+        exitCode: auditExitCode(findings),
+    };
+}
+
+export async function auditCommand(options: AuditOptions, context: CliContext): Promise<number> {
+    const deadline = auditDeadline(options);
+    try {
+        return await auditAndReport(options, context, deadline);
+    } finally {
         deadline.dispose();
     }
 }
 
-export async function auditCommand(options: AuditOptions, context: CliContext): Promise<number> {
-    const report = await runAudit(options, context);
+async function auditAndReport(options: AuditOptions, context: CliContext, deadline: Deadline): Promise<number> {
+    const report = await runAudit(options, context, deadline);
     context.stdout(options.json ? JSON.stringify(report, null, 2) + "\n" : formatAudit(report));
     if (options.html) {
         const file = path.resolve(context.cwd ?? process.cwd(), options.html);
@@ -156,12 +184,7 @@ export async function auditCommand(options: AuditOptions, context: CliContext): 
         if (!options.json) context.stdout(`HTML report: ${file}\n`);
     }
     if (options.webhook) {
-        const deadline = new Deadline(parseTimeout(options.timeout ?? DEFAULT_AUDIT_TIMEOUT, "audit"), "webhook");
-        try {
-            await postWebhook(parseWebhookUrl(options.webhook), report, webhookSecretFrom(context.env), deadline, context.tlsCa);
-        } finally {
-            deadline.dispose();
-        }
+        await postWebhook(parseWebhookUrl(options.webhook), report, webhookSecretFrom(context.env), deadline, context.tlsCa);
         if (!options.json) context.stdout(`Findings posted to ${new URL(options.webhook).host}, signed.\n`);
     }
     return report.exitCode;

@@ -4,8 +4,9 @@
 import * as https from "https";
 import type { TokenCredential } from "@azure/core-auth";
 import { DateTime } from "luxon";
-import { CliError, environmentError } from "../exitCodes";
-import { Deadline } from "./deadline";
+import { GraphError, isGraphError } from "../../lib/errors";
+import { environmentError } from "../errors";
+import { Deadline, DeadlineError } from "../../lib/deadline";
 import { AppManagementPolicy, DirectoryApp, TenantAppManagementPolicy, TenantPolicies } from "./model";
 
 export const DEFAULT_GRAPH_URL = "https://graph.microsoft.com";
@@ -93,8 +94,13 @@ export class GraphReader {
         return token.token;
     }
 
-    private timedOut(what: string): CliError {
-        return environmentError(`keyrelay audit: ${what === "the token endpoint" ? `the token endpoint ${new URL(this.options.authorityHost).host}` : this.host} did not answer within --timeout ${Math.round(this.options.deadline.totalMs / 1000)}s (${what}). Check the network, or raise --timeout.`);
+    private timedOut(what: string): DeadlineError {
+        return this.options.deadline.timeoutError(what === "the token endpoint" ? new URL(this.options.authorityHost).host : this.host);
+    }
+
+    /** A Graph request that failed, as a GraphError (the CLI gives it the environment's exit code). */
+    private failed(path: string, status: number | undefined, message: string, serviceCode?: string): GraphError {
+        return new GraphError({ request: `GET ${path}`, graphUrl: this.options.graphUrl, status, serviceCode }, message);
     }
 
     /** One GET with Graph's retry rules; resolves with the parsed body of a 2xx answer. */
@@ -111,13 +117,13 @@ export class GraphReader {
             } catch (error) {
                 const code = (error as { code?: string }).code;
                 if (deadline.expired || code === "ETIMEDOUT") throw this.timedOut(`GET ${path}`);
-                throw environmentError(`keyrelay audit: cannot reach Microsoft Graph at ${this.host}${code ? ` (${code})` : ""}. Check --graph-url and your network.`);
+                throw this.failed(path, undefined, `keyrelay audit: cannot reach Microsoft Graph at ${this.host}${code ? ` (${code})` : ""}. Check --graph-url and your network.`);
             }
             if (answer.status >= 200 && answer.status < 300) {
                 try {
                     return JSON.parse(answer.body) as T;
                 } catch {
-                    throw environmentError(`keyrelay audit: ${this.host} answered GET ${path} with something that is not JSON. Check --graph-url.`);
+                    throw this.failed(path, answer.status, `keyrelay audit: ${this.host} answered GET ${path} with something that is not JSON. Check --graph-url.`);
                 }
             }
             let error: { code?: string; message?: string } = {};
@@ -128,24 +134,25 @@ export class GraphReader {
                 const retryAfter = Number(answer.headers["retry-after"]);
                 const waitMs = (Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : 2 ** attempt * 1000) * (this.options.retryAfterScale ?? 1);
                 if (waitMs > MAX_RETRY_AFTER_MS || waitMs >= deadline.remainingMs()) {
-                    throw environmentError(`keyrelay audit: Microsoft Graph at ${this.host} is throttling (HTTP ${answer.status}, Retry-After ${answer.headers["retry-after"] ?? "none"}) beyond what --timeout ${Math.round(deadline.totalMs / 1000)}s allows. Run the audit later, or raise --timeout.`);
+                    throw this.failed(path, answer.status, `keyrelay audit: Microsoft Graph at ${this.host} is throttling (HTTP ${answer.status}, Retry-After ${answer.headers["retry-after"] ?? "none"}) beyond what --timeout ${Math.round(deadline.totalMs / 1000)}s allows. Run the audit later, or raise --timeout.`);
                 }
                 await new Promise((resolve) => setTimeout(resolve, waitMs));
                 continue;
             }
             if (answer.status === 403) {
-                throw environmentError(`keyrelay audit: Microsoft Graph denied GET ${path} (403 ${error.code ?? "Forbidden"}: ${error.message ?? "no message"}). `
+                throw this.failed(path, answer.status, `keyrelay audit: Microsoft Graph denied GET ${path} (403 ${error.code ?? "Forbidden"}: ${error.message ?? "no message"}). `
                     + `Grant the identity you signed in with the ${permissionFor(path)} application permission (admin consent), or a directory role that includes it.`);
             }
             if (answer.status === 401) {
-                throw environmentError(`keyrelay audit: Microsoft Graph at ${this.host} did not accept the token (401 ${error.code ?? ""}: ${error.message ?? ""}). The token's scope is ${this.options.graphUrl}/.default: check --graph-url matches your cloud.`);
+                throw this.failed(path, answer.status, `keyrelay audit: Microsoft Graph at ${this.host} did not accept the token (401 ${error.code ?? ""}: ${error.message ?? ""}). The token's scope is ${this.options.graphUrl}/.default: check --graph-url matches your cloud.`);
             }
-            throw Object.assign(environmentError(`keyrelay audit: Microsoft Graph answered GET ${path} with HTTP ${answer.status}${error.code ? ` ${error.code}` : ""}: ${error.message ?? "no message"}.`), { status: answer.status });
+            throw this.failed(path, answer.status, `keyrelay audit: Microsoft Graph answered GET ${path} with HTTP ${answer.status}${error.code ? ` ${error.code}` : ""}: ${error.message ?? "no message"}.`, error.code);
         }
     }
 
     private send(url: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; headers: import("http").IncomingHttpHeaders; body: string }> {
-        return new Promise((resolve, reject) => {
+        const done = this.options.deadline.track(url);
+        return new Promise<{ status: number; headers: import("http").IncomingHttpHeaders; body: string }>((resolve, reject) => {
             const request = https.get(url, { agent: this.agent, headers, timeout: timeoutMs, signal: this.options.deadline.signal }, (response) => {
                 const chunks: Buffer[] = [];
                 response.on("data", (c: Buffer) => chunks.push(c));
@@ -154,7 +161,7 @@ export class GraphReader {
             });
             request.on("timeout", () => request.destroy(Object.assign(new Error(`no answer in ${timeoutMs} ms`), { code: "ETIMEDOUT" })));
             request.on("error", reject);
-        });
+        }).finally(done);
     }
 
     /** Every item of a collection, following @odata.nextLink (the link carries the query options; https://learn.microsoft.com/graph/paging). */
@@ -207,10 +214,10 @@ export async function readTenant(options: GraphReadOptions): Promise<GraphReadRe
     }
 }
 
-/** A query this Graph endpoint does not offer (400 Request_UnsupportedQuery, 404, 501): worth the other way. 401/403/429 never get here. */
+/** A query this Graph endpoint does not offer (400 Request_UnsupportedQuery, 404, 501): worth the other way; not 401/403/429. */
 const isBadRequest = (error: unknown) => {
-    const status = (error as { status?: number }).status ?? 0;
-    return (status >= 400 && status < 500) || status === 501;
+    const status = isGraphError(error) ? error.status ?? 0 : 0;
+    return (status >= 400 && status < 500 && ![401, 403, 429].includes(status)) || status === 501;
 };
 
 /**

@@ -1,6 +1,6 @@
 // The audit's report: the stable JSON document (docs/audit.md describes every field), its exit
 // code, and the terminal table.
-import { EXIT_CRITICAL, EXIT_OK, EXIT_WARNING } from "../exitCodes";
+import { EXIT_CRITICAL, EXIT_OK, EXIT_WARNING } from "../errors";
 import { formatTable } from "../table";
 import { AuditJudgement } from "./findings";
 import { AuditedCredential, AuditedSecret, Finding, TenantPolicies } from "./model";

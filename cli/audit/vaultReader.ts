@@ -3,10 +3,9 @@
 // dropped; nothing but its facts leaves this module.
 import type { SecretProperties } from "@azure/keyvault-secrets";
 import { CliContext } from "../context";
-import { environmentError } from "../exitCodes";
-import { isManagedByKeyrelay } from "../verdicts";
+import { isManagedByKeyrelay } from "../status/verdicts";
 import { createSecretClient, parseVaultAddress, vaultCallError } from "../vaultAccess";
-import { Deadline } from "./deadline";
+import { Deadline } from "../../lib/deadline";
 import { SecretReading } from "./findings";
 import { secretValueFacts } from "./valueFacts";
 
@@ -34,17 +33,14 @@ export interface VaultReadResult {
     notes: string[];
 }
 
-function timedOut(deadline: Deadline, vaultUrl: string): Error {
-    return environmentError(`keyrelay audit: the vault ${new URL(vaultUrl).host} did not answer within --timeout ${Math.round(deadline.totalMs / 1000)}s. Check the network, or raise --timeout.`);
-}
-
 export async function readVaults(options: VaultReadOptions, context: CliContext): Promise<VaultReadResult> {
     const result: VaultReadResult = { secrets: [], requests: [], notes: [] };
     const mappedSeen = new Set<string>();
     for (const vault of options.vaults) {
         const address = parseVaultAddress(vault);
-        const client = createSecretClient(address, context, options.authorityHost);
         const { deadline } = options;
+        // The deadline's pipeline policy bounds every request, the later list pages included.
+        const client = createSecretClient(address, context, options.authorityHost, deadline);
         const counts = { vault: address.url, listPages: 0, reads: 0, listed: 0 };
         result.requests.push(counts);
         const owned: { properties: SecretProperties; clientId: string; source: "tag" | "map" }[] = [];
@@ -67,7 +63,7 @@ export async function readVaults(options: VaultReadOptions, context: CliContext)
                 options.onProgress?.({ vault: address.url, listed: counts.listed, read: 0, toRead: owned.length });
             }
         } catch (error) {
-            if (deadline.expired) throw timedOut(deadline, address.url);
+            if (deadline.expired) throw deadline.timeoutError(new URL(address.url).host);
             throw vaultCallError(error, "list secrets", address.url, "Key Vault Secrets User");
         }
         let next = 0;
@@ -79,7 +75,7 @@ export async function readVaults(options: VaultReadOptions, context: CliContext)
                     const secret = await client.getSecret(item.properties.name, { abortSignal: deadline.signal, requestOptions: { timeout: deadline.requestTimeoutMs() } });
                     value = secret.value ?? "";
                 } catch (error) {
-                    if (deadline.expired) throw timedOut(deadline, address.url);
+                    if (deadline.expired) throw deadline.timeoutError(new URL(address.url).host);
                     throw vaultCallError(error, `read secret "${item.properties.name}"`, address.url, "Key Vault Secrets User");
                 }
                 counts.reads++;

@@ -8,8 +8,8 @@ import * as crypto from "crypto";
 import * as http from "http";
 import * as https from "https";
 import { DateTime } from "luxon";
-import { environmentError, usageError } from "../exitCodes";
-import { Deadline } from "./deadline";
+import { environmentError, usageError } from "../errors";
+import { Deadline } from "../../lib/deadline";
 import { AuditReport, findingPlace } from "./report";
 
 export const WEBHOOK_SECRET_ENV = "KEYRELAY_WEBHOOK_SECRET";
@@ -89,18 +89,29 @@ export async function postWebhook(url: URL, report: AuditReport, secret: string,
         [TIMESTAMP_HEADER]: timestamp,
     };
     const transport = url.protocol === "https:" ? https : http;
-    const timeout = deadline.requestTimeoutMs();
+    // The socket's `timeout` only notices silence; a receiver that drips one byte every few seconds
+    // never trips it. One timer bounds the whole exchange (connect, body written, answer read), and
+    // the deadline's signal ends it at --timeout.
+    const exchangeMs = deadline.requestTimeoutMs();
+    const done = deadline.track(url.href);
+    let timer: NodeJS.Timeout | undefined;
     const status = await new Promise<number>((resolve, reject) => {
-        const request = transport.request(url, { method: "POST", headers, timeout, ...(ca && url.protocol === "https:" ? { ca } : {}) }, (response) => {
+        const request = transport.request(url, { method: "POST", headers, timeout: exchangeMs, signal: deadline.signal, ...(ca && url.protocol === "https:" ? { ca } : {}) }, (response) => {
             response.resume();
             response.on("end", () => resolve(response.statusCode ?? 0));
             response.on("error", reject);
         });
-        request.on("timeout", () => request.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));
+        const stop = () => request.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" }));
+        timer = setTimeout(stop, exchangeMs);
+        request.on("timeout", stop);
         request.on("error", reject);
         request.end(body);
     }).catch((error: { code?: string }) => {
+        if (deadline.expired) throw deadline.timeoutError(url.host);
         throw environmentError(`keyrelay audit: cannot deliver the webhook to ${url.host}${error.code ? ` (${error.code})` : ""}. Check --webhook and your network.`);
+    }).finally(() => {
+        clearTimeout(timer);
+        done();
     });
     if (status < 200 || status >= 300) {
         throw environmentError(`keyrelay audit: the webhook at ${url.host} answered HTTP ${status}. Check that the receiver accepts the post and its signature (${WEBHOOK_SECRET_ENV}).`);

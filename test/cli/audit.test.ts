@@ -9,7 +9,7 @@ import { AddressInfo } from "net";
 import { DateTime } from "luxon";
 import { runCli } from "../../cli/main";
 import { FINDING_SEVERITIES } from "../../cli/audit/model";
-import { EXIT_CRITICAL, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, EXIT_WARNING } from "../../cli/exitCodes";
+import { EXIT_CRITICAL, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, EXIT_WARNING } from "../../cli/errors";
 import { AuditBed, startAuditBed } from "../graph/auditBed";
 import { cleanTenant, findingsTenant } from "../graph/tenants";
 import { trustedTls } from "../vault/tls";
@@ -326,7 +326,7 @@ describe("keyrelay audit (local Graph, Key Vault and token server over HTTPS)", 
                 const { code, err } = await bed.run(["--vault", `https://127.0.0.1:${port}`, "--timeout", "3s"]);
                 const elapsed = DateTime.now().toMillis() - started;
                 assert.equal(code, EXIT_ENVIRONMENT);
-                assert.match(err, new RegExp(`the vault 127\\.0\\.0\\.1:${port} did not answer within --timeout 3s`));
+                assert.match(err, new RegExp(`^keyrelay audit: 127\\.0\\.0\\.1:${port} did not answer within --timeout 3s`));
                 assert.ok(elapsed < 10_000, `gave up after ${elapsed} ms`);
             } finally {
                 silent.closeAllConnections();

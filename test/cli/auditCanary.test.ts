@@ -10,7 +10,7 @@ import * as path from "path";
 import { inspect } from "util";
 import { AddressInfo } from "net";
 import { AzureLogger, AzureLogLevel, getLogLevel, setLogLevel } from "@azure/logger";
-import { EXIT_CRITICAL, EXIT_ENVIRONMENT } from "../../cli/exitCodes";
+import { EXIT_CRITICAL, EXIT_ENVIRONMENT } from "../../cli/errors";
 import { AuditBed, startAuditBed } from "../graph/auditBed";
 import { findingsTenant } from "../graph/tenants";
 import { OPERATOR } from "./fixtures";

@@ -7,7 +7,7 @@ import { passwordLifetimeLimit } from "../../cli/audit/lifetimePolicy";
 import { DirectoryApp, TenantPolicies } from "../../cli/audit/model";
 import { secretValueFacts } from "../../cli/audit/valueFacts";
 import { authorityForGraph, parseGraphUrl, parseMap } from "../../cli/audit/command";
-import { parseTimeout } from "../../cli/audit/deadline";
+import { parseTimeout } from "../../lib/deadline";
 
 const NOW = DateTime.fromISO("2026-06-01T12:00:00Z", { zone: "utc" });
 const day = (n: number) => NOW.plus({ days: n }).toISO()!;

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { DOMParser } from "@xmldom/xmldom";
-import { EXIT_CRITICAL } from "../../cli/exitCodes";
+import { EXIT_CRITICAL } from "../../cli/errors";
 import { findingsTenant } from "../graph/tenants";
 import { AuditBed, startAuditBed } from "../graph/auditBed";
 

@@ -4,8 +4,8 @@ import { strict as assert } from "assert";
 import * as net from "net";
 import { DateTime } from "luxon";
 import { runCli } from "../../cli/main";
-import { EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE } from "../../cli/exitCodes";
-import { DEFAULT_TIMEOUT_SECONDS, REQUEST_TIMEOUT_MS, parseTimeout } from "../../cli/deadline";
+import { EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE } from "../../cli/errors";
+import { DEFAULT_TIMEOUT_SECONDS, REQUEST_TIMEOUT_MS, parseTimeout } from "../../lib/deadline";
 import { LocalVault, startLocalVault } from "../vault/localVault";
 import { TokenServer, startTokenServer } from "../vault/tokenServer";
 import { capturedContext, signInOperator } from "./fixtures";
@@ -141,7 +141,7 @@ describe("keyrelay status and verify: every wait bounded, output safe", function
         for (const bad of ["0", "-1", "soon", "1e3", "25h", "P2D"]) {
             const { code, err } = await run(["status", "--vault", vault.url, "--timeout", bad]);
             assert.equal(code, EXIT_USAGE, bad);
-            assert.match(err, /^keyrelay status: --timeout is ".*", not a duration up to 24 h/);
+            assert.match(err, /^keyrelay status: --timeout is ".*", not a duration from 1 ms up to 24 h/);
             assert.equal(err.trim().split("\n").length, 1);
         }
     });

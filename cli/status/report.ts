@@ -1,12 +1,12 @@
 // keyrelay status: one pass over the vault's secret listing; every verdict comes from the
 // listing's tags and attributes, so no secret is read.
 import { DateTime } from "luxon";
-import { CliContext } from "./context";
-import { Deadline, parseTimeout } from "./deadline";
-import { environmentError, isCliError, usageError } from "./exitCodes";
-import { formatTable } from "./table";
+import { CliContext } from "../context";
+import { Deadline, isDeadlineError, parseTimeout } from "../../lib/deadline";
+import { environmentError, isCliError, usageError } from "../errors";
+import { formatTable } from "../table";
 import { DEFAULT_WARN_DAYS, SecretStatus, countByVerdict, isManagedByKeyrelay, judgeSecret, statusExitCode } from "./verdicts";
-import { authorityHostOf, createSecretClient, deadlineError, parseVaultAddress, vaultCallError } from "./vaultAccess";
+import { authorityHostOf, createSecretClient, deadlineError, parseVaultAddress, vaultCallError } from "../vaultAccess";
 
 export interface StatusOptions {
     vault: string;
@@ -64,9 +64,10 @@ export async function collectStatus(options: StatusOptions, context: CliContext)
         });
     } catch (error) {
         if (context.isTTY) context.stderr("\n");
-        if (isCliError(error)) throw error;
+        if (isCliError(error) || isDeadlineError(error)) throw error;
         throw deadlineError(deadline, address.url, authorityHost) ?? vaultCallError(error, "list secrets", address.url, "Key Vault Reader");
     } finally {
+        deadline.dispose();
         if (context.isTTY && pages > 0) context.stderr("\n");
     }
     if (secrets.length === 0) {
@@ -102,10 +103,4 @@ export function formatStatus(report: StatusReport): string {
         ...(reasons.length > 0 ? [...reasons, ""] : []),
         `${report.secrets.length} keyrelay secrets: ${counts}. ${report.otherSecrets} other secrets ignored. ${report.pages} list pages read.`,
     ].join("\n") + "\n";
-}
-
-export async function statusCommand(options: StatusOptions, context: CliContext): Promise<number> {
-    const report = await collectStatus(options, context);
-    context.stdout(options.json ? JSON.stringify(report, null, 2) + "\n" : formatStatus(report));
-    return report.exitCode;
 }

@@ -3,12 +3,12 @@
 // front of the local token server that refuses chosen requests of one app the way Entra does.
 import { strict as assert } from "assert";
 import * as https from "https";
-import { runCli } from "../../cli/main";
-import { EXIT_CRITICAL, EXIT_OK, EXIT_USAGE } from "../../cli/exitCodes";
-import { LocalVault, startLocalVault } from "../vault/localVault";
-import { listenOnLoopback, trustedTls } from "../vault/tls";
-import { AADSTS, TokenServer, startTokenServer } from "../vault/tokenServer";
-import { capturedContext, signInOperator } from "./fixtures";
+import { runCli } from "../../../cli/main";
+import { EXIT_CRITICAL, EXIT_OK, EXIT_USAGE } from "../../../cli/errors";
+import { LocalVault, startLocalVault } from "../../vault/localVault";
+import { listenOnLoopback, trustedTls } from "../../vault/tls";
+import { AADSTS, TokenServer, startTokenServer } from "../../vault/tokenServer";
+import { capturedContext, signInOperator } from "../fixtures";
 
 const APP = "6d6d6d6d-aaaa-4bbb-8ccc-dddddddddddd";
 const VALUE = "Rep~replicated-client-secret-value-0123";

@@ -1,8 +1,8 @@
 // The plan's timeline from the schedule alone (cli/fleetTimeline.ts): pure, no Pulumi.
 import { strict as assert } from "assert";
 import { DateTime } from "luxon";
-import { rotationSchedule, toRfc3339 } from "../../components/schedule";
-import { appRuns, appTimeline, fleetRuns, nextChangeOf } from "../../cli/fleetTimeline";
+import { rotationSchedule, toRfc3339 } from "../../../components/schedule";
+import { appRuns, appTimeline, fleetRuns, nextChangeOf } from "../../../cli/plan/fleetTimeline";
 
 const t = (iso: string) => DateTime.fromISO(iso, { zone: "utc" });
 

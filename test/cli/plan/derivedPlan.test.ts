@@ -5,14 +5,14 @@ import * as fc from "fast-check";
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import { DateTime } from "luxon";
-import { SimulatedEngine, SimulatedResource } from "../../simulation/engine";
-import { declareReferenceStack } from "../../referenceStack";
-import { keyrelayPolicies } from "../../policies/policies";
-import { derivedPlan, FleetPlan } from "../../cli/derivedPlan";
-import { simulatedPlan } from "../../cli/plan";
-import { firstDifference, learnFleet, unitResourcesAt, withDerivedCredentials } from "../../cli/fleetModel";
+import { SimulatedEngine, SimulatedResource } from "../../../simulation/engine";
+import { declareReferenceStack } from "../../../referenceStack";
+import { keyrelayPolicies } from "../../../policies/policies";
+import { derivedPlan, FleetPlan } from "../../../cli/plan/derivedPlan";
+import { simulatedPlan } from "../../../cli/plan/command";
+import { firstDifference, learnFleet, unitResourcesAt, withDerivedCredentials } from "../../../cli/plan/fleetModel";
 
-import { MAX_VALID_FOR_MS, longestEveryDaysWithin } from "../../components/schedule";
+import { MAX_VALID_FOR_MS, longestEveryDaysWithin } from "../../../components/schedule";
 
 const MAX_EVERY_DAYS = longestEveryDaysWithin(MAX_VALID_FOR_MS);
 

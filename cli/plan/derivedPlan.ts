@@ -4,12 +4,13 @@
 // from what the program declared (fleetModel.ts). A component it cannot derive exactly sends the
 // plan back to the full simulation. What it cannot see from one run: resources of the program's
 // own that read the clock (those need --simulate or --daily, as the docs say).
-import { DateTime, Settings } from "luxon";
+import { DateTime } from "luxon";
 import type { Policies } from "@pulumi/policy";
-import { TYPE_TOKENS } from "../components/typeTokens";
-import { SERVES_UNTIL_MARKER, toRfc3339 } from "../components/schedule";
-import { PolicyViolation, checkPolicies } from "../policies/lib/runInProcess";
-import { SimulatedEngine, SimulatedResource } from "../simulation/engine";
+import { TYPE_TOKENS } from "../../components/typeTokens";
+import { SERVES_UNTIL_MARKER } from "../../components/schedule";
+import { PolicyViolation } from "../../policies/lib/runInProcess";
+import { PolicyFindings, policiesAt } from "./policyFindings";
+import { SimulatedEngine, SimulatedResource } from "../../simulation/engine";
 import { AppRun, CredentialFacts, appRuns, appTimeline, fleetRuns } from "./fleetTimeline";
 import { APPLICATION_PASSWORD_TYPE, PlanResource, Unit, learnFleet, unitResourcesAt } from "./fleetModel";
 
@@ -46,50 +47,12 @@ function toPlanResource(r: SimulatedResource): PlanResource {
     return { type: r.type, name: r.name, urn: r.urn, parent: r.parent, inputs: r.inputs, outputs: r.outputs, propertyDependencies: r.propertyDependencies };
 }
 
-async function policiesAt(policies: Policies, resources: PlanResource[], at: DateTime): Promise<PolicyViolation[]> {
-    const pinned = at.toMillis();
-    const previousNow = Settings.now;
-    Settings.now = () => pinned;
-    try {
-        return await checkPolicies(policies, resources);
-    } finally {
-        Settings.now = previousNow;
-    }
-}
-
-/** Findings kept per policy and resource: first and last run seen, and in how many runs. */
-class Findings {
-    private readonly seen = new Map<string, { violation: PolicyViolation; first: number; last: number; runs: number }>();
-
-    /** `violation` holds on the runs with indexes first..last. */
-    add(violation: PolicyViolation, first: number, last: number): void {
-        const key = `${violation.policy}\u0000${violation.urn ?? ""}`;
-        const known = this.seen.get(key);
-        if (!known) {
-            this.seen.set(key, { violation, first, last, runs: last - first + 1 });
-            return;
-        }
-        if (first < known.first) {
-            known.first = first;
-            known.violation = violation;
-        }
-        known.last = Math.max(known.last, last);
-        known.runs += last - first + 1;
-    }
-
-    planned(runs: readonly DateTime[]): PlannedViolation[] {
-        return [...this.seen.values()]
-            .sort((a, b) => a.first - b.first || a.violation.policy.localeCompare(b.violation.policy) || (a.violation.urn ?? "").localeCompare(b.violation.urn ?? ""))
-            .map(({ violation, first, last, runs: count }) => ({ ...violation, firstSeen: toRfc3339(runs[first]), lastSeen: toRfc3339(runs[last]), runs: count }));
-    }
-}
-
 /**
  * Findings on resources that are the same in every run (outside keyrelay's components): the pack's
  * rules read the clock only as "is this date past or near", so each finding holds over one unbroken
  * span of runs. Checked at the first and last run, and the span's ends found by halving.
  */
-async function staticFindings(policies: Policies, resources: PlanResource[], context: PlanResource[], runs: readonly DateTime[], findings: Findings): Promise<void> {
+async function staticFindings(policies: Policies, resources: PlanResource[], context: PlanResource[], runs: readonly DateTime[], findings: PolicyFindings): Promise<void> {
     const own = new Set(resources.map((r) => r.urn));
     const cache = new Map<number, Map<string, PolicyViolation>>();
     const at = async (i: number) => {
@@ -157,7 +120,7 @@ export async function derivedPlan({ engine, policies, from, until, onProgramErro
 
     const programRuns = 1;
     const index = new Map(runs.map((t, i) => [t.toMillis(), i]));
-    const findings = new Findings();
+    const findings = new PolicyFindings();
     for (const [unit, ownRuns] of runsByUnit) {
         for (const { run, end, violations } of await unitFindings(unit, ownRuns, policies)) {
             const first = index.get(run.at.toMillis())!;

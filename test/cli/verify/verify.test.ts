@@ -1,10 +1,10 @@
 import { strict as assert } from "assert";
 import { DateTime } from "luxon";
-import { runCli } from "../../cli/main";
-import { EXIT_CRITICAL, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE } from "../../cli/exitCodes";
-import { LocalVault, startLocalVault } from "../vault/localVault";
-import { AADSTS, TokenServer, startTokenServer } from "../vault/tokenServer";
-import { capturedContext, closedPort, signInOperator } from "./fixtures";
+import { runCli } from "../../../cli/main";
+import { EXIT_CRITICAL, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE } from "../../../cli/errors";
+import { LocalVault, startLocalVault } from "../../vault/localVault";
+import { AADSTS, TokenServer, startTokenServer } from "../../vault/tokenServer";
+import { capturedContext, closedPort, signInOperator } from "../fixtures";
 
 const APP = "5e5e5e5e-aaaa-4bbb-8ccc-dddddddddddd";
 const GOOD_VALUE = "Gq7~good-client-secret-value-abcdefghijkl";

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { DateTime } from "luxon";
-import { EXIT_CRITICAL, EXIT_OK, EXIT_WARNING } from "../../cli/exitCodes";
-import { ListedSecret, countByVerdict, isManagedByKeyrelay, judgeSecret, statusExitCode } from "../../cli/verdicts";
+import { EXIT_CRITICAL, EXIT_OK, EXIT_WARNING } from "../../../cli/errors";
+import { ListedSecret, countByVerdict, isManagedByKeyrelay, judgeSecret, statusExitCode } from "../../../cli/status/verdicts";
 
 const now = DateTime.fromISO("2026-03-10T12:00:00Z", { zone: "utc" });
 const day = (offset: number) => now.plus({ days: offset });

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { aadstsCodeOf, classifyTokenRefusal } from "../../cli/aadsts";
-import { valueHint, valueNotes } from "../../policies/lib/hygieneProblems";
+import { aadstsCodeOf, classifyTokenRefusal } from "../../../cli/verify/aadsts";
+import { valueHint, valueNotes } from "../../../policies/lib/hygieneProblems";
 
 const context = { clientId: "11111111-2222-3333-4444-555555555555", tenant: "contoso.onmicrosoft.com", secretName: "billing-client-secret" };
 

@@ -2,13 +2,13 @@
 // token with it (client-credentials grant). The value is held in memory only; output shows a hint.
 import * as https from "https";
 import { DateTime, Duration } from "luxon";
-import { CliContext } from "./context";
-import { EXIT_CRITICAL, EXIT_OK, environmentError, isCliError, usageError } from "./exitCodes";
+import { CliContext } from "../context";
+import { EXIT_CRITICAL, EXIT_OK, environmentError, isCliError, usageError } from "../errors";
 import { PROPAGATION_CODES, TokenRefusal, aadstsCodeOf, classifyTokenRefusal } from "./aadsts";
-import { Deadline, isUnresolvedError, parseTimeout } from "./deadline";
-import { authorityHostOf, createSecretClient, deadlineError, parseVaultAddress, vaultCallError } from "./vaultAccess";
-import { valueHint, valueNotes } from "../policies/lib/hygieneProblems";
-import { SECRET_NAME_PATTERN } from "../components/validate";
+import { Deadline, isUnresolvedError, parseTimeout } from "../../lib/deadline";
+import { authorityHostOf, createSecretClient, deadlineError, parseVaultAddress, vaultCallError } from "../vaultAccess";
+import { valueHint, valueNotes } from "../../policies/lib/hygieneProblems";
+import { SECRET_NAME_PATTERN } from "../../components/validate";
 
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
 export const DEFAULT_WAIT = "PT5M";
@@ -25,7 +25,7 @@ export interface VerifyOptions {
     /** Consecutive successful token requests needed (Entra replicas learn a new secret at different times). */
     attempts?: string;
     json?: boolean;
-    /** Overall deadline in seconds, not counting the deliberate --wait retries; default 60. */
+    /** Overall deadline in seconds, the --wait retries included; default 60. */
     timeout?: string;
 }
 
@@ -89,10 +89,16 @@ export function requestClientCredentialsToken(authorityHost: string, tenant: str
     });
 }
 
-function parseWait(text: string): Duration {
+/** Longest --wait: propagation takes minutes; a day is a typo, and --timeout bounds it anyway. */
+export const MAX_WAIT = Duration.fromObject({ days: 1 });
+
+export function parseWait(text: string): Duration {
     const wait = Duration.fromISO(text);
     if (!wait.isValid || wait.toMillis() < 0) {
         throw usageError(`keyrelay verify: --wait is ${JSON.stringify(text)}, not an ISO-8601 duration (${wait.invalidExplanation ?? "negative"}). Use e.g. --wait PT5M (five minutes) or PT0S (no waiting).`);
+    }
+    if (wait.toMillis() > MAX_WAIT.toMillis()) {
+        throw usageError(`keyrelay verify: --wait is ${JSON.stringify(text)}, longer than a day (P1D). Entra learns a new secret within minutes: use e.g. --wait PT5M, and a --timeout that covers it.`);
     }
     return wait;
 }
@@ -118,6 +124,8 @@ export interface VerifyResult {
     tokenAttempts: TokenAttempt[];
     /** A success was followed by AADSTS7000215: the secret has not reached every Entra replica yet. */
     propagating: boolean;
+    /** The --wait retries stopped because the next one would have passed --timeout. */
+    waitCutByTimeout: boolean;
     refusal?: TokenRefusal;
     valueWarnings: string[];
     exitCode: number;
@@ -135,7 +143,11 @@ export async function runVerify(options: VerifyOptions, context: CliContext): Pr
     const address = parseVaultAddress(options.vault);
     const authorityHost = authorityHostOf(options.authorityHost, context) ?? DEFAULT_AUTHORITY_HOST;
     const deadline = new Deadline(timeoutMs, "verify", new URL(address.url).host);
-    return deadline.run(() => verifyWithin(deadline, options, context, { tenant, wait, address, authorityHost, attemptsWanted }));
+    try {
+        return await deadline.run(() => verifyWithin(deadline, options, context, { tenant, wait, address, authorityHost, attemptsWanted }));
+    } finally {
+        deadline.dispose();
+    }
 }
 
 async function verifyWithin(deadline: Deadline, options: VerifyOptions, context: CliContext,
@@ -173,6 +185,7 @@ async function verifyWithin(deadline: Deadline, options: VerifyOptions, context:
     const tokenAttempts: TokenAttempt[] = [];
     let consecutiveSuccesses = 0;
     let propagating = false;
+    let waitCutByTimeout = false;
     for (;;) {
         attempts++;
         const startedAt = DateTime.now().toMillis();
@@ -199,7 +212,7 @@ async function verifyWithin(deadline: Deadline, options: VerifyOptions, context:
             consecutiveSuccesses++;
             if (consecutiveSuccesses >= attemptsWanted) break;
             // A short pause, so the next request may land on another replica.
-            await deadline.pause(baseDelay);
+            await deadline.sleep(baseDelay);
             continue;
         }
         if (consecutiveSuccesses > 0 && PROPAGATION_CODES.includes(answer.code ?? -1)) propagating = true;
@@ -208,12 +221,17 @@ async function verifyWithin(deadline: Deadline, options: VerifyOptions, context:
         const remaining = retryUntil.toMillis() - DateTime.utc().toMillis();
         if (remaining <= 0) break;
         const delay = Math.min(baseDelay * 2 ** Math.min(attempts - 1, MAX_BACKOFF_STEPS), remaining);
+        // --wait counts against --timeout: a retry the deadline would cut off is not started.
+        if (delay >= deadline.remainingMs()) {
+            waitCutByTimeout = true;
+            break;
+        }
         if (context.isTTY) context.stderr(`secret version is ${Math.round(DateTime.utc().diff(createdAt).as("seconds"))} s old; Entra may not know it yet: retrying in ${Math.ceil(delay / 1000)} s\n`);
-        await deadline.pause(delay);
+        await deadline.sleep(delay);
     }
     const result: VerifyResult = {
         vault: address.url, secret: options.secret, version: secret.properties.version, clientId, tenant,
-        hint: verifyHint(value), ok: answer.ok, attempts, tokenAttempts, propagating, valueWarnings: [], exitCode: answer.ok ? EXIT_OK : EXIT_CRITICAL,
+        hint: verifyHint(value), ok: answer.ok, attempts, tokenAttempts, propagating, waitCutByTimeout, valueWarnings: [], exitCode: answer.ok ? EXIT_OK : EXIT_CRITICAL,
     };
     if (!answer.ok) {
         result.refusal = classifyTokenRefusal(answer.code, { clientId, tenant, secretName: options.secret }, answer.description);
@@ -241,15 +259,10 @@ export function formatVerify(result: VerifyResult): string {
     return [
         `FAILED: ${refusal.problem}.`,
         ...(result.propagating ? [`  note: ${PROPAGATING_NOTE}`] : []),
+        ...(result.waitCutByTimeout ? ["  note: stopped retrying before --wait ran out: the next retry would have passed --timeout. Raise --timeout to wait longer."] : []),
         ...result.valueWarnings.map((w) => `  note: ${w}.`),
         `  token requests: ${formatTokenAttempts(result.tokenAttempts)}.`,
         `  value in Key Vault: ${result.hint} (version ${result.version?.slice(0, 8) ?? "?"}); ${result.attempts} attempt${result.attempts > 1 ? "s" : ""}.`,
         `  fix: ${refusal.fix}`,
     ].join("\n") + "\n";
-}
-
-export async function verifyCommand(options: VerifyOptions, context: CliContext): Promise<number> {
-    const result = await runVerify(options, context);
-    context.stdout(options.json ? JSON.stringify(result, null, 2) + "\n" : formatVerify(result));
-    return result.exitCode;
 }

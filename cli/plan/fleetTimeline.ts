@@ -2,7 +2,7 @@
 // keyrelay credential goes through, computed from the schedule with the same pure functions the
 // components call (plannedCredentials, nextRotation). Pure: no Pulumi, no clock of its own.
 import { DateTime } from "luxon";
-import { PlannedCredential, RotationSchedule, nextRotation, plannedCredentials, toRfc3339 } from "../components/schedule";
+import { PlannedCredential, RotationSchedule, nextRotation, plannedCredentials, toRfc3339 } from "../../components/schedule";
 
 /** The scheduled pipelines run daily at this hour (UTC); the plan's runs happen then too. */
 export const DAILY_RUN_HOUR_UTC = 3;

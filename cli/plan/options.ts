@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { DateTime, Duration } from "luxon";
-import { usageError } from "./exitCodes";
+import { usageError } from "../errors";
 
 import { DAILY_RUN_HOUR_UTC } from "./fleetTimeline";
 

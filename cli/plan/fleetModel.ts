@@ -9,9 +9,9 @@ import { createHash } from "crypto";
 import {
     PERIOD_START_MARKER, RotationSchedule, SCHEDULE_EPOCH, SERVES_UNTIL_MARKER, SLOT_NAMES, periodIndexAt, periodStart,
     plannedCredentials, rotationSchedule, slotOf, toRfc3339,
-} from "../components/schedule";
-import { TYPE_TOKENS } from "../components/typeTokens";
-import type { AnalyzedResource } from "../policies/lib/runInProcess";
+} from "../../components/schedule";
+import { TYPE_TOKENS } from "../../components/typeTokens";
+import type { AnalyzedResource } from "../../policies/lib/runInProcess";
 
 export const APPLICATION_PASSWORD_TYPE = "azuread:index/applicationPassword:ApplicationPassword";
 const KEYRELAY_COMPONENT_TYPES = new Set<string>([TYPE_TOKENS.rotatedAppRegistration, TYPE_TOKENS.rotatingPassword]);

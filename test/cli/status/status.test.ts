@@ -1,10 +1,10 @@
 import { strict as assert } from "assert";
 import { DateTime } from "luxon";
-import { runCli } from "../../cli/main";
-import { EXIT_CRITICAL, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, EXIT_WARNING } from "../../cli/exitCodes";
-import { LocalVault, VAULT_ROLES, startLocalVault } from "../vault/localVault";
-import { TokenServer, startTokenServer } from "../vault/tokenServer";
-import { capturedContext, closedPort, signInOperator } from "./fixtures";
+import { runCli } from "../../../cli/main";
+import { EXIT_CRITICAL, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, EXIT_WARNING } from "../../../cli/errors";
+import { LocalVault, VAULT_ROLES, startLocalVault } from "../../vault/localVault";
+import { TokenServer, startTokenServer } from "../../vault/tokenServer";
+import { capturedContext, closedPort, signInOperator } from "../fixtures";
 
 const DAY_S = 24 * 60 * 60;
 

@@ -3,11 +3,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DateTime, Settings } from "luxon";
-import { runCli } from "../../cli/main";
-import { EXIT_CRITICAL, EXIT_OK, EXIT_USAGE } from "../../cli/exitCodes";
-import { REPOSITORY_ROOT, defaultProgramDir, nextDailyRun } from "../../cli/plan";
-import { periodIndexAt, rotationSchedule, plannedCredentials } from "../../components/schedule";
-import { capturedContext, parseSvg } from "./fixtures";
+import { runCli } from "../../../cli/main";
+import { EXIT_CRITICAL, EXIT_OK, EXIT_USAGE } from "../../../cli/errors";
+import { REPOSITORY_ROOT, defaultProgramDir, nextDailyRun } from "../../../cli/plan/command";
+import { periodIndexAt, rotationSchedule, plannedCredentials } from "../../../components/schedule";
+import { capturedContext, parseSvg } from "../fixtures";
 
 const TODAY = DateTime.fromISO("2026-12-01T09:30:00Z", { zone: "utc" }).toMillis();
 
@@ -127,7 +127,7 @@ describe("keyrelay plan (example config, pinned clock)", function () {
     it("reports a mandatory policy violation and exits 2", async () => {
         const program = path.join(dir, "short");
         fs.mkdirSync(program);
-        fs.symlinkSync(path.resolve(__dirname, "..", "..", "node_modules"), path.join(program, "node_modules"), "dir");
+        fs.symlinkSync(path.resolve(__dirname, "..", "..", "..", "node_modules"), path.join(program, "node_modules"), "dir");
         fs.writeFileSync(path.join(program, "index.ts"), `import * as azuread from "@pulumi/azuread";\n`
             + `new azuread.ApplicationPassword("legacy", { applicationId: "/applications/x", endDate: "2026-12-05T00:00:00Z" });\n`);
         fs.writeFileSync(path.join(program, "Pulumi.dev.yaml"), "config: {}\n");

@@ -1,9 +1,9 @@
 // Status verdicts for keyrelay's secrets, from what one listing page says about each secret
 // (tags and attributes of its current version). Pure: the caller passes the clock.
 import { DateTime } from "luxon";
-import { DAY_MS } from "../components/schedule";
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from "../components/vaultSecretDiff";
-import { EXIT_CRITICAL, EXIT_OK, EXIT_WARNING } from "./exitCodes";
+import { DAY_MS } from "../../components/schedule";
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from "../../components/vaultSecretDiff";
+import { EXIT_CRITICAL, EXIT_OK, EXIT_WARNING } from "../errors";
 
 export type Verdict = "ok" | "due" | "near expiry" | "expired" | "missing";
 

@@ -1,0 +1,9 @@
+// keyrelay verify: the thin entry. Reading the secret and asking Entra for a token is in verify.ts.
+import { CliContext } from "../context";
+import { VerifyOptions, formatVerify, runVerify } from "./verify";
+
+export async function verifyCommand(options: VerifyOptions, context: CliContext): Promise<number> {
+    const result = await runVerify(options, context);
+    context.stdout(options.json ? JSON.stringify(result, null, 2) + "\n" : formatVerify(result));
+    return result.exitCode;
+}

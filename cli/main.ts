@@ -5,6 +5,7 @@ import * as path from "path";
 import { Command, CommanderError, Option } from "commander";
 import { CliContext, processContext } from "./context";
 import { EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, isCliError } from "./exitCodes";
+import { isKeyrelayError, isInputError } from "../lib/errors";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -125,6 +126,8 @@ export async function runCli(argv: string[], context: CliContext = processContex
             return fail(error.message.replace(/^error: /, "keyrelay: "), EXIT_USAGE, true);
         }
         if (isCliError(error)) return fail(error.message, error.exitCode, false);
+        // A KeyrelayError already starts with "keyrelay ...:" and says what to do.
+        if (isKeyrelayError(error)) return fail(error.message, isInputError(error) ? EXIT_USAGE : EXIT_ENVIRONMENT, false);
         const message = error instanceof Error ? error.message.split(/\r?\n/)[0] : String(error);
         return fail(`keyrelay: ${message}`, EXIT_ENVIRONMENT, false);
     }

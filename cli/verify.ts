@@ -9,6 +9,8 @@ import { Deadline, isUnresolvedError, parseTimeout } from "./deadline";
 import { authorityHostOf, createSecretClient, deadlineError, parseVaultAddress, vaultCallError } from "./vaultAccess";
 import { valueHint, valueNotes } from "../policies/lib/hygieneProblems";
 import { SECRET_NAME_PATTERN } from "../components/validate";
+import { isKeyrelayError } from "../lib/errors";
+import { refuseRedirect } from "../lib/redirects";
 
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
 export const DEFAULT_WAIT = "PT5M";
@@ -72,6 +74,12 @@ export function requestClientCredentialsToken(authorityHost: string, tenant: str
             ...(limits.signal ? { signal: limits.signal } : {}),
             ...(ca ? { ca } : {}),
         }, (response) => {
+            // Never followed: the secret is in the body (lib/redirects.ts).
+            const redirect = refuseRedirect(url.toString(), response.statusCode ?? 0, response.headers.location, "verify");
+            if (redirect) {
+                response.resume();
+                return reject(redirect);
+            }
             const chunks: Buffer[] = [];
             response.on("data", (c: Buffer) => chunks.push(c));
             response.on("end", () => {
@@ -182,6 +190,7 @@ async function verifyWithin(deadline: Deadline, options: VerifyOptions, context:
             answer = await requestClientCredentialsToken(authorityHost, tenant, clientId, value, scope, context.tlsCa,
                 { timeoutMs: requestTimeoutMs, signal: deadline.signal });
         } catch (error) {
+            if (isKeyrelayError(error) || isCliError(error)) throw error;
             const code = (error as { code?: string }).code;
             const host = new URL(authorityHost).host;
             if (isUnresolvedError(error)) {

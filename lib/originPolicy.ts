@@ -16,14 +16,14 @@ import { RepeatedNextLinkError } from "./pageTrail";
 export const SAME_ORIGIN_POLICY_NAME = "keyrelaySameOrigin";
 
 /** Refuses requests that leave `origin`, and redirects that point elsewhere. */
-export function sameOriginPolicy(origin: string, command: string, service = "the vault"): PipelinePolicy {
+export function sameOriginPolicy(origin: string, command: string): PipelinePolicy {
     const listingPagesSeen = new Set<string>();
     let listingPages = 0;
     return {
         name: SAME_ORIGIN_POLICY_NAME,
         async sendRequest(request: PipelineRequest, next: SendRequest): Promise<PipelineResponse> {
             if (!sameOrigin(origin, request.url)) {
-                throw new ForeignOriginError(origin, hostForMessage(request.url), `a link from ${service}`, command);
+                throw new ForeignOriginError(origin, hostForMessage(request.url), "a link", command);
             }
             // The mapped page iterator of SecretClient drops continuationToken, so a looping nextLink
             // is only visible here: a list-page address asked for a second time.
@@ -37,7 +37,7 @@ export function sameOriginPolicy(origin: string, command: string, service = "the
             if (location) {
                 const target = redirectTarget(request.url, location);
                 if (!target || !sameOrigin(origin, target)) {
-                    throw new ForeignOriginError(origin, target ? hostForMessage(target) : "an address that is not a URL", `a redirect from ${service}`, command);
+                    throw new ForeignOriginError(origin, target ? hostForMessage(target) : "an address that is not a URL", "a redirect", command);
                 }
             }
             return response;

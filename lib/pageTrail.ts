@@ -36,7 +36,7 @@ export class PageTrail {
     next(link: string | null | undefined): string | undefined {
         this.pages++;
         if (link === undefined || link === null || link === "") return undefined;
-        requireSameOrigin(this.origin, link, `a ${this.linkName}`, this.command);
+        requireSameOrigin(this.origin, link, `the ${this.linkName}`, this.command);
         if (this.seen.has(link)) throw new RepeatedNextLinkError(this.listing, this.pages, this.command);
         this.seen.add(link);
         return link;

@@ -5,6 +5,9 @@ import * as https from "https";
 import type { TokenCredential } from "@azure/core-auth";
 import { DateTime } from "luxon";
 import { CliError, environmentError } from "../exitCodes";
+import { requireSameOrigin } from "../../lib/origin";
+import { refuseRedirect } from "../../lib/redirects";
+import { PageTrail } from "../../lib/pageTrail";
 import { Deadline } from "./deadline";
 import { AppManagementPolicy, DirectoryApp, TenantAppManagementPolicy, TenantPolicies } from "./model";
 
@@ -99,6 +102,8 @@ export class GraphReader {
 
     /** One GET with Graph's retry rules; resolves with the parsed body of a 2xx answer. */
     async get<T>(url: string, headers: Record<string, string> = {}): Promise<T> {
+        // Before the token: a link from Graph may name any host (lib/origin.ts).
+        requireSameOrigin(this.options.graphUrl, url, "a link", "audit");
         const path = new URL(url).pathname;
         for (let attempt = 1; ; attempt++) {
             const deadline = this.options.deadline;
@@ -120,6 +125,8 @@ export class GraphReader {
                     throw environmentError(`keyrelay audit: ${this.host} answered GET ${path} with something that is not JSON. Check --graph-url.`);
                 }
             }
+            const redirect = refuseRedirect(url, answer.status, answer.headers.location, "audit");
+            if (redirect) throw redirect;
             let error: { code?: string; message?: string } = {};
             try { error = (JSON.parse(answer.body) as { error?: typeof error }).error ?? {}; } catch { error = {}; }
             // Graph's throttling guidance: wait the Retry-After seconds, else back off (https://learn.microsoft.com/graph/throttling).
@@ -160,13 +167,14 @@ export class GraphReader {
     /** Every item of a collection, following @odata.nextLink (the link carries the query options; https://learn.microsoft.com/graph/paging). */
     async list<T>(collection: string, firstUrl: string, headers: Record<string, string> = {}): Promise<T[]> {
         const items: T[] = [];
+        const trail = new PageTrail(this.options.graphUrl, `${collection} at ${this.host}`, "@odata.nextLink", "audit", firstUrl);
         let url: string | undefined = firstUrl;
         while (url) {
             const page: GraphPage<T> = await this.get<GraphPage<T>>(url, headers);
             this.pages[collection] = (this.pages[collection] ?? 0) + 1;
             items.push(...(page.value ?? []));
             this.options.onPage?.(collection, page.value?.length ?? 0);
-            url = page["@odata.nextLink"];
+            url = trail.next(page["@odata.nextLink"]);
         }
         return items;
     }

@@ -8,7 +8,9 @@ import * as crypto from "crypto";
 import * as http from "http";
 import * as https from "https";
 import { DateTime } from "luxon";
-import { environmentError, usageError } from "../exitCodes";
+import { environmentError, isCliError, usageError } from "../exitCodes";
+import { isKeyrelayError } from "../../lib/errors";
+import { refuseRedirect } from "../../lib/redirects";
 import { Deadline } from "./deadline";
 import { AuditReport, findingPlace } from "./report";
 
@@ -93,6 +95,9 @@ export async function postWebhook(url: URL, report: AuditReport, secret: string,
     const status = await new Promise<number>((resolve, reject) => {
         const request = transport.request(url, { method: "POST", headers, timeout, ...(ca && url.protocol === "https:" ? { ca } : {}) }, (response) => {
             response.resume();
+            // Never followed: the signature would go with it (lib/redirects.ts).
+            const redirect = refuseRedirect(url.toString(), response.statusCode ?? 0, response.headers.location, "audit");
+            if (redirect) return reject(redirect);
             response.on("end", () => resolve(response.statusCode ?? 0));
             response.on("error", reject);
         });
@@ -100,6 +105,7 @@ export async function postWebhook(url: URL, report: AuditReport, secret: string,
         request.on("error", reject);
         request.end(body);
     }).catch((error: { code?: string }) => {
+        if (isKeyrelayError(error) || isCliError(error)) throw error;
         throw environmentError(`keyrelay audit: cannot deliver the webhook to ${url.host}${error.code ? ` (${error.code})` : ""}. Check --webhook and your network.`);
     });
     if (status < 200 || status >= 300) {

@@ -10,6 +10,7 @@ import { authorityHostOf, createSecretClient, deadlineError, parseVaultAddress, 
 import { valueHint, valueNotes } from "../policies/lib/hygieneProblems";
 import { SECRET_NAME_PATTERN } from "../components/validate";
 import { isKeyrelayError } from "../lib/errors";
+import { errorLine, printable } from "../lib/terminalText";
 import { refuseRedirect } from "../lib/redirects";
 
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
@@ -238,7 +239,12 @@ function formatTokenAttempts(attempts: readonly TokenAttempt[]): string {
     return attempts.map((a) => `#${a.attempt} ${a.ok ? "ok" : `AADSTS${a.code ?? "?"}`} ${a.latencyMs} ms`).join(", ");
 }
 
-export function formatVerify(result: VerifyResult): string {
+export function formatVerify(unsafe: VerifyResult): string {
+    // The client id comes from the secret's tag and the refusal quotes Entra: one clean line each (lib/terminalText.ts).
+    const result: VerifyResult = {
+        ...unsafe, clientId: printable(unsafe.clientId), tenant: printable(unsafe.tenant),
+        ...(unsafe.refusal ? { refusal: { ...unsafe.refusal, problem: errorLine(unsafe.refusal.problem), fix: errorLine(unsafe.refusal.fix) } } : {}),
+    };
     if (result.ok) {
         const successes = result.tokenAttempts.filter((a) => a.ok).length;
         return `OK: "${result.secret}" (version ${result.version?.slice(0, 8) ?? "?"}, value ${result.hint}) gets a token for app ${result.clientId} in tenant ${result.tenant}`

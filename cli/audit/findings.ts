@@ -126,6 +126,11 @@ function judgeCredentials(input: AuditInput, heldBy: Map<string, string[]>): { c
                 retiring: isRetiring,
                 heldBy: heldBy.get(c.keyId) ?? [],
             });
+            if (c.problems && c.problems.length > 0) {
+                findings.push(finding("credential-data-invalid", ref, app.appId,
+                    `Graph's data for the ${what} cannot be trusted: ${c.problems.join("; ")}. Its expiry is not checked. Look at it in the Entra admin center, and replace it if it is still in use.`,
+                    { keyId: c.keyId }));
+            }
             if (end && end <= now) {
                 findings.push(finding("credential-expired", ref, app.appId,
                     `The ${what} expired ${day(end)}: anything still using it fails with AADSTS7000222. `

@@ -9,6 +9,7 @@ import { requireSameOrigin } from "../../lib/origin";
 import { refuseRedirect } from "../../lib/redirects";
 import { PageTrail } from "../../lib/pageTrail";
 import { Deadline } from "./deadline";
+import { directoryAppOf, markDuplicateKeyIds, pageItems } from "./graphShape";
 import { AppManagementPolicy, DirectoryApp, TenantAppManagementPolicy, TenantPolicies } from "./model";
 
 export const DEFAULT_GRAPH_URL = "https://graph.microsoft.com";
@@ -172,18 +173,14 @@ export class GraphReader {
         while (url) {
             const page: GraphPage<T> = await this.get<GraphPage<T>>(url, headers);
             this.pages[collection] = (this.pages[collection] ?? 0) + 1;
-            items.push(...(page.value ?? []));
-            this.options.onPage?.(collection, page.value?.length ?? 0);
+            const pageValue = pageItems(page, `GET ${new URL(url).pathname}`, this.host) as T[];
+            items.push(...pageValue);
+            this.options.onPage?.(collection, pageValue.length);
             url = trail.next(page["@odata.nextLink"]);
         }
         return items;
     }
 }
-
-type RawApp = Omit<DirectoryApp, "kind" | "hasOwner" | "passwordCredentials" | "keyCredentials"> & {
-    passwordCredentials?: DirectoryApp["passwordCredentials"] | null;
-    keyCredentials?: DirectoryApp["keyCredentials"] | null;
-};
 
 export async function readTenant(options: GraphReadOptions): Promise<GraphReadResult> {
     const reader = new GraphReader(options);
@@ -192,23 +189,22 @@ export async function readTenant(options: GraphReadOptions): Promise<GraphReadRe
     const query = (params: Record<string, string>) => new URLSearchParams(params).toString();
     try {
         const [applications, ownerless, servicePrincipals, policies] = await Promise.all([
-            reader.list<RawApp>("applications", `${base}/applications?${query({ $select: APP_SELECT, $top: String(GRAPH_MAX_PAGE_SIZE) })}`),
+            reader.list<unknown>("applications", `${base}/applications?${query({ $select: APP_SELECT, $top: String(GRAPH_MAX_PAGE_SIZE) })}`),
             readOwnerless(reader, base, notes),
-            reader.list<RawApp>("servicePrincipals", `${base}/servicePrincipals?${query({ $select: SERVICE_PRINCIPAL_SELECT, $top: String(GRAPH_MAX_PAGE_SIZE) })}`),
+            reader.list<unknown>("servicePrincipals", `${base}/servicePrincipals?${query({ $select: SERVICE_PRINCIPAL_SELECT, $top: String(GRAPH_MAX_PAGE_SIZE) })}`),
             readPolicies(reader, base),
         ]);
         const withoutOwner = new Set(ownerless ?? []);
-        const normalize = (raw: RawApp, kind: DirectoryApp["kind"]): DirectoryApp => ({
-            ...raw, kind,
-            passwordCredentials: raw.passwordCredentials ?? [],
-            keyCredentials: raw.keyCredentials ?? [],
-            ...(kind === "application" && ownerless ? { hasOwner: !withoutOwner.has(raw.id) } : {}),
+        const read = (raws: unknown[], kind: DirectoryApp["kind"]): DirectoryApp[] => raws.flatMap((raw, i) => {
+            const app = directoryAppOf(raw, kind, i + 1, notes);
+            return app ? [{ ...app, ...(kind === "application" && ownerless ? { hasOwner: !withoutOwner.has(app.id) } : {}) }] : [];
         });
         const apps = [
-            ...applications.map((a) => normalize(a, "application")),
+            ...read(applications, "application"),
             // Service principals matter here only when they hold credentials of their own.
-            ...servicePrincipals.filter((s) => (s.passwordCredentials?.length ?? 0) + (s.keyCredentials?.length ?? 0) > 0).map((s) => normalize(s, "servicePrincipal")),
+            ...read(servicePrincipals, "servicePrincipal").filter((s) => s.passwordCredentials.length + s.keyCredentials.length > 0),
         ];
+        markDuplicateKeyIds(apps);
         return { apps, policies, requests: reader.requests, pages: reader.pages, throttled: reader.throttled, notes };
     } finally {
         reader.close();
@@ -232,14 +228,14 @@ async function readOwnerless(reader: GraphReader, base: string, notes: string[])
     try {
         const ownerless = await reader.list<{ id: string }>("applicationsWithoutOwners",
             `${base}/applications?${new URLSearchParams({ $filter: "owners/$count eq 0", $count: "true", $select: "id", $top: String(GRAPH_MAX_PAGE_SIZE) })}`, { ConsistencyLevel: "eventual" });
-        return ownerless.map((a) => a.id);
+        return ownerless.filter((a) => typeof a?.id === "string").map((a) => a.id);
     } catch (error) {
         if (!isBadRequest(error)) throw error;
     }
     try {
         const expanded = await reader.list<{ id: string; owners?: unknown[] | null }>("applicationOwners",
             `${base}/applications?${new URLSearchParams({ $select: "id", $expand: "owners", $top: String(GRAPH_MAX_PAGE_SIZE) })}`);
-        return expanded.filter((a) => (a.owners ?? []).length === 0).map((a) => a.id);
+        return expanded.filter((a) => typeof a?.id === "string" && (Array.isArray(a.owners) ? a.owners : []).length === 0).map((a) => a.id);
     } catch (error) {
         if (!isBadRequest(error)) throw error;
         notes.push("Graph answered neither owners/$count nor $expand=owners: apps without an owner are not reported.");
@@ -251,11 +247,11 @@ async function readPolicies(reader: GraphReader, base: string): Promise<TenantPo
     const tenantDefault = await reader.get<TenantAppManagementPolicy>(`${base}/policies/defaultAppManagementPolicy`);
     const listed = await reader.list<Omit<AppManagementPolicy, "appliesTo">>("appManagementPolicies", `${base}/policies/appManagementPolicies`);
     // One appliesTo listing per policy: a tenant has a handful of policies, not one per app.
-    const appPolicies = await Promise.all(listed.map(async (policy) => {
+    const appPolicies = await Promise.all(listed.filter((p) => typeof p?.id === "string").map(async (policy) => {
         const embedded = (policy as { appliesTo?: { id: string }[] }).appliesTo;
         const appliesTo = Array.isArray(embedded) ? embedded
             : await reader.list<{ id: string }>("appManagementPolicyAppliesTo", `${base}/policies/appManagementPolicies/${encodeURIComponent(policy.id)}/appliesTo?$select=id`);
-        return { ...policy, appliesTo: appliesTo.map((o) => o.id) };
+        return { ...policy, appliesTo: appliesTo.filter((o) => typeof o?.id === "string").map((o) => o.id) };
     }));
     return { tenantDefault, appPolicies };
 }

@@ -149,7 +149,7 @@ export interface AuditedSecret {
     /** How it was tied to the app: its client-id tag, or --map. */
     source: "tag" | "map";
     app: AppRef | undefined;
-    /** First three characters of the value, as Entra shows a password's hint. */
+    /** First three characters of the value, as Entra shows a password's hint; "" for a value of 12 characters or fewer. */
     hint: string;
     expiresOn: string | null;
     /** keyId of the app's password whose hint the value matches. */

@@ -11,7 +11,9 @@ import { DateTime } from "luxon";
 import { environmentError, isCliError, usageError } from "../exitCodes";
 import { isKeyrelayError } from "../../lib/errors";
 import { refuseRedirect } from "../../lib/redirects";
+import { urlForMessage } from "../../lib/terminalText";
 import { Deadline } from "./deadline";
+import { cardText } from "./cardText";
 import { AuditReport, findingPlace } from "./report";
 
 export const WEBHOOK_SECRET_ENV = "KEYRELAY_WEBHOOK_SECRET";
@@ -49,7 +51,7 @@ export function webhookBody(report: AuditReport): object {
             { type: "FactSet", facts: [{ title: "Critical", value: String(s.critical) }, { title: "Warnings", value: String(s.warning) }, ...Object.entries(s.byCode).map(([code, n]) => ({ title: code, value: String(n) }))] },
             ...report.findings.slice(0, CARD_FINDINGS).map((f) => ({
                 type: "TextBlock", wrap: true, spacing: "Small",
-                text: `**${f.severity}** ${f.code}: ${f.app?.displayName ?? f.clientId} (${findingPlace(f)})`,
+                text: `**${f.severity}** ${f.code}: ${cardText(f.app?.displayName ?? f.clientId)} (${cardText(findingPlace(f))})`,
             })),
             ...(report.findings.length > CARD_FINDINGS ? [{ type: "TextBlock", isSubtle: true, text: `and ${report.findings.length - CARD_FINDINGS} more` }] : []),
         ],
@@ -76,7 +78,7 @@ export function parseWebhookUrl(text: string): URL {
     let url: URL | undefined;
     try { url = new URL(text); } catch { url = undefined; }
     if (!url || (url.protocol !== "https:" && !(url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)))) {
-        throw usageError(`keyrelay audit: --webhook is ${JSON.stringify(text)}, not an https URL. Use the receiver's https address (plain http only for localhost).`);
+        throw usageError(`keyrelay audit: --webhook is ${JSON.stringify(urlForMessage(text))}, not an https URL. Use the receiver's https address (plain http only for localhost).`);
     }
     return url;
 }

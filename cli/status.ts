@@ -1,5 +1,6 @@
 // keyrelay status: one pass over the vault's secret listing; every verdict comes from the
 // listing's tags and attributes, so no secret is read.
+import { jsonForTerminal } from "../lib/terminalText";
 import { DateTime } from "luxon";
 import { CliContext } from "./context";
 import { Deadline, parseTimeout } from "./deadline";
@@ -106,6 +107,6 @@ export function formatStatus(report: StatusReport): string {
 
 export async function statusCommand(options: StatusOptions, context: CliContext): Promise<number> {
     const report = await collectStatus(options, context);
-    context.stdout(options.json ? JSON.stringify(report, null, 2) + "\n" : formatStatus(report));
+    context.stdout(options.json ? jsonForTerminal(report) + "\n" : formatStatus(report));
     return report.exitCode;
 }

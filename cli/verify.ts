@@ -10,7 +10,7 @@ import { authorityHostOf, createSecretClient, deadlineError, parseVaultAddress, 
 import { valueHint, valueNotes } from "../policies/lib/hygieneProblems";
 import { SECRET_NAME_PATTERN } from "../components/validate";
 import { isKeyrelayError } from "../lib/errors";
-import { errorLine, printable } from "../lib/terminalText";
+import { errorLine, printable, jsonForTerminal } from "../lib/terminalText";
 import { refuseRedirect } from "../lib/redirects";
 
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
@@ -265,6 +265,6 @@ export function formatVerify(unsafe: VerifyResult): string {
 
 export async function verifyCommand(options: VerifyOptions, context: CliContext): Promise<number> {
     const result = await runVerify(options, context);
-    context.stdout(options.json ? JSON.stringify(result, null, 2) + "\n" : formatVerify(result));
+    context.stdout(options.json ? jsonForTerminal(result) + "\n" : formatVerify(result));
     return result.exitCode;
 }

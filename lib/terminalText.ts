@@ -51,3 +51,12 @@ export function urlForMessage(text: string): string {
     }
     return printable(text.replace(/^([a-z][a-z0-9+.-]*:\/*)[^/?#]*@/i, "$1").replace(/[?#].*$/s, ""));
 }
+
+// JSON.stringify escapes C0 controls but leaves DEL, C1 controls (U+009B is an 8-bit CSI), the
+// bidirectional marks and U+2028/U+2029 as they are: escaped here, the document's data is the same.
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** `value` as a JSON document (2-space indent) that a terminal shows as written. */
+export function jsonForTerminal(value: unknown): string {
+    return JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}

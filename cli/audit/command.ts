@@ -1,19 +1,18 @@
 // keyrelay audit: every credential in the tenant from Microsoft Graph, every vault secret that
 // belongs to an app checked against them, findings with fixed codes. See docs/audit.md.
-import * as fs from "fs";
 import { DateTime } from "luxon";
 import { createAzureCredential } from "../../components/azureCredential";
 import { SECRET_NAME_PATTERN } from "../../components/validate";
 import { CliContext } from "../context";
 import { usageError } from "../exitCodes";
-import { urlForMessage } from "../../lib/terminalText";
+import { urlForMessage, jsonForTerminal } from "../../lib/terminalText";
 import { parseWarnDays } from "../status";
 import { authorityHostOf, parseVaultAddress } from "../vaultAccess";
 import { Deadline, parseTimeout } from "./deadline";
 import { judgeAudit } from "./findings";
 import { DEFAULT_GRAPH_URL, readTenant } from "./graphReader";
 import { renderAuditHtml } from "./html";
-import { checkHtmlTarget, deliver, exitCodeAfterDelivery } from "./outputs";
+import { checkHtmlTarget, deliver, exitCodeAfterDelivery, writeHtmlReport } from "./outputs";
 import { AUDIT_SCHEMA, AuditReport, auditExitCode, formatAudit, summarize } from "./report";
 import { readVaults } from "./vaultReader";
 import { parseWebhookUrl, postWebhook, webhookSecretFrom } from "./webhook";
@@ -148,21 +147,11 @@ export async function auditCommand(options: AuditOptions, context: CliContext): 
     // Checked before the audit: a path that cannot be written fails now, not after minutes of reading.
     const htmlFile = options.html !== undefined ? checkHtmlTarget(options.html, context) : undefined;
     const report = await runAudit(options, context);
-    context.stdout(options.json ? JSON.stringify(report, null, 2) + "\n" : formatAudit(report));
+    context.stdout(options.json ? jsonForTerminal(report) + "\n" : formatAudit(report));
     let delivered = true;
     if (htmlFile !== undefined) {
         delivered = await deliver(context, () => {
-            let html: string;
-            try {
-                html = renderAuditHtml(report);
-            } catch (error) {
-                throw new Error(`keyrelay audit: the HTML report could not be rendered (${(error as Error).message}). This is a keyrelay bug: please report it with the --json output.`);
-            }
-            try {
-                fs.writeFileSync(htmlFile, html);
-            } catch (error) {
-                throw new Error(`keyrelay audit: cannot write --html ${options.html}: ${(error as Error).message}. The findings are above; choose a writable path.`);
-            }
+            writeHtmlReport(report, htmlFile, options.html!, renderAuditHtml);
             if (!options.json) context.stdout(`HTML report: ${htmlFile}\n`);
         }) && delivered;
     }

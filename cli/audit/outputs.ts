@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { CliContext } from "../context";
 import { EXIT_ENVIRONMENT, usageError } from "../exitCodes";
+import { KeyrelayError } from "../../lib/errors";
 import { errorLine } from "../../lib/terminalText";
 
 /** The --html file's absolute path, once it is known to be writable. */
@@ -22,6 +23,23 @@ export function checkHtmlTarget(option: string, context: CliContext): string {
         throw refuse(code === "ENOENT" ? `the directory ${path.dirname(file)} does not exist` : `not writable (${code ?? "access denied"})`);
     }
     return file;
+}
+
+/** Renders and writes the --html file; a renderer failure is said to be one (a bug), not an unwritable path. */
+export function writeHtmlReport<R>(report: R, file: string, option: string, render: (report: R) => string): void {
+    let html: string;
+    try {
+        html = render(report);
+    } catch (error) {
+        throw new KeyrelayError("HtmlRenderFailed", `keyrelay audit: the HTML report could not be rendered (${(error as Error)?.message ?? String(error)})`,
+            { fix: "This is a keyrelay bug: please report it with the --json output", cause: error });
+    }
+    try {
+        fs.writeFileSync(file, html);
+    } catch (error) {
+        throw new KeyrelayError("HtmlWriteFailed", `keyrelay audit: cannot write --html ${errorLine(option)}: ${(error as Error).message}`,
+            { fix: "The findings are above; choose a writable path", cause: error });
+    }
 }
 
 /** One delivery after the report is printed; a failure is printed and counted, never thrown. */

@@ -14,7 +14,7 @@ import { TenantFixture } from "../graph/tenants";
 import { capturedContext } from "./fixtures";
 
 const FORGED_LINE = "OK: no findings, all clean";
-const HOSTILE_NAME = `legacy\x1b[31m-reports\x1b]0;pwned\x07\n${FORGED_LINE}`;
+const HOSTILE_NAME = `legacy\x1b[31m-reports\x1b]0;pwned\x07\u009b2J\u202e\n${FORGED_LINE}`;
 
 function hostileTenant(now: DateTime): TenantFixture {
     const fixture = findingsTenant(now);
@@ -47,6 +47,13 @@ describe("hostile tenant data through keyrelay audit and verify", function () {
         assert.ok(!/[\x1b\x07\x9b]/.test(out + err), "no escape or bell reaches the terminal");
         assert.ok(!out.split("\n").some((line) => line.startsWith(FORGED_LINE)), "the forged line is not a line of its own");
         assert.match(out, /legacy-reports OK: no findings, all clean/, "the name is kept, on one line");
+    });
+
+    it("--json keeps the name exactly, with C1 controls and bidi marks escaped so a terminal shows them as written", async () => {
+        const { out } = await bed.run(["--vault", bed.vault.url, ...mapArgs(), "--json"]);
+        assert.ok(!/[\x1b\x07\u0080-\u009f\u202a-\u202e\u2028\u2029]/.test(out), "nothing a terminal would act on");
+        const report = JSON.parse(out);
+        assert.ok(report.credentials.some((c: { app: { displayName: string } }) => c.app.displayName === HOSTILE_NAME), "the data is unchanged");
     });
 
     it("--html renders null, numeric and missing display names", async () => {

@@ -102,3 +102,17 @@ describe("cli/audit/graphShape: Graph data of the wrong shape", () => {
         assert.match(invalid.find((f) => f.app?.displayName === "twin-a")!.message, /keyId is also on app "twin-b" \(a-4\)/);
     });
 });
+
+describe("cli/audit/outputs: the --html file", () => {
+    it("a renderer failure is reported as a renderer failure (a bug), not as an unwritable path", async () => {
+        const { writeHtmlReport } = await import("../../cli/audit/outputs");
+        const fs = await import("fs");
+        const os = await import("os");
+        const path = await import("path");
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "keyrelay-html-")), "r.html");
+        assert.throws(() => writeHtmlReport({}, file, "r.html", () => { throw new TypeError("Cannot read properties of null (reading 'localeCompare')"); }),
+            (error: Error) => /could not be rendered \(Cannot read properties of null.*keyrelay bug/.test(error.message) && !/cannot write/.test(error.message));
+        assert.ok(!fs.existsSync(file), "nothing half-written");
+        assert.throws(() => writeHtmlReport({}, "/dev/full", "/dev/full", () => "<html></html>"), /cannot write --html \/dev\/full: .*ENOSPC/);
+    });
+});

@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from "commander";
 import { CliContext, processContext } from "./context";
 import { EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, isCliError } from "./exitCodes";
 import { isKeyrelayError, isInputError } from "../lib/errors";
-import { errorLine } from "../lib/terminalText";
+import { errorLine, errorLines } from "../lib/terminalText";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -114,7 +114,8 @@ export async function runCli(argv: string[], context: CliContext = processContex
     const program = buildProgram(context, (code) => { exitCode = code; });
     const fail = (text: string, code: number, printed: boolean): number => {
         // Error text may quote a service (Graph's messages echo input): one clean line (lib/terminalText.ts).
-        const message = errorLine(text);
+        // plan talks to no service; its compile errors are one line per diagnostic of the user's program.
+        const message = argv[0] === "plan" ? errorLines(text) : errorLine(text);
         if (!printed) context.stderr(`${message}\n`);
         if (wantsJson(argv)) context.stdout(JSON.stringify({ error: message, exitCode: code }) + "\n");
         return code;

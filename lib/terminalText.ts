@@ -60,3 +60,11 @@ const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202
 export function jsonForTerminal(value: unknown): string {
     return JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
+
+/**
+ * A message whose own line structure is deliberate (keyrelay plan's "one line per TypeScript
+ * diagnostic" of the user's program, which no service writes): each line cleaned, the breaks kept.
+ */
+export function errorLines(message: string): string {
+    return message.split(/\r?\n/).map((line) => cut(oneLine(line), MAX_ERROR_LENGTH)).join("\n");
+}

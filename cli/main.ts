@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from "commander";
 import { CliContext, processContext } from "./context";
 import { EXIT_OK, EXIT_USAGE, exitCodeOf } from "./errors";
 import { isKeyrelayError } from "../lib/errors";
+import { errorLine, errorLines } from "../lib/terminalText";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -111,7 +112,10 @@ export function wantsJson(argv: readonly string[]): boolean {
 export async function runCli(argv: string[], context: CliContext = processContext()): Promise<number> {
     let exitCode = EXIT_OK;
     const program = buildProgram(context, (code) => { exitCode = code; });
-    const fail = (message: string, code: number, printed: boolean): number => {
+    const fail = (text: string, code: number, printed: boolean): number => {
+        // Error text may quote a service (Graph's messages echo input): one clean line (lib/terminalText.ts).
+        // plan talks to no service; its compile errors are one line per diagnostic of the user's program.
+        const message = argv[0] === "plan" ? errorLines(text) : errorLine(text);
         if (!printed) context.stderr(`${message}\n`);
         if (wantsJson(argv)) context.stdout(JSON.stringify({ error: message, exitCode: code }) + "\n");
         return code;

@@ -8,6 +8,9 @@ import { CliContext } from "./context";
 import { Deadline, errorCode, isUnresolvedError } from "../lib/deadline";
 import { VaultAction, VaultError } from "../lib/errors";
 import { CliError, EXIT_ENVIRONMENT, environmentError, usageError } from "./errors";
+import { isForeignOriginError } from "../lib/origin";
+import { sameOriginPolicy } from "../lib/originPolicy";
+import { isRepeatedNextLinkError } from "../lib/pageTrail";
 
 /** Longest wait a Retry-After may ask the command for, in ms. */
 export const MAX_RETRY_AFTER_MS = 60_000;
@@ -48,7 +51,8 @@ export function createSecretClient(address: VaultAddress, context: CliContext, a
     return new Client(address.url, credential, {
         disableChallengeResourceVerification: address.isLoopback,
         retryOptions: { maxRetries: 3, retryDelayInMs: context.retryBaseDelayMs ?? 1000, maxRetryDelayInMs: 8 * (context.retryBaseDelayMs ?? 1000) },
-        additionalPolicies: [...bounded, { policy: retryAfterCapPolicy(context.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS), position: "perRetry" }],
+        // perCall: before the vault's authentication policy attaches a token (lib/originPolicy.ts).
+        additionalPolicies: [{ policy: sameOriginPolicy(address.url, deadline?.command ?? ""), position: "perCall" }, ...bounded, { policy: retryAfterCapPolicy(context.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS), position: "perRetry" }],
         ...(tlsOptions ? { tlsOptions } : {}),
     });
 }
@@ -87,6 +91,7 @@ function vaultFailure(error: unknown, action: string, vaultUrl: string, message:
 
 /** One line for a failed vault call; `role` is the least role that allows `action`. */
 export function vaultCallError(error: unknown, action: string, vaultUrl: string, role: string): CliError {
+    if (isForeignOriginError(error) || isRepeatedNextLinkError(error)) return environmentError(error.message);
     const e = error as { statusCode?: number; code?: string; name?: string; message?: string; details?: { error?: { innererror?: { code?: string } } } };
     const code = e?.code;
     const message = (e?.message ?? String(error)).split(/\r?\n/)[0];

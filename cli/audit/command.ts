@@ -1,18 +1,18 @@
 // keyrelay audit: every credential in the tenant from Microsoft Graph, every vault secret that
 // belongs to an app checked against them, findings with fixed codes. See docs/audit.md.
-import * as fs from "fs";
-import * as path from "path";
 import { DateTime } from "luxon";
 import { createAzureCredential } from "../../components/azureCredential";
 import { SECRET_NAME_PATTERN } from "../../components/validate";
 import { CliContext } from "../context";
 import { usageError } from "../errors";
+import { urlForMessage, jsonForTerminal } from "../../lib/terminalText";
 import { parseWarnDays } from "../status/report";
 import { authorityHostOf, parseVaultAddress } from "../vaultAccess";
 import { Deadline, parseTimeout } from "../../lib/deadline";
 import { judgeAudit } from "./findings";
 import { DEFAULT_GRAPH_URL, readTenant } from "./graphReader";
 import { renderAuditHtml } from "./html";
+import { checkHtmlTarget, deliver, exitCodeAfterDelivery, writeHtmlReport } from "./outputs";
 import { AUDIT_SCHEMA, AuditReport, auditExitCode, formatAudit, summarize } from "./report";
 import { readVaults } from "./vaultReader";
 import { parseWebhookUrl, postWebhook, webhookSecretFrom } from "./webhook";
@@ -38,7 +38,7 @@ export function parseGraphUrl(text: string | undefined): string {
     try { url = new URL(text); } catch { url = undefined; }
     // The root, or the root with the version audit reads (/v1.0), which it adds itself.
     if (!url || url.protocol !== "https:" || !/^\/?(v1\.0\/?)?$/.test(url.pathname) || url.search) {
-        throw usageError(`keyrelay audit: --graph-url is ${JSON.stringify(text)}, not the https root of a Microsoft Graph endpoint. Use e.g. https://graph.microsoft.com, https://graph.microsoft.us or https://microsoftgraph.chinacloudapi.cn.`);
+        throw usageError(`keyrelay audit: --graph-url is ${JSON.stringify(urlForMessage(text))}, not the https root of a Microsoft Graph endpoint. Use e.g. https://graph.microsoft.com, https://graph.microsoft.us or https://microsoftgraph.chinacloudapi.cn.`);
     }
     return `https://${url.host}`;
 }
@@ -172,20 +172,22 @@ export async function auditCommand(options: AuditOptions, context: CliContext): 
 }
 
 async function auditAndReport(options: AuditOptions, context: CliContext, deadline: Deadline): Promise<number> {
+    // Checked before the audit: a path that cannot be written fails now, not after minutes of reading.
+    const htmlFile = options.html !== undefined ? checkHtmlTarget(options.html, context) : undefined;
     const report = await runAudit(options, context, deadline);
-    context.stdout(options.json ? JSON.stringify(report, null, 2) + "\n" : formatAudit(report));
-    if (options.html) {
-        const file = path.resolve(context.cwd ?? process.cwd(), options.html);
-        try {
-            fs.writeFileSync(file, renderAuditHtml(report));
-        } catch (error) {
-            throw usageError(`keyrelay audit: cannot write --html ${options.html}: ${(error as Error).message.split(/\r?\n/)[0]}. Choose a writable path.`);
-        }
-        if (!options.json) context.stdout(`HTML report: ${file}\n`);
+    context.stdout(options.json ? jsonForTerminal(report) + "\n" : formatAudit(report));
+    let delivered = true;
+    if (htmlFile !== undefined) {
+        delivered = await deliver(context, () => {
+            writeHtmlReport(report, htmlFile, options.html!, renderAuditHtml);
+            if (!options.json) context.stdout(`HTML report: ${htmlFile}\n`);
+        }) && delivered;
     }
     if (options.webhook) {
-        await postWebhook(parseWebhookUrl(options.webhook), report, webhookSecretFrom(context.env), deadline, context.tlsCa);
-        if (!options.json) context.stdout(`Findings posted to ${new URL(options.webhook).host}, signed.\n`);
+        delivered = await deliver(context, async () => {
+            await postWebhook(parseWebhookUrl(options.webhook!), report, webhookSecretFrom(context.env), deadline, context.tlsCa);
+            if (!options.json) context.stdout(`Findings posted to ${new URL(options.webhook!).host}, signed.\n`);
+        }) && delivered;
     }
-    return report.exitCode;
+    return exitCodeAfterDelivery(report.exitCode, delivered);
 }

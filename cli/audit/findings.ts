@@ -126,6 +126,11 @@ function judgeCredentials(input: AuditInput, heldBy: Map<string, string[]>): { c
                 retiring: isRetiring,
                 heldBy: heldBy.get(c.keyId) ?? [],
             });
+            if (c.problems && c.problems.length > 0) {
+                findings.push(finding("credential-data-invalid", ref, app.appId,
+                    `Graph's data for the ${what} cannot be trusted: ${c.problems.join("; ")}. Its expiry is not checked. Look at it in the Entra admin center, and replace it if it is still in use.`,
+                    { keyId: c.keyId }));
+            }
             if (end && end <= now) {
                 findings.push(finding("credential-expired", ref, app.appId,
                     `The ${what} expired ${day(end)}: anything still using it fails with AADSTS7000222. `
@@ -148,6 +153,11 @@ function judgeCredentials(input: AuditInput, heldBy: Map<string, string[]>): { c
     return { credentials, findings };
 }
 
+/** How a message refers to a value's start: its hint, or nothing of a short value (valueFacts.ts). */
+function startsLike(facts: SecretValueFacts): string {
+    return facts.shownHint ? `starts "${facts.shownHint}"` : "starts like it";
+}
+
 interface SecretJudgement {
     secret: AuditedSecret;
     findings: Finding[];
@@ -163,7 +173,7 @@ function judgeSecret(reading: SecretReading, appsByClientId: Map<string, Directo
     const secretLabel = `Key Vault secret "${reading.name}" in ${reading.vault}`;
     const secret: AuditedSecret = {
         vault: reading.vault, name: reading.name, clientId: reading.clientId, source: reading.source, app: ref,
-        hint: facts.hint, expiresOn: reading.expiresOn ? DateTime.fromJSDate(reading.expiresOn, { zone: "utc" }).toISO({ suppressMilliseconds: true }) : null,
+        hint: facts.shownHint, expiresOn: reading.expiresOn ? DateTime.fromJSDate(reading.expiresOn, { zone: "utc" }).toISO({ suppressMilliseconds: true }) : null,
         matchedKeyId: null, managedByKeyrelay: reading.managedByKeyrelay, findings: [],
     };
     const add = (code: FindingCode, message: string, keyId?: string) => {
@@ -200,12 +210,12 @@ function judgeSecret(reading: SecretReading, appsByClientId: Map<string, Directo
         const others = (passwordsByHint.get(facts.hint) ?? []).filter((o) => o.app.appId.toLowerCase() !== app.appId.toLowerCase() && isLive(o.password, now));
         if (others.length > 0) {
             const names = [...new Map(others.map((o) => [o.app.appId, o.app])).values()].slice(0, MAX_CANDIDATES).map(label);
-            add("secret-wrong-app", `${secretLabel} is tagged for ${label(app)}, but no live client secret of that app starts "${facts.hint}"; one of ${names.join(", ")} does. `
+            add("secret-wrong-app", `${secretLabel} is tagged for ${label(app)}, but no live client secret of that app ${startsLike(facts)}; one of ${names.join(", ")} does. `
                 + `The value probably belongs to another app (or is stale). Store a client secret of ${label(app)} instead, or fix the ${reading.source === "tag" ? "client-id tag" : "--map entry"}.`);
             return done();
         }
         const expired = passwords.filter((p) => p.hint === facts.hint && !isLive(p, now));
-        add("secret-stale", `No live client secret of ${label(app)} starts "${facts.hint}", the value in ${secretLabel}: `
+        add("secret-stale", `No live client secret of ${label(app)} ${startsLike(facts)}, the value in ${secretLabel}: `
             + (expired.length > 0 ? `it is the expired ${credentialLabel(expired[0])} (ended ${day(time(expired[0].endDateTime))})` : "its credential was removed or has expired")
             + `, so sign-in fails. Store the app's current client secret${reading.managedByKeyrelay ? " (run pulumi up for the keyrelay stack)" : ""}.`,
         expired[0]?.keyId);

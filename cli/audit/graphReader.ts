@@ -5,8 +5,12 @@ import * as https from "https";
 import type { TokenCredential } from "@azure/core-auth";
 import { DateTime } from "luxon";
 import { GraphError, isGraphError } from "../../lib/errors";
-import { environmentError } from "../errors";
+import { CliError, environmentError } from "../errors";
 import { Deadline, DeadlineError } from "../../lib/deadline";
+import { requireSameOrigin } from "../../lib/origin";
+import { refuseRedirect } from "../../lib/redirects";
+import { PageTrail } from "../../lib/pageTrail";
+import { directoryAppOf, markDuplicateKeyIds, pageItems } from "./graphShape";
 import { AppManagementPolicy, DirectoryApp, TenantAppManagementPolicy, TenantPolicies } from "./model";
 
 export const DEFAULT_GRAPH_URL = "https://graph.microsoft.com";
@@ -105,6 +109,8 @@ export class GraphReader {
 
     /** One GET with Graph's retry rules; resolves with the parsed body of a 2xx answer. */
     async get<T>(url: string, headers: Record<string, string> = {}): Promise<T> {
+        // Before the token: a link from Graph may name any host (lib/origin.ts).
+        requireSameOrigin(this.options.graphUrl, url, "a link", "audit");
         const path = new URL(url).pathname;
         for (let attempt = 1; ; attempt++) {
             const deadline = this.options.deadline;
@@ -126,6 +132,8 @@ export class GraphReader {
                     throw this.failed(path, answer.status, `keyrelay audit: ${this.host} answered GET ${path} with something that is not JSON. Check --graph-url.`);
                 }
             }
+            const redirect = refuseRedirect(url, answer.status, answer.headers.location, "audit");
+            if (redirect) throw redirect;
             let error: { code?: string; message?: string } = {};
             try { error = (JSON.parse(answer.body) as { error?: typeof error }).error ?? {}; } catch { error = {}; }
             // Graph's throttling guidance: wait the Retry-After seconds, else back off (https://learn.microsoft.com/graph/throttling).
@@ -167,22 +175,19 @@ export class GraphReader {
     /** Every item of a collection, following @odata.nextLink (the link carries the query options; https://learn.microsoft.com/graph/paging). */
     async list<T>(collection: string, firstUrl: string, headers: Record<string, string> = {}): Promise<T[]> {
         const items: T[] = [];
+        const trail = new PageTrail(this.options.graphUrl, `${collection} at ${this.host}`, "@odata.nextLink", "audit", firstUrl);
         let url: string | undefined = firstUrl;
         while (url) {
             const page: GraphPage<T> = await this.get<GraphPage<T>>(url, headers);
             this.pages[collection] = (this.pages[collection] ?? 0) + 1;
-            items.push(...(page.value ?? []));
-            this.options.onPage?.(collection, page.value?.length ?? 0);
-            url = page["@odata.nextLink"];
+            const pageValue = pageItems(page, `GET ${new URL(url).pathname}`, this.host) as T[];
+            items.push(...pageValue);
+            this.options.onPage?.(collection, pageValue.length);
+            url = trail.next(page["@odata.nextLink"]);
         }
         return items;
     }
 }
-
-type RawApp = Omit<DirectoryApp, "kind" | "hasOwner" | "passwordCredentials" | "keyCredentials"> & {
-    passwordCredentials?: DirectoryApp["passwordCredentials"] | null;
-    keyCredentials?: DirectoryApp["keyCredentials"] | null;
-};
 
 export async function readTenant(options: GraphReadOptions): Promise<GraphReadResult> {
     const reader = new GraphReader(options);
@@ -191,23 +196,22 @@ export async function readTenant(options: GraphReadOptions): Promise<GraphReadRe
     const query = (params: Record<string, string>) => new URLSearchParams(params).toString();
     try {
         const [applications, ownerless, servicePrincipals, policies] = await Promise.all([
-            reader.list<RawApp>("applications", `${base}/applications?${query({ $select: APP_SELECT, $top: String(GRAPH_MAX_PAGE_SIZE) })}`),
+            reader.list<unknown>("applications", `${base}/applications?${query({ $select: APP_SELECT, $top: String(GRAPH_MAX_PAGE_SIZE) })}`),
             readOwnerless(reader, base, notes),
-            reader.list<RawApp>("servicePrincipals", `${base}/servicePrincipals?${query({ $select: SERVICE_PRINCIPAL_SELECT, $top: String(GRAPH_MAX_PAGE_SIZE) })}`),
+            reader.list<unknown>("servicePrincipals", `${base}/servicePrincipals?${query({ $select: SERVICE_PRINCIPAL_SELECT, $top: String(GRAPH_MAX_PAGE_SIZE) })}`),
             readPolicies(reader, base),
         ]);
         const withoutOwner = new Set(ownerless ?? []);
-        const normalize = (raw: RawApp, kind: DirectoryApp["kind"]): DirectoryApp => ({
-            ...raw, kind,
-            passwordCredentials: raw.passwordCredentials ?? [],
-            keyCredentials: raw.keyCredentials ?? [],
-            ...(kind === "application" && ownerless ? { hasOwner: !withoutOwner.has(raw.id) } : {}),
+        const read = (raws: unknown[], kind: DirectoryApp["kind"]): DirectoryApp[] => raws.flatMap((raw, i) => {
+            const app = directoryAppOf(raw, kind, i + 1, notes);
+            return app ? [{ ...app, ...(kind === "application" && ownerless ? { hasOwner: !withoutOwner.has(app.id) } : {}) }] : [];
         });
         const apps = [
-            ...applications.map((a) => normalize(a, "application")),
+            ...read(applications, "application"),
             // Service principals matter here only when they hold credentials of their own.
-            ...servicePrincipals.filter((s) => (s.passwordCredentials?.length ?? 0) + (s.keyCredentials?.length ?? 0) > 0).map((s) => normalize(s, "servicePrincipal")),
+            ...read(servicePrincipals, "servicePrincipal").filter((s) => s.passwordCredentials.length + s.keyCredentials.length > 0),
         ];
+        markDuplicateKeyIds(apps);
         return { apps, policies, requests: reader.requests, pages: reader.pages, throttled: reader.throttled, notes };
     } finally {
         reader.close();
@@ -231,14 +235,14 @@ async function readOwnerless(reader: GraphReader, base: string, notes: string[])
     try {
         const ownerless = await reader.list<{ id: string }>("applicationsWithoutOwners",
             `${base}/applications?${new URLSearchParams({ $filter: "owners/$count eq 0", $count: "true", $select: "id", $top: String(GRAPH_MAX_PAGE_SIZE) })}`, { ConsistencyLevel: "eventual" });
-        return ownerless.map((a) => a.id);
+        return ownerless.filter((a) => typeof a?.id === "string").map((a) => a.id);
     } catch (error) {
         if (!isBadRequest(error)) throw error;
     }
     try {
         const expanded = await reader.list<{ id: string; owners?: unknown[] | null }>("applicationOwners",
             `${base}/applications?${new URLSearchParams({ $select: "id", $expand: "owners", $top: String(GRAPH_MAX_PAGE_SIZE) })}`);
-        return expanded.filter((a) => (a.owners ?? []).length === 0).map((a) => a.id);
+        return expanded.filter((a) => typeof a?.id === "string" && (Array.isArray(a.owners) ? a.owners : []).length === 0).map((a) => a.id);
     } catch (error) {
         if (!isBadRequest(error)) throw error;
         notes.push("Graph answered neither owners/$count nor $expand=owners: apps without an owner are not reported.");
@@ -250,11 +254,11 @@ async function readPolicies(reader: GraphReader, base: string): Promise<TenantPo
     const tenantDefault = await reader.get<TenantAppManagementPolicy>(`${base}/policies/defaultAppManagementPolicy`);
     const listed = await reader.list<Omit<AppManagementPolicy, "appliesTo">>("appManagementPolicies", `${base}/policies/appManagementPolicies`);
     // One appliesTo listing per policy: a tenant has a handful of policies, not one per app.
-    const appPolicies = await Promise.all(listed.map(async (policy) => {
+    const appPolicies = await Promise.all(listed.filter((p) => typeof p?.id === "string").map(async (policy) => {
         const embedded = (policy as { appliesTo?: { id: string }[] }).appliesTo;
         const appliesTo = Array.isArray(embedded) ? embedded
             : await reader.list<{ id: string }>("appManagementPolicyAppliesTo", `${base}/policies/appManagementPolicies/${encodeURIComponent(policy.id)}/appliesTo?$select=id`);
-        return { ...policy, appliesTo: appliesTo.map((o) => o.id) };
+        return { ...policy, appliesTo: appliesTo.filter((o) => typeof o?.id === "string").map((o) => o.id) };
     }));
     return { tenantDefault, appPolicies };
 }

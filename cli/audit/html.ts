@@ -3,13 +3,15 @@
 // script, and a Content-Security-Policy that forbids fetching anything.
 import { DateTime } from "luxon";
 import { escapeXml, renderTimelineSvg, TimelineApp } from "../timeline";
+import { oneLine } from "../../lib/terminalText";
 import { AuditReport, findingPlace } from "./report";
 import { AuditedCredential } from "./model";
 
 /** Rows in the timeline; the apps whose credentials end soonest come first. */
 export const TIMELINE_MAX_APPS = 150;
 
-const esc = escapeXml;
+/** Tenant text as HTML: control characters (invalid in the inline SVG's XML) dropped, then escaped. */
+const esc = (text: unknown) => escapeXml(oneLine(typeof text === "string" ? text : text === null || text === undefined ? "" : String(text)));
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : "-");
 /** Bars take three lanes in turn, as the plan's slots do. */
 const TIMELINE_LANES = ["a", "b", "c"];
@@ -22,15 +24,15 @@ function timelineApps(credentials: readonly AuditedCredential[]): { apps: Timeli
         byApp.set(key, [...(byApp.get(key) ?? []), c]);
     }
     const soonest = (list: AuditedCredential[]) => Math.min(...list.map((c) => DateTime.fromISO(c.endDateTime!).toMillis()));
-    const ordered = [...byApp.values()].sort((a, b) => soonest(a) - soonest(b) || a[0].app.displayName.localeCompare(b[0].app.displayName));
+    const ordered = [...byApp.values()].sort((a, b) => soonest(a) - soonest(b) || String(a[0].app.displayName).localeCompare(String(b[0].app.displayName)));
     const apps = ordered.slice(0, TIMELINE_MAX_APPS).map((list) => ({
-        name: `${list[0].app.displayName}${list[0].app.kind === "servicePrincipal" ? " (SP)" : ""}`,
+        name: oneLine(`${list[0].app.displayName}${list[0].app.kind === "servicePrincipal" ? " (SP)" : ""}`),
         credentials: list.map((c, i) => {
             const start = DateTime.fromISO(c.startDateTime!, { zone: "utc" });
             const end = DateTime.fromISO(c.endDateTime!, { zone: "utc" });
             const held = c.heldBy.length > 0;
             return {
-                slot: TIMELINE_LANES[i % TIMELINE_LANES.length], label: `${c.type} ${c.displayName ?? c.keyId}`, start, end,
+                slot: TIMELINE_LANES[i % TIMELINE_LANES.length], label: oneLine(`${c.type} ${c.displayName ?? c.keyId}`), start, end,
                 inService: held ? { from: start, until: end } : undefined, idleNote: "held by no Key Vault secret checked",
             };
         }),
@@ -59,7 +61,7 @@ export function renderAuditHtml(report: AuditReport): string {
         + `<td data-sort="${c.lifetimeDays ?? ""}">${c.lifetimeDays === null ? "-" : Math.round(c.lifetimeDays)}</td>`
         + `<td>${c.managedByKeyrelay ? (c.retiring ? "keyrelay (retiring)" : "keyrelay") : ""}</td><td>${esc(c.heldBy.join(", "))}</td></tr>`).join("\n");
     const secretRows = report.secrets.map((x) => `<tr class="secret"><td><code>${esc(new URL(x.vault).host)}</code></td><td>${esc(x.name)}</td><td>${esc(x.app?.displayName ?? "-")}</td>`
-        + `<td><code>${esc(x.clientId)}</code></td><td>${x.source}</td><td><code>${esc(x.hint)}…</code></td><td>${day(x.expiresOn)}</td><td><code>${esc(x.matchedKeyId ?? "-")}</code></td><td>${esc(x.findings.join(", ") || "ok")}</td></tr>`).join("\n");
+        + `<td><code>${esc(x.clientId)}</code></td><td>${x.source}</td><td><code>${x.hint ? `${esc(x.hint)}…` : "-"}</code></td><td>${day(x.expiresOn)}</td><td><code>${esc(x.matchedKeyId ?? "-")}</code></td><td>${esc(x.findings.join(", ") || "ok")}</td></tr>`).join("\n");
     const verdict = report.exitCode === 2 ? "critical findings" : report.exitCode === 1 ? "warnings" : "clean";
     return `<!DOCTYPE html>
 <html lang="en">

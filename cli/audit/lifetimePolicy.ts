@@ -17,9 +17,10 @@ export interface LifetimeLimit {
 }
 
 function passwordLifetimeOf(restrictions: CredentialRestriction[] | null | undefined, app: DirectoryApp): number | undefined {
-    const restriction = (restrictions ?? []).find((r) => r.restrictionType === "passwordLifetime" && (r.state ?? "enabled") === "enabled");
-    if (!restriction?.maxLifetime) return undefined;
-    const after = restriction.restrictForAppsCreatedAfterDateTime ? DateTime.fromISO(restriction.restrictForAppsCreatedAfterDateTime, { zone: "utc" }) : undefined;
+    // Graph's data may have the wrong shape (cli/audit/graphShape.ts): anything unreadable sets no limit.
+    const restriction = (Array.isArray(restrictions) ? restrictions : []).find((r) => r?.restrictionType === "passwordLifetime" && (r.state ?? "enabled") === "enabled");
+    if (typeof restriction?.maxLifetime !== "string") return undefined;
+    const after = typeof restriction.restrictForAppsCreatedAfterDateTime === "string" ? DateTime.fromISO(restriction.restrictForAppsCreatedAfterDateTime, { zone: "utc" }) : undefined;
     const created = app.createdDateTime ? DateTime.fromISO(app.createdDateTime, { zone: "utc" }) : undefined;
     if (after?.isValid && created?.isValid && created < after) return undefined;
     const lifetime = Duration.fromISO(restriction.maxLifetime);

@@ -11,6 +11,8 @@ export interface GraphPasswordCredential {
     hint?: string | null;
     startDateTime?: string | null;
     endDateTime?: string | null;
+    /** What is wrong with this credential's data (an unreadable date, a keyId another app has): cli/audit/graphShape.ts. */
+    problems?: string[];
 }
 
 /** keyCredential as Graph v1.0 returns it (https://learn.microsoft.com/graph/api/resources/keycredential); `key` is not selected. */
@@ -21,6 +23,7 @@ export interface GraphKeyCredential {
     usage?: string | null;
     startDateTime?: string | null;
     endDateTime?: string | null;
+    problems?: string[];
 }
 
 /** An application or service principal with the properties audit selects. */
@@ -83,6 +86,7 @@ export const FINDING_SEVERITIES = {
     "credential-expired": "critical",
     "credential-expiring": "warning",
     "credential-lifetime-over-policy": "warning",
+    "credential-data-invalid": "warning",
     "app-without-owner": "warning",
     "secret-holds-secret-id": "critical",
     "secret-value-whitespace": "critical",
@@ -145,7 +149,7 @@ export interface AuditedSecret {
     /** How it was tied to the app: its client-id tag, or --map. */
     source: "tag" | "map";
     app: AppRef | undefined;
-    /** First three characters of the value, as Entra shows a password's hint. */
+    /** First three characters of the value, as Entra shows a password's hint; "" for a value of 12 characters or fewer. */
     hint: string;
     expiresOn: string | null;
     /** keyId of the app's password whose hint the value matches. */

@@ -2,6 +2,7 @@
 // code, and the terminal table.
 import { EXIT_CRITICAL, EXIT_OK, EXIT_WARNING } from "../errors";
 import { formatTable } from "../table";
+import { errorLine, printable } from "../../lib/terminalText";
 import { AuditJudgement } from "./findings";
 import { AuditedCredential, AuditedSecret, Finding, TenantPolicies } from "./model";
 
@@ -65,13 +66,15 @@ export function formatAudit(report: AuditReport): string {
         `Graph: ${report.requests.graph} requests (${graphPages} pages${report.requests.graphThrottled ? `, ${report.requests.graphThrottled} throttled` : ""})`,
         ...report.requests.vaults.map((v) => `${new URL(v.vault).host}: ${v.listPages} list pages, ${v.reads} reads`),
     ].join("; ") + ".";
+    // Names and messages carry tenant data: each printed as one clean line (lib/terminalText.ts).
+    const notes = report.notes.map((n) => `note: ${errorLine(n)}`);
     if (report.findings.length === 0) {
-        return [header, "", "No findings: every credential is within its limits and every vault secret holds its app's newest client secret.", ...report.notes.map((n) => `note: ${n}`), footer].join("\n") + "\n";
+        return [header, "", "No findings: every credential is within its limits and every vault secret holds its app's newest client secret.", ...notes, footer].join("\n") + "\n";
     }
     const table = formatTable(
         ["severity", "code", "app", "client id", "credential / secret"],
-        report.findings.map((f) => [f.severity, f.code, f.app?.displayName ?? "-", f.clientId, findingPlace(f)]),
+        report.findings.map((f) => [f.severity, f.code, printable(f.app?.displayName ?? "-"), printable(f.clientId), printable(findingPlace(f))]),
     );
-    const messages = report.findings.map((f, i) => `${String(i + 1).padStart(3)}. ${f.code}: ${f.message}`);
-    return [header, "", table, "", ...messages, "", ...report.notes.map((n) => `note: ${n}`), footer].join("\n") + "\n";
+    const messages = report.findings.map((f, i) => `${String(i + 1).padStart(3)}. ${f.code}: ${errorLine(f.message)}`);
+    return [header, "", table, "", ...messages, "", ...notes, footer].join("\n") + "\n";
 }

@@ -1,7 +1,7 @@
 // Everything audit needs to know about a secret value, computed the moment it is read so the
 // value itself can be dropped: its hint, its copy-paste problems, and whether it is a Secret ID.
 import { isGuidShaped, normalizeGuid } from "../../policies/lib/guid";
-import { secretValueProblems } from "../../policies/lib/hygieneProblems";
+import { HINT_MIN_LENGTH, secretValueProblems } from "../../policies/lib/hygieneProblems";
 
 /** Zero-width space, non-joiner, joiner, word joiner and the byte-order mark: invisible in a portal text box. */
 const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF]/;
@@ -11,8 +11,13 @@ const TRAILING_ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF]$/;
 export const HINT_LENGTH = 3;
 
 export interface SecretValueFacts {
-    /** The first three characters of the value once whitespace, quotes and zero-width characters are stripped: comparable with Graph's hint. */
+    /**
+     * The first three characters (code points, so never half a surrogate pair) of the value once
+     * whitespace, quotes and zero-width characters are stripped: compared with Graph's hint, never printed.
+     */
     hint: string;
+    /** What audit may print of the value: `hint`, or "" for a value of 12 characters or fewer (as verify). */
+    shownHint: string;
     /** Phrases such as "ends with a line break"; empty when the value is clean. */
     problems: string[];
     /** The value is a GUID: a Secret ID (keyId) stored where the Value belongs. */
@@ -45,5 +50,6 @@ export function secretValueFacts(value: string, keyIds: Iterable<string> = []): 
         const id = normalizeGuid(stripped);
         for (const keyId of keyIds) if (normalizeGuid(keyId) === id) equalsKeyId = keyId;
     }
-    return { hint: stripped.slice(0, HINT_LENGTH), problems, guidShaped, equalsKeyId };
+    const hint = Array.from(stripped).slice(0, HINT_LENGTH).join("");
+    return { hint, shownHint: Array.from(value).length < HINT_MIN_LENGTH ? "" : hint, problems, guidShaped, equalsKeyId };
 }

@@ -8,8 +8,12 @@ import * as crypto from "crypto";
 import * as http from "http";
 import * as https from "https";
 import { DateTime } from "luxon";
-import { environmentError, usageError } from "../errors";
+import { environmentError, isCliError, usageError } from "../errors";
 import { Deadline } from "../../lib/deadline";
+import { isKeyrelayError } from "../../lib/errors";
+import { refuseRedirect } from "../../lib/redirects";
+import { urlForMessage } from "../../lib/terminalText";
+import { cardText } from "./cardText";
 import { AuditReport, findingPlace } from "./report";
 
 export const WEBHOOK_SECRET_ENV = "KEYRELAY_WEBHOOK_SECRET";
@@ -47,7 +51,7 @@ export function webhookBody(report: AuditReport): object {
             { type: "FactSet", facts: [{ title: "Critical", value: String(s.critical) }, { title: "Warnings", value: String(s.warning) }, ...Object.entries(s.byCode).map(([code, n]) => ({ title: code, value: String(n) }))] },
             ...report.findings.slice(0, CARD_FINDINGS).map((f) => ({
                 type: "TextBlock", wrap: true, spacing: "Small",
-                text: `**${f.severity}** ${f.code}: ${f.app?.displayName ?? f.clientId} (${findingPlace(f)})`,
+                text: `**${f.severity}** ${f.code}: ${cardText(f.app?.displayName ?? f.clientId)} (${cardText(findingPlace(f))})`,
             })),
             ...(report.findings.length > CARD_FINDINGS ? [{ type: "TextBlock", isSubtle: true, text: `and ${report.findings.length - CARD_FINDINGS} more` }] : []),
         ],
@@ -74,7 +78,7 @@ export function parseWebhookUrl(text: string): URL {
     let url: URL | undefined;
     try { url = new URL(text); } catch { url = undefined; }
     if (!url || (url.protocol !== "https:" && !(url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)))) {
-        throw usageError(`keyrelay audit: --webhook is ${JSON.stringify(text)}, not an https URL. Use the receiver's https address (plain http only for localhost).`);
+        throw usageError(`keyrelay audit: --webhook is ${JSON.stringify(urlForMessage(text))}, not an https URL. Use the receiver's https address (plain http only for localhost).`);
     }
     return url;
 }
@@ -98,6 +102,9 @@ export async function postWebhook(url: URL, report: AuditReport, secret: string,
     const status = await new Promise<number>((resolve, reject) => {
         const request = transport.request(url, { method: "POST", headers, timeout: exchangeMs, signal: deadline.signal, ...(ca && url.protocol === "https:" ? { ca } : {}) }, (response) => {
             response.resume();
+            // Never followed: the signature would go with it (lib/redirects.ts).
+            const redirect = refuseRedirect(url.toString(), response.statusCode ?? 0, response.headers.location, "audit");
+            if (redirect) return reject(redirect);
             response.on("end", () => resolve(response.statusCode ?? 0));
             response.on("error", reject);
         });
@@ -108,6 +115,7 @@ export async function postWebhook(url: URL, report: AuditReport, secret: string,
         request.end(body);
     }).catch((error: { code?: string }) => {
         if (deadline.expired) throw deadline.timeoutError(url.host);
+        if (isKeyrelayError(error) || isCliError(error)) throw error;
         throw environmentError(`keyrelay audit: cannot deliver the webhook to ${url.host}${error.code ? ` (${error.code})` : ""}. Check --webhook and your network.`);
     }).finally(() => {
         clearTimeout(timer);

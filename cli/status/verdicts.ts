@@ -4,6 +4,7 @@ import { DateTime } from "luxon";
 import { DAY_MS } from "../../components/schedule";
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from "../../components/vaultSecretDiff";
 import { EXIT_CRITICAL, EXIT_OK, EXIT_WARNING } from "../errors";
+import { printable } from "../../lib/terminalText";
 
 export type Verdict = "ok" | "due" | "near expiry" | "expired" | "missing";
 
@@ -40,18 +41,7 @@ export interface SecretStatus {
     readonly reason: string | undefined;
 }
 
-// ANSI/VT escape sequences (CSI, OSC, and two-character ESC sequences), then every remaining C0 and C1
-// control character and the Unicode bidirectional overrides, which reorder what a terminal shows.
-const ESCAPE_SEQUENCES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]/g;
-const CONTROL_CHARACTERS = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
-/** Longest tag text or name status prints. */
-export const MAX_PRINTED_LENGTH = 200;
-
-/** Text from a vault (names, tag values) made safe to print: no escape sequences or control characters, bounded length. */
-export function printable(text: string): string {
-    const clean = text.replace(ESCAPE_SEQUENCES, "").replace(CONTROL_CHARACTERS, "");
-    return clean.length > MAX_PRINTED_LENGTH ? `${clean.slice(0, MAX_PRINTED_LENGTH)}…` : clean;
-}
+export { MAX_PRINTED_LENGTH, printable } from "../../lib/terminalText";
 
 function printableOrUndefined(text: string | undefined): string | undefined {
     return text === undefined ? undefined : printable(text);

@@ -9,6 +9,9 @@ import { Deadline, isUnresolvedError, parseTimeout } from "../../lib/deadline";
 import { authorityHostOf, createSecretClient, deadlineError, parseVaultAddress, vaultCallError } from "../vaultAccess";
 import { valueHint, valueNotes } from "../../policies/lib/hygieneProblems";
 import { SECRET_NAME_PATTERN } from "../../components/validate";
+import { isKeyrelayError } from "../../lib/errors";
+import { errorLine, printable } from "../../lib/terminalText";
+import { refuseRedirect } from "../../lib/redirects";
 
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
 export const DEFAULT_WAIT = "PT5M";
@@ -72,6 +75,12 @@ export function requestClientCredentialsToken(authorityHost: string, tenant: str
             ...(limits.signal ? { signal: limits.signal } : {}),
             ...(ca ? { ca } : {}),
         }, (response) => {
+            // Never followed: the secret is in the body (lib/redirects.ts).
+            const redirect = refuseRedirect(url.toString(), response.statusCode ?? 0, response.headers.location, "verify");
+            if (redirect) {
+                response.resume();
+                return reject(redirect);
+            }
             const chunks: Buffer[] = [];
             response.on("data", (c: Buffer) => chunks.push(c));
             response.on("end", () => {
@@ -195,6 +204,7 @@ async function verifyWithin(deadline: Deadline, options: VerifyOptions, context:
             answer = await requestClientCredentialsToken(authorityHost, tenant, clientId, value, scope, context.tlsCa,
                 { timeoutMs: requestTimeoutMs, signal: deadline.signal });
         } catch (error) {
+            if (isKeyrelayError(error) || isCliError(error)) throw error;
             const code = (error as { code?: string }).code;
             const host = new URL(authorityHost).host;
             if (isUnresolvedError(error)) {
@@ -247,7 +257,12 @@ function formatTokenAttempts(attempts: readonly TokenAttempt[]): string {
     return attempts.map((a) => `#${a.attempt} ${a.ok ? "ok" : `AADSTS${a.code ?? "?"}`} ${a.latencyMs} ms`).join(", ");
 }
 
-export function formatVerify(result: VerifyResult): string {
+export function formatVerify(unsafe: VerifyResult): string {
+    // The client id comes from the secret's tag and the refusal quotes Entra: one clean line each (lib/terminalText.ts).
+    const result: VerifyResult = {
+        ...unsafe, clientId: printable(unsafe.clientId), tenant: printable(unsafe.tenant),
+        ...(unsafe.refusal ? { refusal: { ...unsafe.refusal, problem: errorLine(unsafe.refusal.problem), fix: errorLine(unsafe.refusal.fix) } } : {}),
+    };
     if (result.ok) {
         const successes = result.tokenAttempts.filter((a) => a.ok).length;
         return `OK: "${result.secret}" (version ${result.version?.slice(0, 8) ?? "?"}, value ${result.hint}) gets a token for app ${result.clientId} in tenant ${result.tenant}`

@@ -163,9 +163,9 @@ describe("keyrelay audit (local Graph, Key Vault and token server over HTTPS)", 
                 assert.equal(body.attachments[0].content.type, "AdaptiveCard");
                 assert.equal(body.keyrelay.findings.length, bed.fixture.expected.length);
                 assert.equal(body.keyrelay.exitCode, EXIT_CRITICAL);
-                // A receiver with another secret refuses it, and the command says so (exit 4).
+                // A receiver with another secret refuses it: the command says so on stderr and keeps the findings' exit code.
                 const forged = await bed.run(["--vault", bed.vault.url, ...mapArgs(), "--webhook", url], { KEYRELAY_WEBHOOK_SECRET: "not-the-receivers-secret" });
-                assert.equal(forged.code, EXIT_ENVIRONMENT);
+                assert.equal(forged.code, EXIT_CRITICAL);
                 assert.match(forged.err, /the webhook at 127\.0\.0\.1:\d+ answered HTTP 401/);
             } finally {
                 await new Promise<void>((r) => receiver.close(() => r()));
@@ -251,7 +251,12 @@ describe("keyrelay audit (local Graph, Key Vault and token server over HTTPS)", 
             const bed = await startAuditBed((now) => {
                 const fixture = cleanTenant(now);
                 const template = fixture.tenant.applications[0];
-                const many = Array.from({ length: 2100 }, (_, i) => ({ ...template, id: crypto.randomUUID(), appId: crypto.randomUUID(), displayName: `bulk-${i}` }));
+                // Each credential keeps its own keyId, as in Graph (a keyId on two apps is a finding).
+                const many = Array.from({ length: 2100 }, (_, i) => ({
+                    ...template, id: crypto.randomUUID(), appId: crypto.randomUUID(), displayName: `bulk-${i}`,
+                    passwordCredentials: template.passwordCredentials.map((c) => ({ ...c, keyId: crypto.randomUUID() })),
+                    keyCredentials: template.keyCredentials.map((c) => ({ ...c, keyId: crypto.randomUUID() })),
+                }));
                 fixture.tenant.applications = many;
                 fixture.tenant.servicePrincipals = many.map((a) => ({ ...a, id: crypto.randomUUID(), passwordCredentials: [], keyCredentials: [] }));
                 return fixture;

@@ -118,8 +118,8 @@ describe("audit rules (pure)", () => {
         assert.ok(!holds.findings[0].message.includes(keyId), "the value (here a keyId) is not repeated");
         assert.deepEqual(codes(judge([target], [reading(target, "9c8b7a65-4321-4fed-8cba-0123456789ab", 160)])), ["secret-holds-secret-id:critical"]);
         for (const [value, problem] of [
-            ["Tg1~value\n", "ends with a line break"], [" Tg1~value", "starts with whitespace"], ['"Tg1~value"', "is wrapped in quotes"],
-            ["Tg1~value\u200B", "ends with a zero-width character"], ["\uFEFFTg1~value", "starts with a zero-width character"],
+            ["Tg1~value-0123\n", "ends with a line break"], [" Tg1~value-0123", "starts with whitespace"], ['"Tg1~value-0123"', "is wrapped in quotes"],
+            ["Tg1~value-0123\u200B", "ends with a zero-width character"], ["\uFEFFTg1~value-0123", "starts with a zero-width character"],
         ]) {
             const j = judge([target], [reading(target, value, 160)]);
             assert.deepEqual(codes(j), ["secret-value-whitespace:critical"], JSON.stringify(value));
@@ -127,7 +127,7 @@ describe("audit rules (pure)", () => {
             assert.equal(j.secrets[0].hint, "Tg1", "matched on the value without its wrapping");
         }
         const facts = secretValueFacts("Secret-Value-That-Is-Long");
-        assert.deepEqual(facts, { hint: "Sec", problems: [], guidShaped: false, equalsKeyId: undefined });
+        assert.deepEqual(facts, { hint: "Sec", shownHint: "Sec", problems: [], guidShaped: false, equalsKeyId: undefined });
         assert.ok(!JSON.stringify(secretValueFacts(" quite-secret-thing\n")).includes("quite-"));
     });
 

@@ -64,7 +64,7 @@ describe("local Microsoft Graph stand-in", function () {
         const second = await get(next.pathname + next.search);
         assert.equal((second.body.value as unknown[]).length, 20);
         const all = await get("/v1.0/applications?$top=999");
-        assert.equal((all.body.value as unknown[]).length, 50);
+        assert.equal((all.body.value as unknown[]).length, 51);
         assert.equal(all.body["@odata.nextLink"], undefined);
         const tooMany = await get("/v1.0/applications?$top=1000");
         assert.equal(tooMany.status, 400);

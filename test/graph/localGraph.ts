@@ -103,12 +103,30 @@ export interface ThrottleFault {
     retryAfterSeconds?: number;
 }
 
+/** A hostile Graph: the nextLink of matching pages replaced (another host, an earlier page). */
+export interface NextLinkRewrite {
+    pathPrefix?: string;
+    /** Only requests for which this holds (e.g. the ones with $expand). */
+    when?: (url: URL) => boolean;
+    /** The replacement, from the link Graph would send and the URL of the page being answered. */
+    to: (link: string | undefined, requestUrl: string) => string | undefined;
+}
+
+/** A hostile Graph: answer matching requests with a redirect instead. */
+export interface RedirectFault {
+    pathPrefix?: string;
+    location: string;
+    status?: number;
+}
+
 export interface LocalGraph {
     /** https://127.0.0.1:PORT: --graph-url, and the token audience it accepts. */
     url: string;
     tenant: StandInTenant;
     grant(objectId: string, permissions: GraphPermission[]): void;
     throttle(fault: ThrottleFault): void;
+    rewriteNextLink(rule: NextLinkRewrite): void;
+    redirect(fault: RedirectFault): void;
     readonly requests: GraphRequest[];
     close(): Promise<void>;
 }
@@ -152,6 +170,8 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
     const defaultPermissions = options.defaultPermissions ?? ALL_PERMISSIONS;
     const throttles: (ThrottleFault & { remaining: number })[] = [];
     const requests: GraphRequest[] = [];
+    const rewrites: NextLinkRewrite[] = [];
+    const redirects: RedirectFault[] = [];
     let base = "";
 
     function objectView(o: StandInDirectoryObject, kind: "application" | "servicePrincipal", select: string[] | undefined, expandOwners: boolean) {
@@ -293,7 +313,21 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
                 throw new GraphError(429, "TooManyRequests", "Please retry again later.", { "Retry-After": String(fault.retryAfterSeconds ?? 1) });
             }
             if (req.method !== "GET") throw new GraphError(405, "Request_BadRequest", "Only GET is served by this stand-in.");
-            send(200, route(req, url, oid));
+            const redirect = redirects.find((r) => !r.pathPrefix || url.pathname.startsWith(r.pathPrefix));
+            if (redirect) {
+                log.status = redirect.status ?? 302;
+                res.writeHead(log.status, { location: redirect.location, "content-length": "0" });
+                res.end();
+                return;
+            }
+            const body = route(req, url, oid) as Record<string, unknown>;
+            const rewrite = rewrites.find((r) => (!r.pathPrefix || url.pathname.startsWith(r.pathPrefix)) && (!r.when || r.when(url)));
+            if (rewrite) {
+                const link = rewrite.to(body["@odata.nextLink"] as string | undefined, url.toString());
+                delete body["@odata.nextLink"];
+                if (link !== undefined) body["@odata.nextLink"] = link;
+            }
+            send(200, body);
         } catch (e) {
             const error = e instanceof GraphError ? e : new GraphError(500, "InternalServerError", (e as Error).message);
             send(error.status, {
@@ -316,6 +350,8 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
         tenant,
         grant: (objectId, granted) => void permissions.set(objectId, granted),
         throttle: (fault) => void throttles.push({ ...fault, remaining: fault.count ?? 1 }),
+        rewriteNextLink: (rule) => void rewrites.push(rule),
+        redirect: (fault) => void redirects.push(fault),
         requests,
         close: listening.close,
     };

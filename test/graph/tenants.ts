@@ -143,6 +143,10 @@ export function findingsTenant(now: DateTime): TenantFixture {
     const exceptedApp = b.app("partner-bridge", [{ from: -10, to: 690 }]);
     // Created before the tenant policy's restrictForAppsCreatedAfterDateTime: the 365-day fallback holds, 300 days is fine.
     const oldApp = b.app("mainframe-link", [{ from: -10, to: 290 }], { createdDaysAgo: 4000 });
+    // Graph data of the wrong shape: an endDateTime that is not a date is reported, never read as "no end".
+    const garbledApp = b.app("garbled-dates", [{ from: -10, to: 160 }]);
+    garbledApp.passwordCredentials[0].endDateTime = "the thirty-first of Smarch";
+    expected.push({ code: "credential-data-invalid", subject: "garbled-dates" });
     const orphan = b.app("orphan-tool", [{ from: -10, to: 160 }], { owners: 0 });
     expected.push({ code: "app-without-owner", subject: "orphan-tool" });
 
@@ -177,7 +181,7 @@ export function findingsTenant(now: DateTime): TenantFixture {
     // Not tied to any app: never read.
     secrets.push({ name: "database-password", value: `db-${b.secretValue()}` });
 
-    applications.push(expiredApp, expiringApp, longApp, exceptedApp, oldApp, orphan, inventory, shipping, crm, hr, billing, search, notify, mapped);
+    applications.push(expiredApp, expiringApp, longApp, exceptedApp, oldApp, garbledApp, orphan, inventory, shipping, crm, hr, billing, search, notify, mapped);
 
     // A service principal with a password of its own (a multi-tenant app's SP), healthy.
     const partnerSp = b.app("partner-sp", [{ from: -10, to: 100 }]);

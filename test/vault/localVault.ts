@@ -118,6 +118,8 @@ export interface LocalVault {
     inject(fault: VaultFault): void;
     clearFaults(): void;
     setRateLimit(limit: RateLimit | undefined): void;
+    /** A hostile vault: every listing page's nextLink replaced by what this returns (undefined: none); pass undefined to stop. */
+    rewriteNextLink(to: ((link: string | null, requestUrl: string) => string | undefined) | undefined): void;
     readonly requests: VaultRequest[];
     close(): Promise<void>;
 }
@@ -153,6 +155,7 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
     const secrets = new Map<string, StoredSecret>();
     const deleted = new Map<string, DeletedSecret>();
     const faults: (VaultFault & { remaining: number })[] = [];
+    let nextLinkRewrite: ((link: string | null, requestUrl: string) => string | undefined) | undefined;
     const requests: VaultRequest[] = [];
     const acceptedAt: number[] = [];
     let rateLimit = options.rateLimit;
@@ -263,6 +266,7 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
         const next = skip + max < items.length
             ? `${base}${path}?api-version=${url.searchParams.get("api-version")}&$skiptoken=${skip + max}&maxresults=${max}`
             : null;
+        if (nextLinkRewrite) return { value, nextLink: nextLinkRewrite(next, url.toString()) ?? null };
         return { value, nextLink: next };
     }
 
@@ -454,6 +458,7 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
         grant: (objectId, actions) => void roles.set(objectId, actions),
         inject: (fault) => void faults.push({ ...fault, remaining: fault.count ?? 1 }),
         clearFaults: () => void faults.splice(0, faults.length),
+        rewriteNextLink: (to) => { nextLinkRewrite = to; },
         setRateLimit: (limit) => {
             rateLimit = limit;
             acceptedAt.splice(0, acceptedAt.length);

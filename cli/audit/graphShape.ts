@@ -4,7 +4,7 @@
 // whose dates do not parse, or whose keyId another credential also has, is marked so the rules
 // report it (credential-data-invalid) instead of treating it as "no end". Pure.
 import { DateTime } from "luxon";
-import { environmentError } from "../exitCodes";
+import { environmentError } from "../errors";
 import { printable } from "../../lib/terminalText";
 import { DirectoryApp, GraphKeyCredential, GraphPasswordCredential, OwnerKind } from "./model";
 

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CliContext } from "../context";
-import { EXIT_ENVIRONMENT, usageError } from "../exitCodes";
+import { EXIT_ENVIRONMENT, usageError } from "../errors";
 import { KeyrelayError } from "../../lib/errors";
 import { errorLine } from "../../lib/terminalText";
 

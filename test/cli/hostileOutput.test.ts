@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { DateTime } from "luxon";
 import { runCli } from "../../cli/main";
-import { EXIT_CRITICAL, EXIT_USAGE } from "../../cli/exitCodes";
+import { EXIT_CRITICAL, EXIT_USAGE } from "../../cli/errors";
 import { AuditBed, startAuditBed } from "../graph/auditBed";
 import { findingsTenant } from "../graph/tenants";
 import { TenantFixture } from "../graph/tenants";

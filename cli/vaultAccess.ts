@@ -1,10 +1,10 @@
 // Reaching a vault from the command: URL checks, the SecretClient, and one-line errors for
 // the ways a vault call fails (unreachable, no permission, no credential).
 import type { SecretClient } from "@azure/keyvault-secrets";
-import { createAzureCredential } from "../components/azureCredential";
+import { createAzureCredential } from "../components/provider/azureCredential";
 import { InputError } from "../components/schedule";
 import { VAULT_DNS_SUFFIXES, checkVaultUrl } from "../components/validate";
-import { THROTTLE_BUDGET_ADVICE, retryAfterCapPolicy } from "../components/vaultRetry";
+import { THROTTLE_BUDGET_ADVICE, retryAfterCapPolicy } from "../components/provider/vaultRetry";
 import { CliContext } from "./context";
 import { Deadline, errorCode, isUnresolvedError } from "./deadline";
 import { CliError, environmentError, usageError } from "./exitCodes";

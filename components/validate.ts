@@ -2,7 +2,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { DateTime } from "luxon";
 import { InputError } from "./schedule";
-import { KEYRELAY_TAGS, MAX_VAULT_TAGS, canonicalVaultUrl } from "./vaultSecretDiff";
+import { KEYRELAY_TAGS, MAX_VAULT_TAGS, canonicalVaultUrl } from "./provider/vaultSecretDiff";
 
 export const SECRET_NAME_PATTERN = /^[0-9a-zA-Z-]{1,127}$/;
 /**

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DateTime } from "luxon";
-import { createAzureCredential } from "../../components/azureCredential";
+import { createAzureCredential } from "../../components/provider/azureCredential";
 import { SECRET_NAME_PATTERN } from "../../components/validate";
 import { CliContext } from "../context";
 import { usageError } from "../exitCodes";

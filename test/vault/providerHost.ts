@@ -66,8 +66,8 @@ export async function installedKeyrelay(programDir: string): Promise<string> {
     for (const dependency of ["@azure", "luxon"]) {
         fs.symlinkSync(path.join(REPOSITORY, "node_modules", dependency), path.join(programDir, "node_modules", dependency), "dir");
     }
-    const { loadingVaultSecretProvider } = await import("../../components/vaultSecretProviderLocation");
-    const { createVaultSecretProvider } = await import("../../components/vaultSecretProvider");
+    const { loadingVaultSecretProvider } = await import("../../components/provider/vaultSecretProviderLocation");
+    const { createVaultSecretProvider } = await import("../../components/provider/vaultSecretProvider");
     const serializeClosure = await import("@pulumi/pulumi/runtime/closure/serializeClosure");
     const provider = loadingVaultSecretProvider(
         { packageName: "keyrelay", pathInPackage: "bin/components/vaultSecretProvider.js", file: "/home/deployer/elsewhere/node_modules/keyrelay/bin/components/vaultSecretProvider.js" },

@@ -3,7 +3,7 @@ import { strict as assert } from "assert";
 import {
     RETRY_TIME_SCALE_ENV, VaultPacer, isBareThrottle, isVaultThrottledError, jittered, learnFromThrottle, newVaultPacer,
     recordAccepted, reserveSlot, vaultRetrySettings, vaultRetrySettingsFromEnvironment, withThrottleRetry,
-} from "../../components/vaultRetry";
+} from "../../components/provider/vaultRetry";
 
 function restError(status: number, headers: Record<string, string> = {}): Error {
     const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));

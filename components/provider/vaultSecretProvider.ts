@@ -11,7 +11,7 @@ import { createAzureCredential } from "./azureCredential";
 import {
     DEFAULT_CONTENT_TYPE, VaultSecretFields, WRITER_TAG, canonicalVaultUrl, vaultSecretChange, withManagedTag,
 } from "./vaultSecretDiff";
-import { UNKNOWN_INPUT, vaultSecretInputProblems } from "./validate";
+import { UNKNOWN_INPUT, vaultSecretInputProblems } from "../validate";
 import {
     THROTTLE_BUDGET_ADVICE, VaultPacer, VaultRetrySettings, isVaultThrottledError, newVaultPacer, requestTimeoutPolicy, retryAfterCapPolicy,
     vaultRetrySettingsFromEnvironment, withThrottleRetry,

@@ -10,7 +10,7 @@ import { SecretClient } from "@azure/keyvault-secrets";
 import { createAzureCredential } from "../components/provider/azureCredential";
 import { createVaultSecretProvider, secretClientOptions, SecretClientFactory } from "../components/provider/vaultSecretProvider";
 import { VaultSecretFields } from "../components/provider/vaultSecretDiff";
-import { vaultRetrySettings } from "../components/provider/vaultRetry";
+import { vaultRetrySettings } from "../components/provider/vaultRetrySettings";
 import { RateLimit, VaultRequest } from "../test/vault/localVault";
 import { startVaultTestbed, withEnv } from "../test/vault/testbed";
 

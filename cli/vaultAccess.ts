@@ -2,9 +2,10 @@
 // the ways a vault call fails (unreachable, no permission, no credential).
 import type { SecretClient } from "@azure/keyvault-secrets";
 import { createAzureCredential } from "../components/provider/azureCredential";
-import { InputError } from "../components/schedule";
+import { InputError } from "../lib/errors";
 import { VAULT_DNS_SUFFIXES, checkVaultUrl } from "../components/validate";
-import { THROTTLE_BUDGET_ADVICE, retryAfterCapPolicy } from "../components/provider/vaultRetry";
+import { retryAfterCapPolicy } from "../components/provider/vaultPipelinePolicies";
+import { THROTTLE_BUDGET_ADVICE } from "../components/provider/vaultRetrySettings";
 import { CliContext } from "./context";
 import { Deadline, errorCode, isUnresolvedError } from "./deadline";
 import { CliError, environmentError, usageError } from "./exitCodes";

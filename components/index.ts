@@ -5,6 +5,7 @@ export { createVaultSecretProvider, VaultSecretOutputs, MANAGED_BY_TAG, MANAGED_
 export { VaultSecretFields, vaultSecretChange } from "./provider/vaultSecretDiff";
 export { createAzureCredential, isKnownAuthorityHost } from "./provider/azureCredential";
 export * from "./schedule";
+export { KeyrelayError, InputError, VaultError, GraphError, isKeyrelayError, isInputError, isVaultError, isGraphError } from "../lib/errors";
 export { checkSecretName, checkVaultUrl, SECRET_NAME_PATTERN, VAULT_DNS_SUFFIXES, Reader, PERSONAL_ACCOUNT_AUDIENCES } from "./validate";
 export { ExpiryAlerts, ExpiryAlertsArgs, StorageQueueTarget, planExpiryAlerts, EXPIRY_EVENT_TYPES } from "./expiryAlerts";
 export { TYPE_TOKENS } from "./typeTokens";

@@ -3,9 +3,10 @@ import { TYPE_TOKENS } from "./typeTokens";
 import * as azuread from "@pulumi/azuread";
 import { DateTime } from "luxon";
 import {
-    InputError, PERIOD_START_MARKER, PlannedCredential, RotationLimits, RotationSchedule, RotationSettings, SERVES_UNTIL_MARKER,
+    PERIOD_START_MARKER, PlannedCredential, RotationLimits, RotationSchedule, RotationSettings, SERVES_UNTIL_MARKER,
     nextRotation, plannedCredentials, rotationSchedule, toRfc3339,
 } from "./schedule";
+import { InputError } from "../lib/errors";
 
 export interface RotatingPasswordArgs {
     /** The application's resource id (azuread.Application.id, "/applications/<object id>"). */

@@ -8,7 +8,7 @@ import { SecretClient } from "@azure/keyvault-secrets";
 import { createAzureCredential } from "../../components/provider/azureCredential";
 import { createVaultSecretProvider, secretClientOptions, VaultSecretProvider } from "../../components/provider/vaultSecretProvider";
 import { VaultSecretFields } from "../../components/provider/vaultSecretDiff";
-import { RETRY_TIME_SCALE_ENV, vaultRetrySettings } from "../../components/provider/vaultRetry";
+import { RETRY_TIME_SCALE_ENV, vaultRetrySettings } from "../../components/provider/vaultRetrySettings";
 import { VAULT_ROLES } from "./localVault";
 import { serializedVaultSecretProvider, startProviderHost } from "./providerHost";
 import { startVaultTestbed, VaultTestbed, withEnv } from "./testbed";

@@ -6,7 +6,7 @@
 import { strict as assert } from "assert";
 import { createVaultSecretProvider, VaultSecretOutputs, VaultSecretProvider } from "../../components/provider/vaultSecretProvider";
 import { VaultSecretFields, canonicalVaultUrl, vaultSecretChange } from "../../components/provider/vaultSecretDiff";
-import { vaultRetrySettings } from "../../components/provider/vaultRetry";
+import { vaultRetrySettings } from "../../components/provider/vaultRetrySettings";
 import { startVaultTestbed, VaultTestbed } from "./testbed";
 
 const FAST = vaultRetrySettings(0.001);

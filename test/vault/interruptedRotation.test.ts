@@ -9,7 +9,7 @@ import { DateTime, Settings } from "luxon";
 import { periodIndexAt, periodStart, rotationSchedule } from "../../components/schedule";
 import { createVaultSecretProvider, VaultSecretOutputs } from "../../components/provider/vaultSecretProvider";
 import { VaultSecretFields } from "../../components/provider/vaultSecretDiff";
-import { vaultRetrySettings } from "../../components/provider/vaultRetry";
+import { vaultRetrySettings } from "../../components/provider/vaultRetrySettings";
 import { declareReferenceStack } from "../../referenceStack";
 import { referenceApps } from "../../stackConfig";
 import { SimulatedEngine, TYPES, stackConfigFromFile } from "../../simulation/engine";

@@ -5,7 +5,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RETRY_TIME_SCALE_ENV } from "../../components/provider/vaultRetry";
+import { RETRY_TIME_SCALE_ENV } from "../../components/provider/vaultRetrySettings";
 import { DIFF_CHANGES, ProviderHost, installedKeyrelay, serializedVaultSecretProvider, startProviderHost } from "./providerHost";
 import { startVaultTestbed, VaultTestbed } from "./testbed";
 

@@ -5,7 +5,7 @@
 import { strict as assert } from "assert";
 import { createVaultSecretProvider } from "../../components/provider/vaultSecretProvider";
 import { VaultSecretFields } from "../../components/provider/vaultSecretDiff";
-import { vaultRetrySettings } from "../../components/provider/vaultRetry";
+import { vaultRetrySettings } from "../../components/provider/vaultRetrySettings";
 import { toHostStruct } from "./providerHost";
 import { startVaultTestbed, VaultTestbed } from "./testbed";
 

@@ -4,7 +4,7 @@ import { strict as assert } from "assert";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { createVaultSecretProvider } from "../../components/provider/vaultSecretProvider";
 import { VaultSecretFields, vaultSecretChange } from "../../components/provider/vaultSecretDiff";
-import { vaultRetrySettings } from "../../components/provider/vaultRetry";
+import { vaultRetrySettings } from "../../components/provider/vaultRetrySettings";
 import { VAULT_ROLES } from "./localVault";
 import { startVaultTestbed, VaultTestbed } from "./testbed";
 

@@ -10,6 +10,7 @@ import {
     readerKeys, registerSecretWriter, secretOwnership,
 } from "./validate";
 import { VaultSecret } from "./vaultSecret";
+import { InputError } from "../lib/errors";
 
 /** Built-in role "Key Vault Secrets User": read secret contents. */
 export const KEY_VAULT_SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6";
@@ -191,8 +192,11 @@ function everyInForce(rotation: RotationSettings | undefined): string {
 }
 
 /** "/subscriptions/<id>" from any ARM id under a subscription. */
-export function subscriptionScope(resourceId: string): string {
+export function subscriptionScope(resourceId: string, resource = "RotatedAppRegistration"): string {
     const match = /^\/subscriptions\/[^/]+/i.exec(resourceId);
-    if (!match) throw new Error(`keyrelay: vault.resourceId "${resourceId}" is not an ARM id. Use /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>.`);
+    if (!match) {
+        throw new InputError(resource, "vault.resourceId", `is "${resourceId}", not an ARM id`,
+            "Use /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>.");
+    }
     return match[0];
 }

@@ -3,6 +3,7 @@
 import type { SecretClient } from "@azure/keyvault-secrets";
 import { createAzureCredential } from "../components/provider/azureCredential";
 import { InputError } from "../lib/errors";
+import { isLoopbackHost } from "../lib/network";
 import { VAULT_DNS_SUFFIXES, checkVaultUrl } from "../components/validate";
 import { retryAfterCapPolicy } from "../components/provider/vaultPipelinePolicies";
 import { THROTTLE_BUDGET_ADVICE } from "../components/provider/vaultRetrySettings";
@@ -12,8 +13,6 @@ import { CliError, environmentError, usageError } from "./exitCodes";
 
 /** Longest wait a Retry-After may ask the command for, in ms. */
 export const MAX_RETRY_AFTER_MS = 60_000;
-
-const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"];
 
 export interface VaultAddress {
     url: string;
@@ -27,7 +26,7 @@ export interface VaultAddress {
 export function parseVaultAddress(text: string, option = "--vault"): VaultAddress {
     let parsed: URL | undefined;
     try { parsed = new URL(text); } catch { parsed = undefined; }
-    if (parsed && parsed.protocol === "https:" && LOOPBACK_HOSTS.includes(parsed.hostname) && (parsed.pathname === "/" || parsed.pathname === "")) {
+    if (parsed && parsed.protocol === "https:" && isLoopbackHost(parsed.hostname) && (parsed.pathname === "/" || parsed.pathname === "")) {
         return { url: `https://${parsed.host}`, isLoopback: true, resource: "https://vault.azure.net" };
     }
     try {

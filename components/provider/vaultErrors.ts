@@ -76,7 +76,7 @@ export function softDeletedError(target: VaultRequestTarget & { secret: string }
     const recover = { ...target, action: "recover" as const };
     const cause = vaultRequestError(recover, recoverError, value).message;
     const vaultName = vaultNameOf(target.vaultUrl);
-    return new VaultError({ ...detailsOf(recover, recoverError), innerCode: innerCodeOf(recoverError) ?? "ObjectIsDeletedButRecoverable" },
+    return new VaultError(detailsOf(recover, recoverError),
         `${vaultRequestSubject({ ...target, action: "set" })}: a deleted secret of that name is waiting to be purged (soft-deleted), and recovering it failed`,
         { fix: `Recover it (az keyvault secret recover --vault-name ${vaultName} --name ${target.secret}) to keep its old versions, ` +
             `or purge it (az keyvault secret purge --vault-name ${vaultName} --name ${target.secret}), then run again; ` +

@@ -1,6 +1,7 @@
 // VaultSecret's provider against the local HTTPS vault, through the real @azure/keyvault-secrets
 // and @azure/identity clients: every behaviour, each checked on what the vault holds afterwards.
 import { strict as assert } from "assert";
+import { isVaultError } from "../../lib/errors";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { createVaultSecretProvider } from "../../components/provider/vaultSecretProvider";
 import { VaultSecretFields, vaultSecretChange } from "../../components/provider/vaultSecretDiff";
@@ -226,6 +227,7 @@ describe("VaultSecret provider against a local Key Vault over HTTPS", function (
                     assert.match(e.message, /soft-deleted/);
                     assert.match(e.message, /az keyvault secret recover --vault-name 127 --name app-\d+-client-secret/);
                     assert.match(e.message, /az keyvault secret purge/);
+                    assert.ok(isVaultError(e) && e.action === "recover" && e.secret === inputs.name && e.status === 403);
                     assert.match(e.message, /Key Vault Secrets Officer/);
                     assert.ok(!e.message.includes(inputs.value));
                     return true;
@@ -246,6 +248,9 @@ describe("VaultSecret provider against a local Key Vault over HTTPS", function (
                     assert.match(e.message, new RegExp(`cannot write secret "${inputs.name}" in ${bed.vault.url.replace(/\./g, "\\.")}: access denied \\(HTTP 403`));
                     assert.match(e.message, /Give the identity running Pulumi the "Key Vault Secrets Officer" role/);
                     assert.ok(!e.message.includes(inputs.value));
+                    // Callers branch on fields, never on the text.
+                    assert.ok(isVaultError(e));
+                    assert.deepEqual([e.action, e.secret, e.vaultUrl, e.status, e.serviceCode], ["set", inputs.name, bed.vault.url, 403, "Forbidden"]);
                     return true;
                 });
             } finally {

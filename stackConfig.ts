@@ -1,6 +1,7 @@
 // Reads the reference stack's app list from stack config; pure, so a typo fails with a clear message.
 import type { RotatedAppRegistrationArgs } from "./components";
 import type { RotationSettings } from "./components/schedule";
+import { InputError } from "./lib/errors";
 
 export interface ReferenceApp {
     name: string;
@@ -12,7 +13,7 @@ export interface ReferenceApp {
 }
 
 function fail(index: number, field: string, problem: string, fix: string): never {
-    throw new Error(`keyrelay: stack config keyrelay:apps[${index}]: ${field} ${problem}. ${fix}`);
+    throw new InputError(`stack config keyrelay:apps[${index}]`, field, problem, fix);
 }
 
 function optionalString(entry: Record<string, unknown>, index: number, field: string): string | undefined {
@@ -32,14 +33,14 @@ function stringList(entry: Record<string, unknown>, index: number, field: string
 /** The stack's `keyrelay:maxLifetime`: the tenant's password lifetime limit, if it has one. */
 export function referenceMaxLifetime(raw: unknown): string | undefined {
     if (raw !== undefined && (typeof raw !== "string" || raw.trim() === "")) {
-        throw new Error(`keyrelay: stack config keyrelay:maxLifetime is ${JSON.stringify(raw)}, not an ISO-8601 duration. Write the tenant's passwordLifetime limit, for example P180D.`);
+        throw new InputError("stack config", "keyrelay:maxLifetime", `is ${JSON.stringify(raw)}, not an ISO-8601 duration`, "Write the tenant's passwordLifetime limit, for example P180D.");
     }
     return raw;
 }
 
 export function referenceApps(raw: unknown, defaultVaultUrl: string | undefined): ReferenceApp[] {
     if (!Array.isArray(raw) || raw.length === 0) {
-        throw new Error("keyrelay: stack config keyrelay:apps must be a non-empty list of apps, each with at least a name. See Pulumi.example.yaml.");
+        throw new InputError("stack config", "keyrelay:apps", "must be a non-empty list of apps, each with at least a name", "See Pulumi.example.yaml.");
     }
     return raw.map((item, index) => {
         if (typeof item !== "object" || item === null) fail(index, "entry", "is not an object", "Write each app as a map with at least name:.");

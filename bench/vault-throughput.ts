@@ -7,10 +7,10 @@
 // client). Not part of `npm test`.
 import { ChildProcess, fork } from "child_process";
 import { SecretClient } from "@azure/keyvault-secrets";
-import { createAzureCredential } from "../components/azureCredential";
-import { createVaultSecretProvider, secretClientOptions, SecretClientFactory } from "../components/vaultSecretProvider";
-import { VaultSecretFields } from "../components/vaultSecretDiff";
-import { vaultRetrySettings } from "../components/vaultRetry";
+import { createAzureCredential } from "../components/provider/azureCredential";
+import { createVaultSecretProvider, secretClientOptions, SecretClientFactory } from "../components/provider/vaultSecretProvider";
+import { VaultSecretFields } from "../components/provider/vaultSecretDiff";
+import { vaultRetrySettings } from "../components/provider/vaultRetrySettings";
 import { RateLimit, VaultRequest } from "../test/vault/localVault";
 import { startVaultTestbed, withEnv } from "../test/vault/testbed";
 

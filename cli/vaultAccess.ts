@@ -1,9 +1,11 @@
 // Reaching a vault from the command: URL checks, the SecretClient, and one-line errors for
 // the ways a vault call fails (unreachable, no permission, no credential).
 import type { SecretClient } from "@azure/keyvault-secrets";
-import { createAzureCredential } from "../components/azureCredential";
+import { createAzureCredential } from "../components/provider/azureCredential";
+import { isLoopbackHost } from "../lib/network";
 import { VAULT_DNS_SUFFIXES, checkVaultUrl } from "../components/validate";
-import { THROTTLE_BUDGET_ADVICE, retryAfterCapPolicy } from "../components/vaultRetry";
+import { retryAfterCapPolicy } from "../components/provider/vaultPipelinePolicies";
+import { THROTTLE_BUDGET_ADVICE } from "../components/provider/vaultRetrySettings";
 import { CliContext } from "./context";
 import { Deadline, errorCode, isUnresolvedError } from "../lib/deadline";
 import { VaultAction, VaultError } from "../lib/errors";
@@ -14,8 +16,6 @@ import { isRepeatedNextLinkError } from "../lib/pageTrail";
 
 /** Longest wait a Retry-After may ask the command for, in ms. */
 export const MAX_RETRY_AFTER_MS = 60_000;
-
-const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"];
 
 export interface VaultAddress {
     url: string;
@@ -29,7 +29,7 @@ export interface VaultAddress {
 export function parseVaultAddress(text: string, option = "--vault"): VaultAddress {
     let parsed: URL | undefined;
     try { parsed = new URL(text); } catch { parsed = undefined; }
-    if (parsed && parsed.protocol === "https:" && LOOPBACK_HOSTS.includes(parsed.hostname) && (parsed.pathname === "/" || parsed.pathname === "")) {
+    if (parsed && parsed.protocol === "https:" && isLoopbackHost(parsed.hostname) && (parsed.pathname === "/" || parsed.pathname === "")) {
         return { url: `https://${parsed.host}`, isLoopback: true, resource: "https://vault.azure.net" };
     }
     try {

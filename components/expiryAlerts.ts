@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { TYPE_TOKENS } from "./typeTokens";
 import * as eventgrid from "@pulumi/azure-native/eventgrid";
-import { InputError } from "./schedule";
+import { InputError } from "../lib/errors";
 import { checkSecretName } from "./validate";
 
 /** Key Vault raises these 30 days before, and at, the current version's expiry. */

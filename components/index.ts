@@ -1,10 +1,11 @@
 export { RotatedAppRegistration, RotatedAppRegistrationArgs, VaultTarget, validateRotatedAppRegistration, KEY_VAULT_SECRETS_USER_ROLE_ID } from "./rotatedAppRegistration";
 export { RotatingPassword, RotatingPasswordArgs, CredentialSummary, planRotatingPassword } from "./rotatingPassword";
 export { VaultSecret, VaultSecretArgs } from "./vaultSecret";
-export { createVaultSecretProvider, VaultSecretOutputs, MANAGED_BY_TAG, MANAGED_BY_VALUE } from "./vaultSecretProvider";
-export { VaultSecretFields, vaultSecretChange } from "./vaultSecretDiff";
-export { createAzureCredential, isKnownAuthorityHost } from "./azureCredential";
+export { createVaultSecretProvider, VaultSecretOutputs, MANAGED_BY_TAG, MANAGED_BY_VALUE } from "./provider/vaultSecretProvider";
+export { VaultSecretFields, vaultSecretChange } from "./provider/vaultSecretDiff";
+export { createAzureCredential, isKnownAuthorityHost } from "./provider/azureCredential";
 export * from "./schedule";
+export { KeyrelayError, InputError, VaultError, GraphError, isKeyrelayError, isInputError, isVaultError, isGraphError } from "../lib/errors";
 export { checkSecretName, checkVaultUrl, SECRET_NAME_PATTERN, VAULT_DNS_SUFFIXES, Reader, PERSONAL_ACCOUNT_AUDIENCES } from "./validate";
 export { ExpiryAlerts, ExpiryAlertsArgs, StorageQueueTarget, planExpiryAlerts, EXPIRY_EVENT_TYPES } from "./expiryAlerts";
 export { TYPE_TOKENS } from "./typeTokens";

@@ -2,14 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { TYPE_TOKENS } from "./typeTokens";
 import * as azuread from "@pulumi/azuread";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { DateTime } from "luxon";
-import { CredentialSummary, RotatingPassword, planRotatingPassword } from "./rotatingPassword";
-import { DEFAULT_EVERY, RotationSettings } from "./schedule";
-import {
-    Reader, checkReaders, checkRotatedAppRegistrationShape, checkSecretName, checkSignInAudience, checkVaultUrl,
-    readerKeys, registerSecretWriter, secretOwnership,
-} from "./validate";
+import { CredentialSummary, RotatingPassword } from "./rotatingPassword";
+import { RotationSettings } from "./schedule";
+import { Reader, registerSecretWriter, secretOwnership } from "./validate";
+import { parseRotatedAppRegistrationArgs } from "./rotatedAppRegistrationPlan";
 import { VaultSecret } from "./vaultSecret";
+import { InputError } from "../lib/errors";
 
 /** Built-in role "Key Vault Secrets User": read secret contents. */
 export const KEY_VAULT_SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6";
@@ -77,22 +75,15 @@ function deployingPrincipal(): pulumi.Output<string> {
 }
 
 /** The deploying principal first, then the user's owners, each once. */
-function ownersWith(deployer: pulumi.Input<string>, extra: pulumi.Input<string>[] | undefined): pulumi.Output<string[]> {
-    return pulumi.all([deployer, ...(extra ?? [])]).apply((ids) => [...new Set(ids)]);
+function ownersWith(deployer: pulumi.Input<string>, extra: readonly pulumi.Input<string>[]): pulumi.Output<string[]> {
+    return pulumi.all([deployer, ...extra]).apply((ids) => [...new Set(ids)]);
 }
 
 /** Checks every input; throws before any resource is declared. Returns the canonical vault URL. */
 export function validateRotatedAppRegistration(name: string, args: RotatedAppRegistrationArgs): string {
-    const resource = `RotatedAppRegistration "${name}"`;
-    checkRotatedAppRegistrationShape(resource, args, (value) => pulumi.Output.isInstance(value) || value instanceof Promise);
-    planRotatingPassword(name, args.rotation, resource, DateTime.utc(), { maxLifetime: args.maxLifetime });
-    const vaultUrl = checkVaultUrl(args.vault.url, resource);
-    checkSecretName(args.vault.secretName, resource);
-    checkReaders(args.readers, args.vault.resourceId, resource);
-    readerKeys(args.readers ?? [], resource);
-    checkSignInAudience(args.application?.signInAudience, resource);
-    secretOwnership(pulumi.runtime.getMonitor() as object | undefined).claim(vaultUrl, args.vault.secretName, resource);
-    return vaultUrl;
+    const plan = parseRotatedAppRegistrationArgs(name, args);
+    secretOwnership(pulumi.runtime.getMonitor() as object | undefined).claim(plan.vault.url, plan.vault.secretName, plan.resource);
+    return plan.vault.url;
 }
 
 /** An Entra app registration whose client secret rotates itself into Key Vault on every scheduled `pulumi up`. */
@@ -115,35 +106,34 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
     public readonly vaultSecret: VaultSecret;
 
     constructor(name: string, args: RotatedAppRegistrationArgs, opts?: pulumi.ComponentResourceOptions) {
-        const vaultUrl = validateRotatedAppRegistration(name, args);
+        const plan = parseRotatedAppRegistrationArgs(name, args);
+        const { url: vaultUrl, secretName } = plan.vault;
+        secretOwnership(pulumi.runtime.getMonitor() as object | undefined).claim(vaultUrl, secretName, plan.resource);
         super(TYPE_TOKENS.rotatedAppRegistration, name, {}, opts);
-        registerSecretWriter(this, `RotatedAppRegistration "${name}"`);
+        registerSecretWriter(this, plan.resource);
         const parent = { parent: this };
 
         // No app is created until the program has declared every writer of this secret (see SecretOwnership).
         const ownership = secretOwnership(pulumi.runtime.getMonitor() as object | undefined);
         const displayName = pulumi.output(args.displayName).apply(async (d) => {
-            await ownership.afterDeclarations(vaultUrl, args.vault.secretName);
+            await ownership.afterDeclarations(vaultUrl, secretName);
             return d;
         });
         // Application.ReadWrite.OwnedBy: the deploying principal must own the application and the
         // service principal (notes atop application.d.ts, servicePrincipal.d.ts, applicationPassword.d.ts
         // in @pulumi/azuread); the provider removes it again when `owners` does not list it.
-        const owners = ownersWith(deployingPrincipal(), args.owners);
+        const owners = ownersWith(deployingPrincipal(), plan.owners);
         this.application = new azuread.Application(name, { ...args.application, displayName, owners }, parent);
         this.servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, { clientId: this.application.clientId, owners }, parent);
         this.password = new RotatingPassword(`${name}-password`, {
             applicationId: this.application.id,
-            rotation: args.rotation,
-            maxLifetime: args.maxLifetime,
+            plan: plan.schedule,
             displayName: name,
-            spreadKey: name,
         }, parent);
 
-        const secretUri = `${vaultUrl}/secrets/${args.vault.secretName}`;
         this.vaultSecret = new VaultSecret(`${name}-secret`, {
             vaultUrl,
-            name: args.vault.secretName,
+            name: secretName,
             value: this.password.value,
             expiresOn: this.password.endDate,
             notBefore: this.password.startDate,
@@ -152,27 +142,27 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
                 app: name,
                 "client-id": this.application.clientId,
                 "key-id": this.password.keyId,
-                "rotation-every": everyInForce(args.rotation),
+                "rotation-every": plan.everyInForce,
                 "next-rotation": this.password.nextRotation,
             },
             ...(args.retainOnDelete !== undefined ? { retainOnDelete: args.retainOnDelete } : {}),
             ...(args.adopt !== undefined ? { adopt: args.adopt } : {}),
         }, parent);
 
-        readerKeys(args.readers ?? [], `RotatedAppRegistration "${name}"`).forEach(({ key, principalId }, index) => {
-            const vaultId = pulumi.output(args.vault.resourceId!);
+        plan.readers.forEach(({ key, principalId }, index) => {
+            const vaultId = pulumi.output(plan.vault.resourceId!);
             // Earlier releases named assignments by list position: the alias carries each one over
             // unchanged (a new assignment of the same principal, role and scope would get 409).
             new authorization.RoleAssignment(`${name}-reader-${key}`, {
                 principalId,
-                scope: vaultId.apply((id) => `${id}/secrets/${args.vault.secretName}`),
-                roleDefinitionId: vaultId.apply((id) => `${subscriptionScope(id)}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_SECRETS_USER_ROLE_ID}`),
+                scope: vaultId.apply((id) => `${id}/secrets/${secretName}`),
+                roleDefinitionId: vaultId.apply((id) => `${subscriptionScope(id, plan.resource)}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_SECRETS_USER_ROLE_ID}`),
             }, { parent: this, dependsOn: [this.vaultSecret], aliases: [{ name: `${name}-reader-${index}` }] });
         });
 
         this.clientId = this.application.clientId;
         this.servicePrincipalObjectId = this.servicePrincipal.objectId;
-        this.secretUri = this.vaultSecret.id.apply(() => secretUri);
+        this.secretUri = this.vaultSecret.id.apply(() => plan.vault.secretUri);
         this.expiresAt = this.password.endDate;
         this.nextRotation = this.password.nextRotation;
         this.credentials = this.password.credentials;
@@ -183,16 +173,12 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
     }
 }
 
-/** The `every` the credential in Key Vault follows now: the previous one until a declared change takes over. */
-function everyInForce(rotation: RotationSettings | undefined): string {
-    const before = rotation?.since !== undefined && rotation.previous !== undefined
-        && DateTime.utc() < DateTime.fromISO(rotation.since, { zone: "utc" });
-    return (before ? rotation!.previous!.every : rotation?.every) ?? DEFAULT_EVERY;
-}
-
 /** "/subscriptions/<id>" from any ARM id under a subscription. */
-export function subscriptionScope(resourceId: string): string {
+export function subscriptionScope(resourceId: string, resource = "RotatedAppRegistration"): string {
     const match = /^\/subscriptions\/[^/]+/i.exec(resourceId);
-    if (!match) throw new Error(`keyrelay: vault.resourceId "${resourceId}" is not an ARM id. Use /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>.`);
+    if (!match) {
+        throw new InputError(resource, "vault.resourceId", `is "${resourceId}", not an ARM id`,
+            "Use /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>.");
+    }
     return match[0];
 }

@@ -3,9 +3,10 @@ import { TYPE_TOKENS } from "./typeTokens";
 import * as azuread from "@pulumi/azuread";
 import { DateTime } from "luxon";
 import {
-    InputError, PERIOD_START_MARKER, PlannedCredential, RotationLimits, RotationSchedule, RotationSettings, SERVES_UNTIL_MARKER,
+    PERIOD_START_MARKER, PlannedCredential, RotationLimits, RotationSchedule, RotationSettings, SERVES_UNTIL_MARKER,
     nextRotation, plannedCredentials, rotationSchedule, toRfc3339,
 } from "./schedule";
+import { InputError } from "../lib/errors";
 
 export interface RotatingPasswordArgs {
     /** The application's resource id (azuread.Application.id, "/applications/<object id>"). */
@@ -22,6 +23,12 @@ export interface RotatingPasswordArgs {
     displayName?: string;
     /** Name the app's rotation day is derived from (spreading a fleet over the period); default the resource name. */
     spreadKey?: string;
+    /**
+     * The plan already computed from these settings (RotatedAppRegistration parses its args once);
+     * when given, rotation, every, validFor, maxLifetime and spreadKey are not read again.
+     * @internal
+     */
+    plan?: RotatingPasswordPlan;
 }
 
 export interface CredentialSummary {
@@ -34,8 +41,17 @@ export interface CredentialSummary {
     inService: boolean;
 }
 
+/** The planned credential set of one application at one instant. */
+export interface RotatingPasswordPlan {
+    readonly schedule: RotationSchedule;
+    /** Oldest first; the last one is in service. */
+    readonly credentials: PlannedCredential[];
+    readonly inService: PlannedCredential;
+    readonly nextRotation: DateTime;
+}
+
 /** The planned credential set of one application, computed once per run. */
-export function planRotatingPassword(spreadKey: string, rotation: RotationSettings | undefined, resource: string, at: DateTime = DateTime.utc(), limits: RotationLimits = {}) {
+export function planRotatingPassword(spreadKey: string, rotation: RotationSettings | undefined, resource: string, at: DateTime = DateTime.utc(), limits: RotationLimits = {}): RotatingPasswordPlan {
     const schedule: RotationSchedule = rotationSchedule(spreadKey, rotation, resource, limits);
     const credentials = plannedCredentials(schedule, at);
     if (credentials.length === 0) {
@@ -65,8 +81,9 @@ export class RotatingPassword extends pulumi.ComponentResource {
     public readonly passwords: azuread.ApplicationPassword[];
 
     constructor(name: string, args: RotatingPasswordArgs, opts?: pulumi.ComponentResourceOptions) {
-        const rotation = { ...args.rotation, every: args.rotation?.every ?? args.every, validFor: args.rotation?.validFor ?? args.validFor };
-        const plan = planRotatingPassword(args.spreadKey ?? name, rotation, `RotatingPassword "${name}"`, DateTime.utc(), { maxLifetime: args.maxLifetime });
+        const plan = args.plan ?? planRotatingPassword(args.spreadKey ?? name,
+            { ...args.rotation, every: args.rotation?.every ?? args.every, validFor: args.rotation?.validFor ?? args.validFor },
+            `RotatingPassword "${name}"`, DateTime.utc(), { maxLifetime: args.maxLifetime });
         super(TYPE_TOKENS.rotatingPassword, name, {}, opts);
         const displayName = args.displayName ?? name;
         this.passwords = plan.credentials.map((credential) => passwordFor(this, name, displayName, args.applicationId, credential));

@@ -19,6 +19,7 @@
 // of the two periods plus a late day, or until their own end when that is sooner.
 import { DateTime, Duration } from "luxon";
 import { DAY_MS, DEFAULT_MAX_LIFETIME_DAYS, DEFAULT_MIN_DAYS_REMAINING } from "../policies/lib/timeBasics";
+import { InputError } from "../lib/errors";
 
 export { DAY_MS, toRfc3339, SERVES_UNTIL_MARKER, PERIOD_START_MARKER } from "../policies/lib/timeBasics";
 /** Periods are counted from here; any fixed instant works, it only has to never change. */
@@ -64,19 +65,6 @@ export interface PlannedCredential {
     /** When the next credential takes over in Key Vault. */
     readonly servesUntil: DateTime;
     readonly inService: boolean;
-}
-
-/** A thrown problem with one input of one resource; the message says what to change. */
-export class InputError extends Error {
-    constructor(
-        readonly resource: string,
-        readonly field: string,
-        problem: string,
-        fix: string,
-    ) {
-        super(`keyrelay: ${resource}: ${field} ${problem}. ${fix}`);
-        this.name = "InputError";
-    }
 }
 
 export function parseIsoDuration(text: string, resource: string, field: string): number {

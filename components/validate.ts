@@ -1,8 +1,9 @@
 // Input checks shared by the components: pure, so a bad stack fails before anything is created.
 import type * as pulumi from "@pulumi/pulumi";
 import { DateTime } from "luxon";
-import { InputError } from "./schedule";
-import { KEYRELAY_TAGS, MAX_VAULT_TAGS, canonicalVaultUrl } from "./vaultSecretDiff";
+import { InputError } from "../lib/errors";
+import { isLoopbackHost } from "../lib/network";
+import { KEYRELAY_TAGS, MAX_VAULT_TAGS, canonicalVaultUrl } from "./provider/vaultSecretDiff";
 
 export const SECRET_NAME_PATTERN = /^[0-9a-zA-Z-]{1,127}$/;
 /**
@@ -196,12 +197,6 @@ export interface InputProblem {
 /** The value Pulumi's engine puts where an input is not known yet (@pulumi/pulumi runtime/rpc.js `unknownValue`). */
 export const UNKNOWN_INPUT = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-/** Loopback hosts: local stand-ins (emulators, tests); any port. */
-export function isLoopbackHost(hostname: string): boolean {
-    const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-    return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 function describeValue(value: unknown): string {
     if (value === null) return "null";
     if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
@@ -239,7 +234,7 @@ export function secretNameProblem(name: unknown, field: string): InputProblem | 
 
 const RFC3339_SHAPE = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
-/** An RFC 3339 date-time (full date, time and offset), parsed by luxon, which also refuses 2027-02-30. */
+/** An RFC 3339 date-time (full date, time and offset), parsed by luxon, which also refuses 2027-02-30; the one such check. */
 export function parseRfc3339(text: string): DateTime | undefined {
     if (!RFC3339_SHAPE.test(text)) return undefined;
     const parsed = DateTime.fromISO(text, { setZone: true });

@@ -31,7 +31,7 @@ import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { DateTime, Duration, Settings } from "luxon";
-import { vaultSecretChange, VaultSecretFields } from "../components/vaultSecretDiff";
+import { vaultSecretChange, VaultSecretFields } from "../components/provider/vaultSecretDiff";
 import { TYPE_TOKENS } from "../components/typeTokens";
 
 export const TYPES = {

@@ -4,7 +4,7 @@ import { DateTime } from "luxon";
 import { RotatedAppRegistration, RotatedAppRegistrationArgs, RotatingPassword, VaultSecret } from "../components";
 import { referenceApps } from "../stackConfig";
 import { SimulatedEngine } from "../simulation/engine";
-import { createVaultSecretProvider } from "../components/vaultSecretProvider";
+import { createVaultSecretProvider } from "../components/provider/vaultSecretProvider";
 
 const VAULT = "https://kv-platform.vault.azure.net";
 const good: RotatedAppRegistrationArgs = { displayName: "billing-api", vault: { url: VAULT, secretName: "billing-api-client-secret" } };

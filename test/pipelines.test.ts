@@ -5,7 +5,7 @@ import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { buildProgram } from "../cli/main";
 import { DAILY_RUN_HOUR_UTC } from "../cli/plan/options";
-import { azureCredentialRoute } from "../components/azureCredential";
+import { azureCredentialRoute } from "../components/provider/azureCredential";
 
 const ROOT = path.resolve(__dirname, "..");
 const PIPELINES = path.join(ROOT, "pipelines");

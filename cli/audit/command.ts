@@ -1,7 +1,7 @@
 // keyrelay audit: every credential in the tenant from Microsoft Graph, every vault secret that
 // belongs to an app checked against them, findings with fixed codes. See docs/audit.md.
 import { DateTime } from "luxon";
-import { createAzureCredential } from "../../components/azureCredential";
+import { createAzureCredential } from "../../components/provider/azureCredential";
 import { SECRET_NAME_PATTERN } from "../../components/validate";
 import { CliContext } from "../context";
 import { usageError } from "../errors";

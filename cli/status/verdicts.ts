@@ -2,7 +2,7 @@
 // (tags and attributes of its current version). Pure: the caller passes the clock.
 import { DateTime } from "luxon";
 import { DAY_MS } from "../../components/schedule";
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from "../../components/vaultSecretDiff";
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from "../../components/provider/vaultSecretDiff";
 import { EXIT_CRITICAL, EXIT_OK, EXIT_WARNING } from "../errors";
 import { printable } from "../../lib/terminalText";
 

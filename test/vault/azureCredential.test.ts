@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { ClientAssertionCredential, DefaultAzureCredential } from "@azure/identity";
 import { DateTime, Settings } from "luxon";
-import { azureCredentialRoute, createAzureCredential, isKnownAuthorityHost } from "../../components/azureCredential";
+import { azureCredentialRoute, createAzureCredential, isKnownAuthorityHost } from "../../components/provider/azureCredential";
 import { OidcIssuer, startOidcIssuer } from "./oidcIssuer";
 import { startTokenServer, TokenServer } from "./tokenServer";
 import { trustedTls } from "./tls";

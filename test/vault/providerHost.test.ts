@@ -5,7 +5,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RETRY_TIME_SCALE_ENV } from "../../components/vaultRetry";
+import { RETRY_TIME_SCALE_ENV } from "../../components/provider/vaultRetrySettings";
 import { DIFF_CHANGES, ProviderHost, installedKeyrelay, serializedVaultSecretProvider, startProviderHost } from "./providerHost";
 import { startVaultTestbed, VaultTestbed } from "./testbed";
 
@@ -205,7 +205,7 @@ describe("VaultSecret through the engine's dynamic provider host (serialized, fr
             fs.rmSync(path.join(program, "node_modules", "keyrelay"), { recursive: true, force: true });
             emptyHost = await startProviderHost({ env: bed.childEnv({}), cwd: program });
             await assert.rejects(emptyHost.create(URN, { ...inputs("nowhere-secret", "nowhere-value"), __provider: installedText }),
-                /keyrelay: install keyrelay beside the program \(no bin\/components\/vaultSecretProvider\.js from /);
+                /keyrelay: install keyrelay beside the program \(no bin\/components\/provider\/vaultSecretProvider\.js from /);
         } finally {
             await emptyHost?.close();
             fs.rmSync(program, { recursive: true, force: true });

@@ -3,9 +3,9 @@
 // which throws "Unexpected struct type" on undefined. Every method's result, in every state the
 // vault can be in, goes through that conversion here.
 import { strict as assert } from "assert";
-import { createVaultSecretProvider } from "../../components/vaultSecretProvider";
-import { VaultSecretFields } from "../../components/vaultSecretDiff";
-import { vaultRetrySettings } from "../../components/vaultRetry";
+import { createVaultSecretProvider } from "../../components/provider/vaultSecretProvider";
+import { VaultSecretFields } from "../../components/provider/vaultSecretDiff";
+import { vaultRetrySettings } from "../../components/provider/vaultRetrySettings";
 import { toHostStruct } from "./providerHost";
 import { startVaultTestbed, VaultTestbed } from "./testbed";
 

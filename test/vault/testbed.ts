@@ -2,8 +2,8 @@
 // whose client secret authenticates, and the environment the real credential reads.
 import * as crypto from "crypto";
 import { SecretClient } from "@azure/keyvault-secrets";
-import { createAzureCredential } from "../../components/azureCredential";
-import { SecretClientFactory, secretClientOptions } from "../../components/vaultSecretProvider";
+import { createAzureCredential } from "../../components/provider/azureCredential";
+import { SecretClientFactory, secretClientOptions } from "../../components/provider/vaultSecretProvider";
 import { LocalVault, LocalVaultOptions, startLocalVault } from "./localVault";
 import { TrustedTls, trustedTls } from "./tls";
 import { TokenServer, startTokenServer } from "./tokenServer";

@@ -1,9 +1,12 @@
 // The bare-429 backoff and the per-vault pacer, without a network.
 import { strict as assert } from "assert";
-import {
-    RETRY_TIME_SCALE_ENV, VaultPacer, isBareThrottle, isVaultThrottledError, jittered, learnFromThrottle, newVaultPacer,
-    recordAccepted, reserveSlot, vaultRetrySettings, vaultRetrySettingsFromEnvironment, withThrottleRetry,
-} from "../../components/vaultRetry";
+import { isVaultError } from "../../lib/errors";
+import { VaultPacer, learnFromThrottle, newVaultPacer, recordAccepted, reserveSlot } from "../../components/provider/vaultPacer";
+import { RetryContext, withThrottleRetry } from "../../components/provider/vaultRetry";
+import { isBareThrottle, jittered } from "../../components/provider/vaultRetryStrategy";
+import { RETRY_TIME_SCALE_ENV, vaultRetrySettings, vaultRetrySettingsFromEnvironment } from "../../components/provider/vaultRetrySettings";
+
+const target: RetryContext["target"] = { action: "set", vaultUrl: "https://kv-test.vault.azure.net", secret: "app-client-secret" };
 
 function restError(status: number, headers: Record<string, string> = {}): Error {
     const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
@@ -101,7 +104,7 @@ describe("withThrottleRetry", () => {
             calls += 1;
             if (calls <= 4) throw restError(429);
             return "written";
-        }, { settings, pacer: newVaultPacer(), sleep: async (ms) => void delays.push(ms), random: () => 0.5 });
+        }, { settings, pacer: newVaultPacer(), target, sleep: async (ms) => void delays.push(ms), random: () => 0.5 });
         assert.equal(result, "written");
         assert.equal(calls, 5);
         assert.deepEqual(delays, [1000, 2000, 4000, 8000]);
@@ -113,9 +116,10 @@ describe("withThrottleRetry", () => {
         await assert.rejects(withThrottleRetry(async () => {
             calls += 1;
             throw restError(429);
-        }, { settings, pacer: newVaultPacer(), sleep: async (ms) => void delays.push(ms), random: Math.random }), (e: Error) => {
-            assert.ok(isVaultThrottledError(e));
-            assert.match(e.message, /429 \(throttled, no Retry-After\) through 6 attempts/);
+        }, { settings, pacer: newVaultPacer(), target, sleep: async (ms) => void delays.push(ms), random: Math.random }), (e: Error) => {
+            assert.ok(isVaultError(e));
+            assert.deepEqual([e.action, e.secret, e.vaultUrl, e.status], ["set", "app-client-secret", "https://kv-test.vault.azure.net", 429]);
+            assert.match(e.message, /cannot write secret "app-client-secret" in https:\/\/kv-test\.vault\.azure\.net: .*429 \(throttled, no Retry-After\) through 6 attempts.*run again later/);
             return true;
         });
         assert.equal(calls, 6);
@@ -134,20 +138,20 @@ describe("withThrottleRetry", () => {
         const first = withThrottleRetry(() => new Promise<string>((resolve) => {
             events.push("first sent");
             releaseFirst = () => resolve("first");
-        }), { settings, pacer });
+        }), { settings, pacer, target });
         const rest = Array.from({ length: 3 }, (_, i) => withThrottleRetry(async () => {
             events.push(`other ${i} sent`);
             return `other ${i}`;
-        }, { settings, pacer }));
+        }, { settings, pacer, target }));
         await new Promise((r) => setImmediate(r));
         assert.deepEqual(events, ["first sent"]);
         releaseFirst();
         assert.deepEqual(await Promise.all([first, ...rest]), ["first", "other 0", "other 1", "other 2"]);
 
         const fresh = newVaultPacer();
-        await assert.rejects(withThrottleRetry(async () => { throw restError(403); }, { settings, pacer: fresh }));
+        await assert.rejects(withThrottleRetry(async () => { throw restError(403); }, { settings, pacer: fresh, target }));
         let sent = 0;
-        await Promise.all([1, 2].map(() => withThrottleRetry(async () => void (sent += 1), { settings, pacer: fresh })));
+        await Promise.all([1, 2].map(() => withThrottleRetry(async () => void (sent += 1), { settings, pacer: fresh, target })));
         assert.equal(sent, 2);
     });
 
@@ -160,7 +164,7 @@ describe("withThrottleRetry", () => {
             peak = Math.max(peak, inFlight);
             await new Promise((r) => setTimeout(r, 2));
             inFlight -= 1;
-        }, { settings: { ...settings, maxInFlight: 5 }, pacer })));
+        }, { settings: { ...settings, maxInFlight: 5 }, pacer, target })));
         assert.equal(peak, 5);
         assert.equal(pacer.inFlight, 0);
     });
@@ -171,7 +175,7 @@ describe("withThrottleRetry", () => {
             await assert.rejects(withThrottleRetry(async () => {
                 calls += 1;
                 throw error;
-            }, { settings, pacer: newVaultPacer(), sleep: async () => undefined }), (e) => e === error);
+            }, { settings, pacer: newVaultPacer(), target, sleep: async () => undefined }), (e) => e === error);
             assert.equal(calls, 1);
         }
     });

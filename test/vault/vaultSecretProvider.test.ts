@@ -1,10 +1,11 @@
 // VaultSecret's provider against the local HTTPS vault, through the real @azure/keyvault-secrets
 // and @azure/identity clients: every behaviour, each checked on what the vault holds afterwards.
 import { strict as assert } from "assert";
+import { isVaultError } from "../../lib/errors";
 import { SecretClient } from "@azure/keyvault-secrets";
-import { createVaultSecretProvider } from "../../components/vaultSecretProvider";
-import { VaultSecretFields, vaultSecretChange } from "../../components/vaultSecretDiff";
-import { vaultRetrySettings } from "../../components/vaultRetry";
+import { createVaultSecretProvider } from "../../components/provider/vaultSecretProvider";
+import { VaultSecretFields, vaultSecretChange } from "../../components/provider/vaultSecretDiff";
+import { vaultRetrySettings } from "../../components/provider/vaultRetrySettings";
 import { VAULT_ROLES } from "./localVault";
 import { startVaultTestbed, VaultTestbed } from "./testbed";
 
@@ -226,6 +227,7 @@ describe("VaultSecret provider against a local Key Vault over HTTPS", function (
                     assert.match(e.message, /soft-deleted/);
                     assert.match(e.message, /az keyvault secret recover --vault-name 127 --name app-\d+-client-secret/);
                     assert.match(e.message, /az keyvault secret purge/);
+                    assert.ok(isVaultError(e) && e.action === "recover" && e.secret === inputs.name && e.status === 403);
                     assert.match(e.message, /Key Vault Secrets Officer/);
                     assert.ok(!e.message.includes(inputs.value));
                     return true;
@@ -246,6 +248,9 @@ describe("VaultSecret provider against a local Key Vault over HTTPS", function (
                     assert.match(e.message, new RegExp(`cannot write secret "${inputs.name}" in ${bed.vault.url.replace(/\./g, "\\.")}: access denied \\(HTTP 403`));
                     assert.match(e.message, /Give the identity running Pulumi the "Key Vault Secrets Officer" role/);
                     assert.ok(!e.message.includes(inputs.value));
+                    // Callers branch on fields, never on the text.
+                    assert.ok(isVaultError(e));
+                    assert.deepEqual([e.action, e.secret, e.vaultUrl, e.status, e.serviceCode], ["set", inputs.name, bed.vault.url, 403, "Forbidden"]);
                     return true;
                 });
             } finally {
@@ -414,11 +419,11 @@ describe("VaultSecret provider against a local Key Vault over HTTPS", function (
 
         it("a wrong client secret fails with the AADSTS code and never the secret", async () => {
             const { SecretClient: Client } = await import("@azure/keyvault-secrets");
-            const { createAzureCredential } = await import("../../components/azureCredential");
+            const { createAzureCredential } = await import("../../components/provider/azureCredential");
             const { withEnv } = await import("./testbed");
             const wrongSecret = "wrong-secret-value-123";
             const credential = withEnv({ ...bed.credentialEnv, AZURE_CLIENT_SECRET: wrongSecret }, () => createAzureCredential({ tlsOptions: { ca: bed.tls.ca } }));
-            const { secretClientOptions } = await import("../../components/vaultSecretProvider");
+            const { secretClientOptions } = await import("../../components/provider/vaultSecretProvider");
             const p = createVaultSecretProvider({
                 clientFor: (url, s) => new Client(url, credential, secretClientOptions(url, s, { ca: bed.tls.ca })), settings: FAST, pacers: new Map(),
             });

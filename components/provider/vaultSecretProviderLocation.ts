@@ -13,7 +13,7 @@ import type * as pulumi from "@pulumi/pulumi";
 export interface ProviderModuleLocation {
     /** keyrelay's package name, looked up in the node_modules folders above the host's working directory. */
     readonly packageName: string;
-    /** The module's path inside the package, e.g. "components/vaultSecretProvider.js" (or "components/vaultSecretProviderEntry.js" from the sources). */
+    /** The module's path inside the package, e.g. "components/provider/vaultSecretProvider.js" (or "components/vaultSecretProviderEntry.js" from the sources). */
     readonly pathInPackage: string;
     /** The module's absolute path on the machine that declared the resource; "" when installed in node_modules. */
     readonly file: string;
@@ -21,11 +21,12 @@ export interface ProviderModuleLocation {
 
 /**
  * The location of ./vaultSecretProvider as loaded by this process: the compiled .js, or for the
- * TypeScript sources, the plain JavaScript entry beside them that compiles them on load.
+ * TypeScript sources, the plain JavaScript entry in components/ that compiles them on load (it stays
+ * where states written from a checkout by earlier releases name it).
  */
 export function providerModuleLocation(): ProviderModuleLocation {
     const source = require.resolve("./vaultSecretProvider");
-    const file = source.endsWith(".ts") ? path.join(path.dirname(source), "vaultSecretProviderEntry.js") : source;
+    const file = source.endsWith(".ts") ? path.join(path.dirname(source), "..", "vaultSecretProviderEntry.js") : source;
     let root = path.dirname(file);
     while (!fs.existsSync(path.join(root, "package.json")) && path.dirname(root) !== root) root = path.dirname(root);
     const { name } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { name?: string };

@@ -5,17 +5,18 @@
 // and the clients, credential and pacing state are built there, when a method first runs.
 import type * as pulumi from "@pulumi/pulumi";
 import * as dns from "dns";
-import { SecretClient, KeyVaultSecret, SecretClientOptions } from "@azure/keyvault-secrets";
+import type { KeyVaultSecret } from "@azure/keyvault-secrets";
 import { DateTime } from "luxon";
-import { createAzureCredential } from "./azureCredential";
 import {
     DEFAULT_CONTENT_TYPE, VaultSecretFields, WRITER_TAG, canonicalVaultUrl, vaultSecretChange, withManagedTag,
 } from "./vaultSecretDiff";
-import { UNKNOWN_INPUT, vaultSecretInputProblems } from "./validate";
+import { UNKNOWN_INPUT, parseRfc3339, vaultSecretInputProblems } from "../validate";
+import { InputError, isVaultError } from "../../lib/errors";
+import { isUnresolvedError, UNRESOLVED_HOST_CODES } from "../../lib/network";
+import { VaultCall, VaultSecretProviderOptions, vaultCall } from "./vaultClient";
 import {
-    THROTTLE_BUDGET_ADVICE, VaultPacer, VaultRetrySettings, isVaultThrottledError, newVaultPacer, requestTimeoutPolicy, retryAfterCapPolicy,
-    vaultRetrySettingsFromEnvironment, withThrottleRetry,
-} from "./vaultRetry";
+    VaultRequestTarget, innerCodeOf, softDeletedError, statusOf, unresolvedAuthorityError, vaultRequestError, writerConflictError,
+} from "./vaultErrors";
 
 export { MANAGED_BY_TAG, MANAGED_BY_VALUE, WRITER_TAG } from "./vaultSecretDiff";
 
@@ -27,147 +28,14 @@ export interface VaultSecretOutputs extends VaultSecretFields {
     secretUri: string;
 }
 
-/** Builds the SecretClient for a vault. */
-export type SecretClientFactory = (vaultUrl: string, settings: VaultRetrySettings) => SecretClient;
-
-export interface VaultSecretProviderOptions {
-    /** Default: one client per vault per process, authenticated by createAzureCredential(). */
-    clientFor?: SecretClientFactory;
-    /** Default: production timing, or KEYRELAY_VAULT_RETRY_TIME_SCALE, read when the provider runs. */
-    settings?: VaultRetrySettings;
-    /** Per-vault pacing state; default: shared by every VaultSecret the process writes. */
-    pacers?: Map<string, VaultPacer>;
-    /** Waits between retries; default setTimeout. */
-    sleep?: (ms: number) => Promise<void>;
-    /** Where delete says it left a secret in place; default console.warn (the engine shows a provider's stderr). */
-    warn?: (message: string) => void;
-}
-
-/** Key Vault roles named in errors. */
-export const SECRETS_OFFICER_ROLE = "Key Vault Secrets Officer";
-
-function normalizedVaultUrl(vaultUrl: string): string {
-    return canonicalVaultUrl(vaultUrl);
-}
-
-/** Loopback vaults (emulators, tests) cannot match the challenge's resource host, so the SDK's check is skipped for them only. */
-export function isLoopbackVault(vaultUrl: string): boolean {
-    try {
-        const host = new URL(vaultUrl).hostname.replace(/^\[|\]$/g, "");
-        return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-    } catch {
-        return false;
-    }
-}
-
-export function secretClientOptions(vaultUrl: string, settings: VaultRetrySettings, tlsOptions?: { ca?: string | Buffer }): SecretClientOptions {
-    return {
-        retryOptions: { maxRetries: settings.transientRetries, retryDelayInMs: settings.transientDelayMs, maxRetryDelayInMs: settings.transientMaxDelayMs },
-        userAgentOptions: { userAgentPrefix: "keyrelay" },
-        additionalPolicies: [{ policy: retryAfterCapPolicy(settings.maxRetryAfterMs), position: "perRetry" }],
-        ...(isLoopbackVault(vaultUrl) ? { disableChallengeResourceVerification: true } : {}),
-        ...(tlsOptions ? { tlsOptions } : {}),
-    };
-}
-
-/** The process-wide clients and pacers, kept on globalThis so every copy of the serialized provider in a host process shares them. */
-function processState(): { clients: Map<string, SecretClient>; pacers: Map<string, VaultPacer> } {
-    const key = Symbol.for("keyrelay.vaultSecretProvider.state");
-    const holder = globalThis as unknown as Record<symbol, { clients: Map<string, SecretClient>; pacers: Map<string, VaultPacer> } | undefined>;
-    holder[key] ??= { clients: new Map(), pacers: new Map() };
-    return holder[key]!;
-}
-
-export function defaultSecretClientFactory(vaultUrl: string, settings: VaultRetrySettings): SecretClient {
-    const clients = processState().clients;
-    const key = normalizedVaultUrl(vaultUrl);
-    let client = clients.get(key);
-    if (!client) {
-        // Token requests get the same per-request timeout as vault requests: a silent authority host must not hang pulumi up.
-        const credential = createAzureCredential({ additionalPolicies: [{ policy: requestTimeoutPolicy(settings.requestTimeoutMs), position: "perRetry" }] });
-        client = new SecretClient(vaultUrl, credential, secretClientOptions(vaultUrl, settings));
-        clients.set(key, client);
-    }
-    return client;
-}
-
-interface VaultCall {
-    client: SecretClient;
-    settings: VaultRetrySettings;
-    /** Paces and retries a secret create (a PUT of a new version): Key Vault limits those on their own, 300 per 10 s. */
-    retry: <T>(request: () => Promise<T>) => Promise<T>;
-    /** The same for every other transaction (reads, deletes, recovers), which Key Vault counts apart: 4,000 per 10 s. */
-    retryOther: <T>(request: () => Promise<T>) => Promise<T>;
-}
-
-function vaultCall(options: VaultSecretProviderOptions, vaultUrl: string): VaultCall {
-    const settings = options.settings ?? vaultRetrySettingsFromEnvironment();
-    const pacers = options.pacers ?? processState().pacers;
-    const key = normalizedVaultUrl(vaultUrl);
-    const pacer = pacers.get(key) ?? newVaultPacer();
-    pacers.set(key, pacer);
-    const client = (options.clientFor ?? defaultSecretClientFactory)(vaultUrl, settings);
-    // Separate pacers, because the vault's limits are separate (https://learn.microsoft.com/azure/key-vault/general/service-limits):
-    // a pacer that counted the writer check's reads would learn a creates limit twice too high.
-    const otherKey = `${key}#other`;
-    const otherPacer = pacers.get(otherKey) ?? newVaultPacer();
-    pacers.set(otherKey, otherPacer);
-    return {
-        client, settings,
-        retry: (request) => withThrottleRetry(request, { settings, pacer, sleep: options.sleep }),
-        retryOther: (request) => withThrottleRetry(request, { settings, pacer: otherPacer, sleep: options.sleep }),
-    };
-}
-
-function statusOf(error: unknown): number | undefined {
-    return (error as { statusCode?: number })?.statusCode;
-}
-
-/** The vault's innererror code (ObjectIsDeletedButRecoverable, SecretDisabled, ...). */
-function innerCodeOf(error: unknown): string | undefined {
-    const details = (error as { details?: { error?: { innerError?: { code?: string }; innererror?: { code?: string } } } })?.details;
-    return details?.error?.innerError?.code ?? details?.error?.innererror?.code;
-}
-
-function vaultNameOf(vaultUrl: string): string {
-    try {
-        return new URL(vaultUrl).hostname.split(".")[0];
-    } catch {
-        return vaultUrl;
-    }
-}
-
-/** An error about a vault operation that names the secret and vault and never carries the secret's value. */
-export function vaultError(action: string, vaultUrl: string, name: string, error: unknown, value?: string): Error {
-    const status = statusOf(error);
-    const code = (error as { code?: string })?.code;
-    const redact = (text: string) => (value ? text.split(value).join("[redacted]") : text);
-    const detail = redact(error instanceof Error ? error.message : String(error));
-    const what = `keyrelay: cannot ${action} secret "${name}" in ${vaultUrl}`;
-    if (isVaultThrottledError(error) || status === 429) {
-        return new Error(`${what}: ${status === 429 ? `the vault kept answering 429 (throttled) after the bounded retries: ${detail}` : detail}. ${THROTTLE_BUDGET_ADVICE}`);
-    }
-    if (status === 403) {
-        return new Error(`${what}: access denied (HTTP 403 ${code ?? "Forbidden"}). ` +
-            `Give the identity running Pulumi the "${SECRETS_OFFICER_ROLE}" role on the vault (or on this secret). Vault said: ${detail}`);
-    }
-    return new Error(`${what}${status ? ` (HTTP ${status}${code ? ` ${code}` : ""})` : ""}: ${detail}`);
-}
-
-function softDeletedError(vaultUrl: string, name: string, recoverError: unknown, value: string): Error {
-    const vaultName = vaultNameOf(vaultUrl);
-    const cause = vaultError("recover", vaultUrl, name, recoverError, value).message;
-    return new Error(`keyrelay: cannot write secret "${name}" in ${vaultUrl}: a deleted secret of that name is waiting to be purged (soft-deleted), ` +
-        `and recovering it failed. Recover it (az keyvault secret recover --vault-name ${vaultName} --name ${name}) to keep its old versions, ` +
-        `or purge it (az keyvault secret purge --vault-name ${vaultName} --name ${name}), then run again; ` +
-        `or give the identity running Pulumi the "${SECRETS_OFFICER_ROLE}" role, which may recover. (${cause})`);
-}
+export { SECRETS_OFFICER_ROLE } from "./vaultErrors";
+export { SecretClientFactory, VaultSecretProviderOptions, defaultSecretClientFactory, secretClientOptions } from "./vaultClient";
 
 /** RFC 3339 to Date, or a clear error naming the secret and the field. */
 function instantOf(name: string, field: "expiresOn" | "notBefore", text: string): Date {
-    const parsed = DateTime.fromISO(text, { setZone: true });
-    if (!parsed.isValid || !/^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/.test(text)) {
-        throw new Error(`keyrelay: VaultSecret "${name}": ${field} is ${JSON.stringify(text)}, not an RFC 3339 time (${parsed.invalidExplanation ?? parsed.invalidReason ?? "a full date, time and offset are needed"}). ` +
+    const parsed = parseRfc3339(text);
+    if (!parsed) {
+        throw new InputError(`VaultSecret "${name}"`, field, `is ${JSON.stringify(text)}, not an RFC 3339 time (a full date, time and offset are needed)`,
             `Pass a time such as "2027-03-01T00:00:00Z" (the credential's endDate).`);
     }
     return parsed.toJSDate();
@@ -176,7 +44,7 @@ function instantOf(name: string, field: "expiresOn" | "notBefore", text: string)
 async function setVersion(call: VaultCall, inputs: VaultSecretFields): Promise<KeyVaultSecret> {
     const expiresOn = instantOf(inputs.name, "expiresOn", inputs.expiresOn);
     const notBefore = inputs.notBefore ? instantOf(inputs.name, "notBefore", inputs.notBefore) : undefined;
-    return call.retry(() => call.client.setSecret(inputs.name, inputs.value, {
+    return call.retry("set", inputs.name, () => call.client.setSecret(inputs.name, inputs.value, {
         expiresOn,
         ...(notBefore ? { notBefore } : {}),
         contentType: inputs.contentType || DEFAULT_CONTENT_TYPE,
@@ -187,15 +55,15 @@ async function setVersion(call: VaultCall, inputs: VaultSecretFields): Promise<K
 }
 
 /** The newest version's properties (the value is read but never kept), or undefined when there is none or it cannot be read. */
-async function newestVersion(call: VaultCall, vaultUrl: string, name: string): Promise<{ version?: string; writer?: string; readable: boolean } | undefined> {
+async function newestVersion(call: VaultCall, name: string): Promise<{ version?: string; writer?: string; readable: boolean } | undefined> {
     try {
-        const latest = await call.retryOther(() => call.client.getSecret(name, { requestOptions: { timeout: call.settings.requestTimeoutMs } }));
+        const latest = await call.retryOther("get", name, () => call.client.getSecret(name, { requestOptions: { timeout: call.settings.requestTimeoutMs } }));
         return { version: latest.properties.version, writer: latest.properties.tags?.[WRITER_TAG], readable: true };
     } catch (error) {
         if (statusOf(error) === 404) return undefined;
         // A disabled newest version cannot be read, so its writer is unknown.
         if (statusOf(error) === 403 && innerCodeOf(error) === "SecretDisabled") return { readable: false };
-        throw vaultError("read", vaultUrl, name, error);
+        throw vaultRequestError({ action: "get", vaultUrl: call.vaultUrl, secret: name }, error);
     }
 }
 
@@ -209,35 +77,34 @@ function sameVersion(a: string | undefined, b: string | undefined): boolean {
  */
 async function checkWriter(call: VaultCall, inputs: VaultSecretFields, ownVersion: string | undefined): Promise<void> {
     if (inputs.adopt === true || !inputs.writer) return;
-    const newest = await newestVersion(call, inputs.vaultUrl, inputs.name);
+    const newest = await newestVersion(call, inputs.name);
     if (!newest?.writer || newest.writer === inputs.writer || sameVersion(newest.version, ownVersion)) return;
-    throw new Error(`keyrelay: cannot write secret "${inputs.name}" in ${inputs.vaultUrl}: its newest version (${(newest.version ?? "?").slice(0, 8)}) was written by stack "${newest.writer}" ` +
-        `(tag ${WRITER_TAG}), not by this stack "${inputs.writer}". Two stacks writing one secret overwrite each other on every run. ` +
-        `Give each stack its own secret name; or, to move the secret to this stack, set adopt: true on this VaultSecret (or RotatedAppRegistration) for one pulumi up, and remove the other stack's resource.`);
+    throw writerConflictError({ action: "set", vaultUrl: inputs.vaultUrl, secret: inputs.name }, newest.version, newest.writer, inputs.writer, WRITER_TAG);
 }
 
 /** Writes a new version; a soft-deleted name is recovered first (its old versions come back), then written. */
 export async function writeVaultSecret(call: VaultCall, inputs: VaultSecretFields, ownVersion?: string): Promise<KeyVaultSecret> {
     await checkWriter(call, inputs, ownVersion);
+    const target = { action: "set" as const, vaultUrl: inputs.vaultUrl, secret: inputs.name };
     try {
         return await setVersion(call, inputs);
     } catch (error) {
         if (statusOf(error) !== 409 || innerCodeOf(error) !== "ObjectIsDeletedButRecoverable") {
-            throw vaultError("write", inputs.vaultUrl, inputs.name, error, inputs.value);
+            throw vaultRequestError(target, error, inputs.value);
         }
     }
     try {
-        const poller = await call.retryOther(() => call.client.beginRecoverDeletedSecret(inputs.name, {
+        const poller = await call.retryOther("recover", inputs.name, () => call.client.beginRecoverDeletedSecret(inputs.name, {
             intervalInMs: call.settings.pollIntervalMs, requestOptions: { timeout: call.settings.requestTimeoutMs },
         }));
         await poller.pollUntilDone();
     } catch (error) {
-        throw softDeletedError(inputs.vaultUrl, inputs.name, error, inputs.value);
+        throw softDeletedError(target, error, inputs.value);
     }
     try {
         return await setVersion(call, inputs);
     } catch (error) {
-        throw vaultError("write", inputs.vaultUrl, inputs.name, error, inputs.value);
+        throw vaultRequestError(target, error, inputs.value);
     }
 }
 
@@ -281,30 +148,28 @@ function authorityHostname(): string {
 
 /**
  * A token request that failed to reach its endpoint is reported by @azure/identity as
- * "EnvironmentCredential authentication failed ... endpoints_resolution_error"; when the reason is
- * an authority host that does not resolve, say that instead.
+ * "EnvironmentCredential authentication failed ... endpoints_resolution_error" (no code to read),
+ * so its text is the only sign; when the reason is an authority host that does not resolve, say that instead.
  */
-async function explainUnresolvedAuthority(error: unknown): Promise<unknown> {
+async function explainUnresolvedAuthority(error: unknown, target: VaultRequestTarget): Promise<unknown> {
     const message = (error as Error)?.message ?? "";
-    if (!/endpoints_resolution_error|ENOTFOUND|EAI_AGAIN|getaddrinfo/.test(message)) return error;
+    if (!/endpoints_resolution_error|getaddrinfo/.test(message) && !UNRESOLVED_HOST_CODES.some((code) => message.includes(code))) return error;
     const host = authorityHostname();
     try {
         await dns.promises.lookup(host);
         return error;
     } catch (lookupError) {
-        const code = (lookupError as { code?: string }).code ?? "";
-        if (!["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_NODATA"].includes(code)) return error;
-        const what = /^(keyrelay: cannot \w+ secret "[^"]*" in \S+?)(?: \(HTTP [^)]*\))?: /.exec(message)?.[1] ?? "keyrelay: cannot reach the vault";
-        return new Error(`${what}: the authority host ${host} does not resolve (${code}), so no token could be had. ` +
-            "Check AZURE_AUTHORITY_HOST (each cloud has its own, e.g. login.microsoftonline.com, login.microsoftonline.us), your DNS and proxy.");
+        if (!isUnresolvedError(lookupError)) return error;
+        const failed = isVaultError(error) ? { action: error.action, vaultUrl: error.vaultUrl, secret: error.secret } : target;
+        return unresolvedAuthorityError(failed, host, (lookupError as { code: string }).code);
     }
 }
 
-async function explained<T>(work: () => Promise<T>): Promise<T> {
+async function explained<T>(target: VaultRequestTarget, work: () => Promise<T>): Promise<T> {
     try {
         return await work();
     } catch (error) {
-        throw await explainUnresolvedAuthority(error);
+        throw await explainUnresolvedAuthority(error, target);
     }
 }
 
@@ -357,14 +222,14 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
             const call = vaultCall(options, props.vaultUrl);
             let latest: KeyVaultSecret;
             try {
-                latest = await call.retryOther(() => call.client.getSecret(props.name, { requestOptions: { timeout: call.settings.requestTimeoutMs } }));
+                latest = await call.retryOther("get", props.name, () => call.client.getSecret(props.name, { requestOptions: { timeout: call.settings.requestTimeoutMs } }));
             } catch (error) {
                 if (statusOf(error) === 404) return { id: "", props: undefined };
                 if (statusOf(error) === 403 && innerCodeOf(error) === "SecretDisabled") {
                     // Someone disabled the newest version: its value is unreadable, which the next up repairs with a new version.
                     return { id, props: { ...props, value: "" } };
                 }
-                throw vaultError("read", props.vaultUrl, props.name, error, props.value);
+                throw vaultRequestError({ action: "get", vaultUrl: props.vaultUrl, secret: props.name }, error, props.value);
             }
             // Every field is a value or absent: the host converts the result with Struct.fromJavaScript, which throws on undefined.
             // versionId and version keep naming the version this resource wrote, which is what delete checks.
@@ -390,7 +255,7 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
             const call = vaultCall(options, props.vaultUrl);
             // Only the version this resource wrote may go: after a rename, a move to another stack or a
             // replacement, the newest version belongs to another resource, and deleting would lose it.
-            const newest = await newestVersion(call, props.vaultUrl, props.name);
+            const newest = await newestVersion(call, props.name);
             if (!newest) return;
             if (!sameVersion(newest.version, props.version)) {
                 warn(`keyrelay: left secret "${props.name}" in ${canonicalVaultUrl(props.vaultUrl)} in place: ` +
@@ -401,22 +266,22 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
                 return;
             }
             try {
-                const poller = await call.retryOther(() => call.client.beginDeleteSecret(props.name, {
+                const poller = await call.retryOther("delete", props.name, () => call.client.beginDeleteSecret(props.name, {
                     intervalInMs: call.settings.pollIntervalMs, requestOptions: { timeout: call.settings.requestTimeoutMs },
                 }));
                 await poller.pollUntilDone();
             } catch (error) {
                 if (statusOf(error) === 404) return;
-                throw vaultError("delete", props.vaultUrl, props.name, error, props.value);
+                throw vaultRequestError({ action: "delete", vaultUrl: props.vaultUrl, secret: props.name }, error, props.value);
             }
         },
     };
     return {
         ...provider,
-        create: (inputs) => explained(() => provider.create(inputs)),
-        update: (id, olds, news) => explained(() => provider.update(id, olds, news)),
-        read: (id, props) => explained(() => provider.read(id, props)),
-        delete: (id, props) => explained(() => provider.delete(id, props)),
+        create: (inputs) => explained({ action: "set", vaultUrl: inputs.vaultUrl, secret: inputs.name }, () => provider.create(inputs)),
+        update: (id, olds, news) => explained({ action: "set", vaultUrl: news.vaultUrl, secret: news.name }, () => provider.update(id, olds, news)),
+        read: (id, props) => explained({ action: "get", vaultUrl: props?.vaultUrl ?? "", secret: props?.name }, () => provider.read(id, props)),
+        delete: (id, props) => explained({ action: "delete", vaultUrl: props.vaultUrl, secret: props.name }, () => provider.delete(id, props)),
     };
 }
 

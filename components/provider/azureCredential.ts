@@ -3,6 +3,7 @@
 import * as fs from "fs";
 import * as https from "https";
 import type { TokenCredential } from "@azure/core-auth";
+import { KeyrelayError } from "../../lib/errors";
 
 /** Microsoft's public-cloud and sovereign authority hosts, where instance discovery works (Microsoft Cloud Germany, login.microsoftonline.de, closed in October 2021). */
 export const KNOWN_AUTHORITY_HOSTS = [
@@ -67,7 +68,8 @@ export function azureCredentialRoute(env: NodeJS.ProcessEnv): AzureCredentialRou
     if (env.ARM_OIDC_REQUEST_URL && env.SYSTEM_ACCESSTOKEN) {
         const serviceConnectionId = env.ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID || env.ARM_OIDC_AZURE_SERVICE_CONNECTION_ID || env.AZURESUBSCRIPTION_SERVICE_CONNECTION_ID;
         if (!serviceConnectionId) {
-            throw new Error("keyrelay: ARM_OIDC_REQUEST_URL and SYSTEM_ACCESSTOKEN are set (Azure DevOps OIDC), but not the service connection: set ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID to the Azure Resource Manager service connection's id.");
+            throw new KeyrelayError("InvalidEnvironment", "keyrelay: ARM_OIDC_REQUEST_URL and SYSTEM_ACCESSTOKEN are set (Azure DevOps OIDC), but not the service connection",
+                { fix: "Set ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID to the Azure Resource Manager service connection's id" });
         }
         return federated({ kind: "azure-devops", requestUrl: env.ARM_OIDC_REQUEST_URL, systemAccessToken: env.SYSTEM_ACCESSTOKEN, serviceConnectionId });
     }
@@ -76,6 +78,12 @@ export function azureCredentialRoute(env: NodeJS.ProcessEnv): AzureCredentialRou
         return federated({ kind: "github", requestUrl: env.ARM_OIDC_REQUEST_URL, requestToken: env.ARM_OIDC_REQUEST_TOKEN });
     }
     return { kind: "default" };
+}
+
+/** The pipeline could not hand over a federated token; the pipeline's own OIDC set-up is what to check. */
+function federatedTokenError(problem: string): KeyrelayError {
+    return new KeyrelayError("FederatedTokenUnavailable", `keyrelay: ${problem}`,
+        { fix: "Check the pipeline's OIDC permission (GitHub: permissions id-token: write; Azure DevOps: the service connection and SYSTEM_ACCESSTOKEN)" });
 }
 
 function withQuery(url: string, params: Record<string, string>): string {
@@ -100,11 +108,11 @@ function requestJson(url: string, method: "GET" | "POST", bearer: string, ca: Az
             response.on("data", (chunk) => { body += chunk; });
             response.on("end", () => {
                 const where = `${new URL(url).origin}${new URL(url).pathname}`;
-                if ((response.statusCode ?? 0) >= 400) return reject(new Error(`keyrelay: the pipeline's OIDC token endpoint ${where} answered ${response.statusCode}`));
-                try { resolve(JSON.parse(body)); } catch { reject(new Error(`keyrelay: the pipeline's OIDC token endpoint ${where} did not answer JSON`)); }
+                if ((response.statusCode ?? 0) >= 400) return reject(federatedTokenError(`the pipeline's OIDC token endpoint ${where} answered ${response.statusCode}`));
+                try { resolve(JSON.parse(body)); } catch { reject(federatedTokenError(`the pipeline's OIDC token endpoint ${where} did not answer JSON`)); }
             });
         });
-        request.on("timeout", () => request.destroy(new Error(`keyrelay: no answer from the pipeline's OIDC token endpoint within 30 s`)));
+        request.on("timeout", () => request.destroy(federatedTokenError("no answer from the pipeline's OIDC token endpoint within 30 s")));
         request.on("error", reject);
         request.end();
     });
@@ -118,7 +126,7 @@ export async function fetchFederatedToken(source: FederatedTokenSource, tlsOptio
         case "github": {
             // GitHub: GET the request URL with the audience, Bearer ACTIONS_ID_TOKEN_REQUEST_TOKEN; answer { value }.
             const answer = await requestJson(withQuery(source.requestUrl, { audience: FEDERATED_TOKEN_AUDIENCE }), "GET", source.requestToken, tlsOptions);
-            if (typeof answer.value !== "string") throw new Error("keyrelay: the GitHub OIDC token endpoint's answer has no value");
+            if (typeof answer.value !== "string") throw federatedTokenError("the GitHub OIDC token endpoint's answer has no value");
             return answer.value;
         }
         case "azure-devops": {
@@ -126,7 +134,7 @@ export async function fetchFederatedToken(source: FederatedTokenSource, tlsOptio
             // answer { oidcToken } (node_modules/@azure/identity/dist/commonjs/credentials/azurePipelinesCredential.js).
             const url = withQuery(source.requestUrl, { "api-version": AZURE_DEVOPS_OIDC_API_VERSION, serviceConnectionId: source.serviceConnectionId });
             const answer = await requestJson(url, "POST", source.systemAccessToken, tlsOptions);
-            if (typeof answer.oidcToken !== "string") throw new Error("keyrelay: the Azure DevOps OIDC token endpoint's answer has no oidcToken");
+            if (typeof answer.oidcToken !== "string") throw federatedTokenError("the Azure DevOps OIDC token endpoint's answer has no oidcToken");
             return answer.oidcToken;
         }
     }

@@ -1,0 +1,62 @@
+// Parse once, then build: a RotatedAppRegistration's args become one checked, normalised value
+// before anything is declared. The component and its RotatingPassword build only from it, so each
+// input is checked once and the schedule computed once. Pure apart from reading the clock.
+import type * as pulumi from "@pulumi/pulumi";
+import { DateTime } from "luxon";
+import type { RotatedAppRegistrationArgs } from "./rotatedAppRegistration";
+import { RotatingPasswordPlan, planRotatingPassword } from "./rotatingPassword";
+import { DEFAULT_EVERY, RotationSettings } from "./schedule";
+import {
+    checkReaders, checkRotatedAppRegistrationShape, checkSecretName, checkSignInAudience, checkVaultUrl, isPulumiOutput, readerKeys,
+} from "./validate";
+
+export interface RotatedAppRegistrationPlan {
+    /** `RotatedAppRegistration "<name>"`: how errors name the resource. */
+    readonly resource: string;
+    /** The planned credentials at `at`, the one in service and the next rotation. */
+    readonly schedule: RotatingPasswordPlan;
+    /** The `every` the credential in Key Vault follows at `at` (the previous one until a declared change takes over). */
+    readonly everyInForce: string;
+    readonly vault: {
+        /** Canonical vault URL: https, lower-case host, no trailing slash. */
+        readonly url: string;
+        readonly secretName: string;
+        readonly secretUri: string;
+        readonly resourceId?: pulumi.Input<string>;
+    };
+    /** One role assignment each, keyed by principal (or given name), never by list position. */
+    readonly readers: readonly { key: string; principalId: pulumi.Input<string> }[];
+    /** Further owners besides the deploying principal. */
+    readonly owners: readonly pulumi.Input<string>[];
+    /** application.signInAudience when given; checked to allow three passwords. */
+    readonly audience: string | undefined;
+}
+
+const isPending = (value: unknown) => isPulumiOutput(value) || value instanceof Promise;
+
+/** Checks every input, in the order a user reads them, and throws the first problem as an InputError naming the field and the fix. */
+export function parseRotatedAppRegistrationArgs(name: string, args: RotatedAppRegistrationArgs, at: DateTime = DateTime.utc()): RotatedAppRegistrationPlan {
+    const resource = `RotatedAppRegistration "${name}"`;
+    checkRotatedAppRegistrationShape(resource, args, isPending);
+    const schedule = planRotatingPassword(name, args.rotation, resource, at, { maxLifetime: args.maxLifetime });
+    const url = checkVaultUrl(args.vault.url, resource);
+    checkSecretName(args.vault.secretName, resource);
+    checkReaders(args.readers, args.vault.resourceId, resource);
+    const readers = readerKeys(args.readers ?? [], resource);
+    checkSignInAudience(args.application?.signInAudience, resource);
+    return {
+        resource,
+        schedule,
+        everyInForce: everyInForce(args.rotation, at),
+        vault: { url, secretName: args.vault.secretName, secretUri: `${url}/secrets/${args.vault.secretName}`, resourceId: args.vault.resourceId },
+        readers,
+        owners: args.owners ?? [],
+        audience: args.application?.signInAudience as string | undefined,
+    };
+}
+
+function everyInForce(rotation: RotationSettings | undefined, at: DateTime): string {
+    const before = rotation?.since !== undefined && rotation.previous !== undefined
+        && at < DateTime.fromISO(rotation.since, { zone: "utc" });
+    return (before ? rotation!.previous!.every : rotation?.every) ?? DEFAULT_EVERY;
+}

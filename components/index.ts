@@ -1,7 +1,7 @@
 export { RotatedAppRegistration, RotatedAppRegistrationArgs, VaultTarget, validateRotatedAppRegistration, KEY_VAULT_SECRETS_USER_ROLE_ID } from "./rotatedAppRegistration";
 export { RotatingPassword, RotatingPasswordArgs, CredentialSummary, planRotatingPassword } from "./rotatingPassword";
 export { VaultSecret, VaultSecretArgs } from "./vaultSecret";
-export { createVaultSecretProvider, VaultSecretOutputs, MANAGED_BY_TAG, MANAGED_BY_VALUE } from "./vaultSecretProvider";
+export { createVaultSecretProvider, VaultSecretOutputs, MANAGED_BY_TAG, MANAGED_BY_VALUE } from "./provider/vaultSecretProvider";
 export { VaultSecretFields, vaultSecretChange } from "./vaultSecretDiff";
 export { createAzureCredential, isKnownAuthorityHost } from "./azureCredential";
 export * from "./schedule";

@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { VAULT_SECRET_MODULE, VAULT_SECRET_TYPE_NAME } from "./typeTokens";
 import { checkVaultSecretInputs, secretOwnership, secretWriterLabel } from "./validate";
 import { canonicalVaultUrl } from "./vaultSecretDiff";
-import { createVaultSecretProvider } from "./vaultSecretProvider";
-import { loadingVaultSecretProvider, providerModuleLocation } from "./vaultSecretProviderLocation";
+import { createVaultSecretProvider } from "./provider/vaultSecretProvider";
+import { loadingVaultSecretProvider, providerModuleLocation } from "./provider/vaultSecretProviderLocation";
 
 export interface VaultSecretArgs {
     /** Vault URI, https://<name>.vault.azure.net. Changing it replaces the secret. */

@@ -7,17 +7,17 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as dns from "dns";
 import { SecretClient, KeyVaultSecret, SecretClientOptions } from "@azure/keyvault-secrets";
 import { DateTime } from "luxon";
-import { createAzureCredential } from "./azureCredential";
+import { createAzureCredential } from "../azureCredential";
 import {
     DEFAULT_CONTENT_TYPE, VaultSecretFields, WRITER_TAG, canonicalVaultUrl, vaultSecretChange, withManagedTag,
-} from "./vaultSecretDiff";
-import { UNKNOWN_INPUT, vaultSecretInputProblems } from "./validate";
+} from "../vaultSecretDiff";
+import { UNKNOWN_INPUT, vaultSecretInputProblems } from "../validate";
 import {
     THROTTLE_BUDGET_ADVICE, VaultPacer, VaultRetrySettings, isVaultThrottledError, newVaultPacer, requestTimeoutPolicy, retryAfterCapPolicy,
     vaultRetrySettingsFromEnvironment, withThrottleRetry,
-} from "./vaultRetry";
+} from "../vaultRetry";
 
-export { MANAGED_BY_TAG, MANAGED_BY_VALUE, WRITER_TAG } from "./vaultSecretDiff";
+export { MANAGED_BY_TAG, MANAGED_BY_VALUE, WRITER_TAG } from "../vaultSecretDiff";
 
 export interface VaultSecretOutputs extends VaultSecretFields {
     /** Versioned id of the version this resource last wrote (or found newest on refresh). */

@@ -8,7 +8,7 @@
 import { ChildProcess, fork } from "child_process";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { createAzureCredential } from "../components/azureCredential";
-import { createVaultSecretProvider, secretClientOptions, SecretClientFactory } from "../components/vaultSecretProvider";
+import { createVaultSecretProvider, secretClientOptions, SecretClientFactory } from "../components/provider/vaultSecretProvider";
 import { VaultSecretFields } from "../components/vaultSecretDiff";
 import { vaultRetrySettings } from "../components/vaultRetry";
 import { RateLimit, VaultRequest } from "../test/vault/localVault";

@@ -6,7 +6,7 @@ import { inspect } from "util";
 import { AzureLogger, getLogLevel, setLogLevel, AzureLogLevel } from "@azure/logger";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { createAzureCredential } from "../../components/azureCredential";
-import { createVaultSecretProvider, secretClientOptions, VaultSecretProvider } from "../../components/vaultSecretProvider";
+import { createVaultSecretProvider, secretClientOptions, VaultSecretProvider } from "../../components/provider/vaultSecretProvider";
 import { VaultSecretFields } from "../../components/vaultSecretDiff";
 import { RETRY_TIME_SCALE_ENV, vaultRetrySettings } from "../../components/vaultRetry";
 import { VAULT_ROLES } from "./localVault";

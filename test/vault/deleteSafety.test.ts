@@ -4,7 +4,7 @@
 // calls (a replacement creates the new resource, then deletes the old) against the local vault,
 // through the real SDK, and checks what the vault holds afterwards.
 import { strict as assert } from "assert";
-import { createVaultSecretProvider, VaultSecretOutputs, VaultSecretProvider } from "../../components/vaultSecretProvider";
+import { createVaultSecretProvider, VaultSecretOutputs, VaultSecretProvider } from "../../components/provider/vaultSecretProvider";
 import { VaultSecretFields, canonicalVaultUrl, vaultSecretChange } from "../../components/vaultSecretDiff";
 import { vaultRetrySettings } from "../../components/vaultRetry";
 import { startVaultTestbed, VaultTestbed } from "./testbed";

@@ -7,16 +7,16 @@ import * as path from "path";
 import { ClientSecretCredential } from "@azure/identity";
 import { DateTime, Settings } from "luxon";
 import { periodIndexAt, periodStart, rotationSchedule } from "../../components/schedule";
-import { createVaultSecretProvider, VaultSecretOutputs } from "../../components/vaultSecretProvider";
+import { createVaultSecretProvider, VaultSecretOutputs } from "../../components/provider/vaultSecretProvider";
 import { VaultSecretFields } from "../../components/vaultSecretDiff";
 import { vaultRetrySettings } from "../../components/vaultRetry";
-import { declareReferenceStack } from "../../referenceStack";
-import { referenceApps } from "../../stackConfig";
+import { declareReferenceStack } from "../../examples/reference-stack/referenceStack";
+import { referenceApps } from "../../examples/reference-stack/stackConfig";
 import { SimulatedEngine, TYPES, stackConfigFromFile } from "../../simulation/engine";
 import { startVaultTestbed, VaultTestbed } from "./testbed";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const CONFIG = stackConfigFromFile(path.join(ROOT, "Pulumi.example.yaml"));
+const CONFIG = stackConfigFromFile(path.join(ROOT, "examples", "reference-stack", "Pulumi.example.yaml"));
 const START = DateTime.fromISO("2026-11-26T02:00:00Z", { zone: "utc" });
 const FAST = vaultRetrySettings(0.001);
 

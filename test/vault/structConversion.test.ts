@@ -3,7 +3,7 @@
 // which throws "Unexpected struct type" on undefined. Every method's result, in every state the
 // vault can be in, goes through that conversion here.
 import { strict as assert } from "assert";
-import { createVaultSecretProvider } from "../../components/vaultSecretProvider";
+import { createVaultSecretProvider } from "../../components/provider/vaultSecretProvider";
 import { VaultSecretFields } from "../../components/vaultSecretDiff";
 import { vaultRetrySettings } from "../../components/vaultRetry";
 import { toHostStruct } from "./providerHost";

@@ -3,7 +3,7 @@
 import * as crypto from "crypto";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { createAzureCredential } from "../../components/azureCredential";
-import { SecretClientFactory, secretClientOptions } from "../../components/vaultSecretProvider";
+import { SecretClientFactory, secretClientOptions } from "../../components/provider/vaultSecretProvider";
 import { LocalVault, LocalVaultOptions, startLocalVault } from "./localVault";
 import { TrustedTls, trustedTls } from "./tls";
 import { TokenServer, startTokenServer } from "./tokenServer";

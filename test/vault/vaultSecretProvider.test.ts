@@ -2,7 +2,7 @@
 // and @azure/identity clients: every behaviour, each checked on what the vault holds afterwards.
 import { strict as assert } from "assert";
 import { SecretClient } from "@azure/keyvault-secrets";
-import { createVaultSecretProvider } from "../../components/vaultSecretProvider";
+import { createVaultSecretProvider } from "../../components/provider/vaultSecretProvider";
 import { VaultSecretFields, vaultSecretChange } from "../../components/vaultSecretDiff";
 import { vaultRetrySettings } from "../../components/vaultRetry";
 import { VAULT_ROLES } from "./localVault";
@@ -418,7 +418,7 @@ describe("VaultSecret provider against a local Key Vault over HTTPS", function (
             const { withEnv } = await import("./testbed");
             const wrongSecret = "wrong-secret-value-123";
             const credential = withEnv({ ...bed.credentialEnv, AZURE_CLIENT_SECRET: wrongSecret }, () => createAzureCredential({ tlsOptions: { ca: bed.tls.ca } }));
-            const { secretClientOptions } = await import("../../components/vaultSecretProvider");
+            const { secretClientOptions } = await import("../../components/provider/vaultSecretProvider");
             const p = createVaultSecretProvider({
                 clientFor: (url, s) => new Client(url, credential, secretClientOptions(url, s, { ca: bed.tls.ca })), settings: FAST, pacers: new Map(),
             });

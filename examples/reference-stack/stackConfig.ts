@@ -1,6 +1,6 @@
 // Reads the reference stack's app list from stack config; pure, so a typo fails with a clear message.
-import type { RotatedAppRegistrationArgs } from "./components";
-import type { RotationSettings } from "./components/schedule";
+import type { RotatedAppRegistrationArgs } from "../../components";
+import type { RotationSettings } from "../../components/schedule";
 
 export interface ReferenceApp {
     name: string;

@@ -53,7 +53,7 @@ export function loadingVaultSecretProvider(location: ProviderModuleLocation, rea
         try {
             p = require(n + "/provider");
         } catch (e) {
-            if (!f || !require("fs").existsSync(f)) throw new Error(`keyrelay: install ${n} beside the program (${String(e).split("\n")[0]})`);
+            if (!f) throw Error(`keyrelay: install ${n} beside the program (${e})`);
             p = require(f);
         }
         return p.createVaultSecretProvider()[m](...a);

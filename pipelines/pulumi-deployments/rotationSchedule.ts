@@ -1,7 +1,7 @@
 // A Pulumi Deployments schedule for the keyrelay stack: `pulumi up` daily at 03:00 UTC in Pulumi
 // Cloud, signed in to Azure by OIDC (no stored secret). Enforce the policy pack through a Pulumi
 // Cloud policy group: publish the pack your program installed (`pulumi policy publish
-// node_modules/keyrelay/policies`, a compiled pack that loads on its own) and add it to the stack's
+// node_modules/keyrelay/dist/policies`, a compiled pack that loads on its own) and add it to the stack's
 // group; Deployments applies it to every update. The program runs on Node.js 22 (the executor image).
 import * as pulumi from "@pulumi/pulumi";
 import * as pulumiservice from "@pulumi/pulumiservice";

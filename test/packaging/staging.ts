@@ -6,15 +6,12 @@ import * as os from "os";
 import * as path from "path";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
-/** The folders `npm run build` compiles in place: .js and .d.ts there are build output, not sources. */
-const BUILT_FOLDERS = ["components", "cli", "simulation", "policies"];
-const SKIPPED = new Set(["node_modules", ".git", "bin", "test", "bench", "examples", "keyrelay-plan.svg"]);
+/** `npm run build` writes only here. */
+const BUILD_OUTPUT = "dist";
+const SKIPPED = new Set(["node_modules", ".git", "bin", "test", "bench", "keyrelay-plan.svg"]);
 
 export function isBuildOutput(relative: string): boolean {
-    const [top] = relative.split(path.sep);
-    if (!BUILT_FOLDERS.includes(top)) return false;
-    if (relative === path.join("cli", "keyrelay.js") || relative === path.join("cli", "sourceLoader.js")) return false;
-    return relative.endsWith(".js") || relative.endsWith(".d.ts") || relative.endsWith(".js.map");
+    return relative.split(path.sep)[0] === BUILD_OUTPUT;
 }
 
 export function temporaryFolder(label: string): string {
@@ -28,7 +25,7 @@ export function stageRepository(dest: string): string {
         filter: (source) => {
             const relative = path.relative(ROOT, source);
             if (relative === "") return true;
-            if (SKIPPED.has(relative.split(path.sep)[0]) || relative.endsWith(".tgz")) return false;
+            if (SKIPPED.has(relative.split(path.sep)[0]) || relative.split(path.sep).includes("node_modules") || relative.endsWith(".tgz")) return false;
             return !isBuildOutput(relative);
         },
     });
@@ -85,7 +82,7 @@ let packed: PackedStage | undefined;
 
 /**
  * A clean copy of the sources, packed once per test process with `npm pack` (whose prepack script
- * builds the package in place in that copy); the packaging tests share it. Removed when the process exits.
+ * builds the package into that copy's dist/); the packaging tests share it. Removed when the process exits.
  */
 export function packedStage(): PackedStage {
     if (packed) return packed;

@@ -1,10 +1,16 @@
-export { RotatedAppRegistration, RotatedAppRegistrationArgs, VaultTarget, validateRotatedAppRegistration, KEY_VAULT_SECRETS_USER_ROLE_ID } from "./rotatedAppRegistration";
-export { RotatingPassword, RotatingPasswordArgs, CredentialSummary, planRotatingPassword } from "./rotatingPassword";
+// keyrelay's public API, `import { ... } from "keyrelay"`: every name listed on purpose (0.x: the
+// list may still change). Helpers the CLI, the tests and the provider share are imported from their
+// own modules, marked @internal, and left out of the published typings (stripInternal).
+export { RotatedAppRegistration, RotatedAppRegistrationArgs, VaultTarget, KEY_VAULT_SECRETS_USER_ROLE_ID } from "./rotatedAppRegistration";
+export { RotatingPassword, RotatingPasswordArgs, CredentialSummary } from "./rotatingPassword";
 export { VaultSecret, VaultSecretArgs } from "./vaultSecret";
-export { createVaultSecretProvider, VaultSecretOutputs, MANAGED_BY_TAG, MANAGED_BY_VALUE } from "./provider/vaultSecretProvider";
-export { VaultSecretFields, vaultSecretChange } from "./vaultSecretDiff";
-export { createAzureCredential, isKnownAuthorityHost } from "./azureCredential";
-export * from "./schedule";
-export { checkSecretName, checkVaultUrl, SECRET_NAME_PATTERN, VAULT_DNS_SUFFIXES, Reader, PERSONAL_ACCOUNT_AUDIENCES } from "./validate";
-export { ExpiryAlerts, ExpiryAlertsArgs, StorageQueueTarget, planExpiryAlerts, EXPIRY_EVENT_TYPES } from "./expiryAlerts";
+export { VaultSecretOutputs, MANAGED_BY_TAG, MANAGED_BY_VALUE } from "./provider/vaultSecretProvider";
+export { createAzureCredential, AzureCredentialOptions } from "./azureCredential";
+export { ExpiryAlerts, ExpiryAlertsArgs, StorageQueueTarget, EXPIRY_EVENT_TYPES } from "./expiryAlerts";
+export {
+    DEFAULT_EVERY, PlannedCredential, PreviousRotationSettings, RotationSchedule, RotationSettings, SlotName,
+    inServiceCredential, nextRotation, plannedCredentials, rotationSchedule,
+} from "./schedule";
+export { Reader } from "./validate";
+export { GraphError, InputError, KeyrelayError, VaultError, isGraphError, isInputError, isKeyrelayError, isVaultError } from "../lib/errors";
 export { TYPE_TOKENS } from "./typeTokens";

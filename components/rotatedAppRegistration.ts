@@ -82,6 +82,7 @@ function ownersWith(deployer: pulumi.Input<string>, extra: pulumi.Input<string>[
 }
 
 /** Checks every input; throws before any resource is declared. Returns the canonical vault URL. */
+/** @internal */
 export function validateRotatedAppRegistration(name: string, args: RotatedAppRegistrationArgs): string {
     const resource = `RotatedAppRegistration "${name}"`;
     checkRotatedAppRegistrationShape(resource, args, (value) => pulumi.Output.isInstance(value) || value instanceof Promise);
@@ -95,7 +96,21 @@ export function validateRotatedAppRegistration(name: string, args: RotatedAppReg
     return vaultUrl;
 }
 
-/** An Entra app registration whose client secret rotates itself into Key Vault on every scheduled `pulumi up`. */
+/**
+ * An Entra app registration whose client secret rotates itself into Key Vault on every scheduled `pulumi up`.
+ *
+ * @example
+ * ```ts
+ * import { RotatedAppRegistration } from "keyrelay";
+ *
+ * const billing = new RotatedAppRegistration("billing-api", {
+ *     displayName: "billing-api",
+ *     rotation: { every: "P60D" },
+ *     vault: { url: "https://kv-platform.vault.azure.net", secretName: "billing-api-client-secret" },
+ * });
+ * export const secretUri = billing.secretUri; // versionless: consumers read the newest version
+ * ```
+ */
 export class RotatedAppRegistration extends pulumi.ComponentResource {
     /** Application (client) id. */
     public readonly clientId: pulumi.Output<string>;

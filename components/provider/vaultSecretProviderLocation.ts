@@ -48,7 +48,8 @@ export function providerModuleLocation(): ProviderModuleLocation {
 export function loadingVaultSecretProvider(location: ProviderModuleLocation, real: pulumi.dynamic.ResourceProvider): pulumi.dynamic.ResourceProvider {
     // Short names on purpose: this text is stored twice in every VaultSecret's state.
     const n = location.packageName, f = location.file;
-    const l = async (m: string, a: unknown[]): Promise<any> => {
+    // Not async: the host awaits each method inside its own try, so a throw here still becomes the RPC's error.
+    const l = (m: string, a: unknown[]): Promise<any> => {
         let p;
         try {
             p = require(n + "/provider");

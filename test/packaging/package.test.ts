@@ -1,4 +1,4 @@
-// keyrelay as a user gets it: `npm pack` (prepack builds), the tarball installed into a fresh project
+// keyrelay as a user gets it: `npm pack` (prepare builds), the tarball installed into a fresh project
 // that has its own @pulumi/pulumi (from npm's local cache, no registry), and there: the file list,
 // require("keyrelay"), a TypeScript program that type-checks, the bin, a plan, one SDK copy, and the
 // policy pack loaded from node_modules/keyrelay/dist/policies, the path the pipelines use.
@@ -33,7 +33,7 @@ describe("the npm package, installed into a fresh project", function () {
     };
 
     before(() => {
-        // `npm pack` runs prepack (the build) in a clean copy of the sources.
+        // `npm pack` runs prepare (the build) in a clean copy of the sources.
         const stage = packedStage();
         seconds["npm pack (build included)"] = stage.packSeconds;
         work = stage.work;

@@ -61,7 +61,7 @@ describe("the program `pulumi up` runs (Pulumi.yaml main), after a build", funct
         } finally {
             fs.rmSync(unbuilt, { recursive: true, force: true });
         }
-        // The copy `npm pack` built (prepack runs `npm run build` into dist/), shared with the package test.
+        // The copy `npm pack` built (prepare runs `npm run build` into dist/), shared with the package test.
         source = packedStage().source;
         assert.ok(fs.existsSync(path.join(source, "dist", "components", "index.js")), "the build wrote the library's entry point");
     });

@@ -81,7 +81,7 @@ export interface PackedStage {
 let packed: PackedStage | undefined;
 
 /**
- * A clean copy of the sources, packed once per test process with `npm pack` (whose prepack script
+ * A clean copy of the sources, packed once per test process with `npm pack` (whose prepare script
  * builds the package into that copy's dist/); the packaging tests share it. Removed when the process exits.
  */
 export function packedStage(): PackedStage {
@@ -90,8 +90,8 @@ export function packedStage(): PackedStage {
     process.on("exit", () => fs.rmSync(work, { recursive: true, force: true }));
     const source = stageRepository(path.join(work, "source"));
     const start = Date.now();
-    // Scripts are asked for explicitly: prepack is the build.
-    const report = JSON.parse(runOk("npm", ["pack", "--json", "--ignore-scripts=false", "--pack-destination", work], source, OFFLINE_NPM_ENV));
+    // Scripts are asked for explicitly: `prepare` (which npm pack runs) is the build.
+    const report = JSON.parse(runOk("npm", ["pack", "--json", "--ignore-scripts=false", "--pack-destination", work], source, OFFLINE_NPM_ENV, 300_000));
     packed = { work, source, tarball: path.join(work, report[0].filename), report, packSeconds: (Date.now() - start) / 1000 };
     return packed;
 }

@@ -48,17 +48,8 @@ export function providerModuleLocation(): ProviderModuleLocation {
 export function loadingVaultSecretProvider(location: ProviderModuleLocation, real: pulumi.dynamic.ResourceProvider): pulumi.dynamic.ResourceProvider {
     // Short names on purpose: this text is stored twice in every VaultSecret's state.
     const n = location.packageName, f = location.file;
-    // Not async: the host awaits each method inside its own try, so a throw here still becomes the RPC's error.
-    const l = (m: string, a: unknown[]): Promise<any> => {
-        let p;
-        try {
-            p = require(n + "/provider");
-        } catch (e) {
-            if (!f) throw Error(`keyrelay: install ${n} beside the program (${e})`);
-            p = require(f);
-        }
-        return p.createVaultSecretProvider()[m](...a);
-    };
+    // One expression on one line: the compiler re-flows statements over indented lines, and every byte is stored twice.
+    const l = (m: string, a: unknown[]): Promise<any> => Promise.resolve().then(() => require(n + "/provider")).catch((e) => (f ? require(f) : Promise.reject(Error(`keyrelay: install ${n} beside the program (${e})`)))).then((p) => p.createVaultSecretProvider()[m](...a));
     const methods = Object.keys(real).filter((name) => typeof (real as unknown as Record<string, unknown>)[name] === "function");
     return Object.fromEntries(methods.map((m) => [m, (...a: unknown[]) => l(m, a)])) as unknown as pulumi.dynamic.ResourceProvider;
 }

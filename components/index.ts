@@ -1,6 +1,7 @@
 // keyrelay's public API, `import { ... } from "keyrelay"`: every name listed on purpose (0.x: the
 // list may still change). Helpers the CLI, the tests and the provider share are imported from their
-// own modules, marked @internal, and left out of the published typings (stripInternal).
+// own modules and carry the internal tag, so stripInternal leaves them out of the published typings.
+// (This comment must not spell that tag: stripInternal drops any statement whose comment holds it.)
 export { RotatedAppRegistration, RotatedAppRegistrationArgs, VaultTarget, KEY_VAULT_SECRETS_USER_ROLE_ID } from "./rotatedAppRegistration";
 export { RotatingPassword, RotatingPasswordArgs, CredentialSummary } from "./rotatingPassword";
 export { VaultSecret, VaultSecretArgs } from "./vaultSecret";

@@ -16,7 +16,7 @@ function writeFleet(apps: number): string {
     fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: bench-fleet\nruntime: nodejs\n");
     fs.writeFileSync(path.join(dir, "index.ts"),
-        `import { declareReferenceStack } from ${JSON.stringify(path.join(root, "referenceStack"))};\nexport const nextRotation = declareReferenceStack().nextRotation;\n`);
+        `import { declareReferenceStack } from ${JSON.stringify(path.join(root, "examples", "reference-stack", "referenceStack"))};\nexport const nextRotation = declareReferenceStack().nextRotation;\n`);
     const lines = ["config:", "  keyrelay:vaultUrl: https://kv-bench.vault.azure.net", "  keyrelay:apps:"];
     for (let i = 0; i < apps; i++) lines.push(`    - name: svc-${String(i).padStart(5, "0")}`, `      every: P${[30, 90, 180][i % 3]}D`);
     fs.writeFileSync(path.join(dir, "Pulumi.bench.yaml"), lines.join("\n") + "\n");

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The `keyrelay` bin. From the installed package it runs the compiled cli/main.js; in a clone of the
-// repository (cli/main.ts beside this file) it runs the TypeScript sources, transpiled once and cached
-// (cli/sourceLoader.js), so `npm ci` is the only set-up. Nothing heavy loads here: each command loads
-// what it needs.
+// The `keyrelay` bin. From the installed package it runs the compiled dist/cli/main.js; in a clone of
+// the repository (cli/main.ts beside this file) it always runs the TypeScript sources, transpiled once
+// and cached (cli/sourceLoader.js), so `npm ci` is the only set-up and a stale dist/ never runs. Nothing
+// heavy loads here: each command loads what it needs.
 const fs = require("fs");
 const path = require("path");
 // Node 22 can cache compiled code between runs.
@@ -15,4 +15,4 @@ process.stdout.on("error", (error) => {
 const source = path.join(__dirname, "main.ts");
 const fromSource = fs.existsSync(source);
 if (fromSource) require("./sourceLoader.js").register(path.join(__dirname, ".."));
-require(fromSource ? source : "./main.js").runCli(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+require(fromSource ? source : "../dist/cli/main.js").runCli(process.argv.slice(2)).then((code) => { process.exitCode = code; });

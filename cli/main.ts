@@ -16,8 +16,8 @@ Exit codes:
   3  bad arguments
   4  vault or token endpoint unreachable, access denied, nothing to check`;
 
-/** The package's version, from its package.json (one level up from cli/, from sources and when installed). */
-export const KEYRELAY_VERSION: string = require(path.join(__dirname, "..", "package.json")).version;
+/** The package's version, from its package.json (above cli/ in the sources, above dist/cli/ when installed). */
+export const KEYRELAY_VERSION: string = require(path.join(__dirname, path.basename(path.dirname(__dirname)) === "dist" ? "../.." : "..", "package.json")).version;
 
 export function buildProgram(context: CliContext, onResult: (code: number) => void): Command {
     const program = new Command("keyrelay")

@@ -2,8 +2,7 @@
 // at every start: each .ts file is transpiled once (TypeScript's transpileModule, the same
 // transpile-only step ts-node takes) and kept in node_modules/.cache/keyrelay-ts, keyed by the file's
 // path, size and modification time, the tsconfig and the compiler's version. A start whose files are
-// all cached never loads TypeScript. .ts wins over a .js beside it (a build compiles in place), as
-// ts-node's preferTsExts does, so the sources stay the truth.
+// all cached never loads TypeScript. The build writes to dist/, so no .js sits beside a source.
 "use strict";
 const crypto = require("crypto");
 const fs = require("fs");
@@ -60,12 +59,7 @@ function register(root) {
         module._compile(code, filename);
     }
 
-    // Put .ts first so that `require("./plan")` finds plan.ts before a compiled plan.js.
-    const extensions = require.extensions;
-    const others = Object.entries(extensions);
-    for (const [ext] of others) delete extensions[ext];
-    extensions[".ts"] = load;
-    for (const [ext, handler] of others) extensions[ext] = handler;
+    require.extensions[".ts"] = load;
     process.setSourceMapsEnabled?.(true);
 }
 

@@ -44,6 +44,7 @@ function isHttpsUrl(value: unknown): boolean {
 }
 
 /** Checks the inputs and splits the watched secret names into chunks Event Grid accepts (one subscription each). */
+/** @internal */
 export function planExpiryAlerts(name: string, args: ExpiryAlertsArgs): string[][] {
     const resource = `ExpiryAlerts "${name}"`;
     if (!args) throw new InputError(resource, "args", "are missing", "Pass { vaultResourceId, resourceGroupName, location, webhookUrl or storageQueue }.");
@@ -93,6 +94,21 @@ export function planExpiryAlerts(name: string, args: ExpiryAlertsArgs): string[]
 /**
  * Subscribes a vault's Event Grid system topic to SecretNearExpiry and SecretExpired for keyrelay's
  * secrets, so a rotation pipeline that stopped running is noticed 30 days before anything breaks.
+ *
+ * @example
+ * ```ts
+ * import * as pulumi from "@pulumi/pulumi";
+ * import { ExpiryAlerts } from "keyrelay";
+ *
+ * const config = new pulumi.Config();
+ * new ExpiryAlerts("secret-expiry", {
+ *     vaultResourceId: config.require("vaultResourceId"),
+ *     resourceGroupName: config.require("resourceGroupName"),
+ *     location: config.require("location"),
+ *     secretNames: ["billing-api-client-secret"],
+ *     webhookUrl: config.requireSecret("alertWebhookUrl"),
+ * });
+ * ```
  */
 export class ExpiryAlerts extends pulumi.ComponentResource {
     /** Name of the system topic the subscriptions hang off. */

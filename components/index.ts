@@ -1,11 +1,17 @@
-export { RotatedAppRegistration, RotatedAppRegistrationArgs, VaultTarget, validateRotatedAppRegistration, KEY_VAULT_SECRETS_USER_ROLE_ID } from "./rotatedAppRegistration";
-export { RotatingPassword, RotatingPasswordArgs, CredentialSummary, planRotatingPassword } from "./rotatingPassword";
+// keyrelay's public API, `import { ... } from "keyrelay"`: every name listed on purpose (0.x: the
+// list may still change). Helpers the CLI, the tests and the provider share are imported from their
+// own modules and carry the internal tag, so stripInternal leaves them out of the published typings.
+// (This comment must not spell that tag: stripInternal drops any statement whose comment holds it.)
+export { RotatedAppRegistration, RotatedAppRegistrationArgs, VaultTarget, KEY_VAULT_SECRETS_USER_ROLE_ID } from "./rotatedAppRegistration";
+export { RotatingPassword, RotatingPasswordArgs, CredentialSummary } from "./rotatingPassword";
 export { VaultSecret, VaultSecretArgs } from "./vaultSecret";
-export { createVaultSecretProvider, VaultSecretOutputs, MANAGED_BY_TAG, MANAGED_BY_VALUE } from "./provider/vaultSecretProvider";
-export { VaultSecretFields, vaultSecretChange } from "./provider/vaultSecretDiff";
-export { createAzureCredential, isKnownAuthorityHost } from "./provider/azureCredential";
-export * from "./schedule";
-export { KeyrelayError, InputError, VaultError, GraphError, isKeyrelayError, isInputError, isVaultError, isGraphError } from "../lib/errors";
-export { checkSecretName, checkVaultUrl, SECRET_NAME_PATTERN, VAULT_DNS_SUFFIXES, Reader, PERSONAL_ACCOUNT_AUDIENCES } from "./validate";
-export { ExpiryAlerts, ExpiryAlertsArgs, StorageQueueTarget, planExpiryAlerts, EXPIRY_EVENT_TYPES } from "./expiryAlerts";
+export { VaultSecretOutputs, MANAGED_BY_TAG, MANAGED_BY_VALUE } from "./provider/vaultSecretProvider";
+export { createAzureCredential, AzureCredentialOptions } from "./provider/azureCredential";
+export { ExpiryAlerts, ExpiryAlertsArgs, StorageQueueTarget, EXPIRY_EVENT_TYPES } from "./expiryAlerts";
+export {
+    DEFAULT_EVERY, PlannedCredential, PreviousRotationSettings, RotationSchedule, RotationSettings, SlotName,
+    inServiceCredential, nextRotation, plannedCredentials, rotationSchedule,
+} from "./schedule";
+export { Reader } from "./validate";
+export { GraphError, InputError, KeyrelayError, VaultError, isGraphError, isInputError, isKeyrelayError, isVaultError } from "../lib/errors";
 export { TYPE_TOKENS } from "./typeTokens";

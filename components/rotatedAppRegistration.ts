@@ -80,13 +80,28 @@ function ownersWith(deployer: pulumi.Input<string>, extra: readonly pulumi.Input
 }
 
 /** Checks every input; throws before any resource is declared. Returns the canonical vault URL. */
+/** @internal */
 export function validateRotatedAppRegistration(name: string, args: RotatedAppRegistrationArgs): string {
     const plan = parseRotatedAppRegistrationArgs(name, args);
     secretOwnership(pulumi.runtime.getMonitor() as object | undefined).claim(plan.vault.url, plan.vault.secretName, plan.resource);
     return plan.vault.url;
 }
 
-/** An Entra app registration whose client secret rotates itself into Key Vault on every scheduled `pulumi up`. */
+/**
+ * An Entra app registration whose client secret rotates itself into Key Vault on every scheduled `pulumi up`.
+ *
+ * @example
+ * ```ts
+ * import { RotatedAppRegistration } from "keyrelay";
+ *
+ * const billing = new RotatedAppRegistration("billing-api", {
+ *     displayName: "billing-api",
+ *     rotation: { every: "P60D" },
+ *     vault: { url: "https://kv-platform.vault.azure.net", secretName: "billing-api-client-secret" },
+ * });
+ * export const secretUri = billing.secretUri; // versionless: consumers read the newest version
+ * ```
+ */
 export class RotatedAppRegistration extends pulumi.ComponentResource {
     /** Application (client) id. */
     public readonly clientId: pulumi.Output<string>;

@@ -47,7 +47,22 @@ export function writerStack(): string {
  */
 const vaultSecretProvider = loadingVaultSecretProvider(providerModuleLocation(), createVaultSecretProvider());
 
-/** A Key Vault secret written through @azure/keyvault-secrets; every change of value, expiry or tags is a new version. */
+/**
+ * A Key Vault secret written through @azure/keyvault-secrets; every change of value, expiry or tags is a new version.
+ *
+ * @example
+ * ```ts
+ * import * as pulumi from "@pulumi/pulumi";
+ * import { VaultSecret } from "keyrelay";
+ *
+ * new VaultSecret("partner-api-key", {
+ *     vaultUrl: "https://kv-platform.vault.azure.net",
+ *     name: "partner-api-key",
+ *     value: new pulumi.Config().requireSecret("partnerApiKey"),
+ *     expiresOn: "2027-06-30T00:00:00Z",
+ * });
+ * ```
+ */
 export class VaultSecret extends pulumi.dynamic.Resource {
     declare public readonly vaultUrl: pulumi.Output<string>;
     declare public readonly name: pulumi.Output<string>;

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { DateTime } from "luxon";
 import { RotatedAppRegistration, RotatedAppRegistrationArgs, RotatingPassword, VaultSecret } from "../components";
-import { referenceApps } from "../stackConfig";
+import { referenceApps } from "../examples/reference-stack/stackConfig";
 import { SimulatedEngine } from "../simulation/engine";
 import { createVaultSecretProvider } from "../components/provider/vaultSecretProvider";
 

@@ -329,7 +329,7 @@ describe("upgrading from a release that sent startDate", () => {
 
 describe("stack config: the keys keyrelay reads", () => {
     it("reads owners, since and previous per app, and keyrelay:maxLifetime", () => {
-        const { referenceApps, referenceMaxLifetime } = require("../stackConfig");
+        const { referenceApps, referenceMaxLifetime } = require("../examples/reference-stack/stackConfig");
         const [app] = referenceApps([{ name: "x", every: "P30D", since: "2027-03-01", previous: { every: "P89D" }, owners: ["o-1"] }], VAULT);
         assert.deepEqual(app.rotation, { every: "P30D", validFor: undefined, since: "2027-03-01", previous: { every: "P89D", validFor: undefined, since: undefined } });
         assert.deepEqual(app.owners, ["o-1"]);

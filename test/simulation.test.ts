@@ -9,12 +9,12 @@ import * as fc from "fast-check";
 import { DateTime } from "luxon";
 import { DAY_MS, MAX_VALID_FOR_MS, PERIOD_START_MARKER, nextRotation, periodIndexAt, periodStart, rotationSchedule, RotationSchedule, RotationSettings, toRfc3339, transitionEnd } from "../components/schedule";
 import { RotatedAppRegistration } from "../components";
-import { referenceApps } from "../stackConfig";
-import { declareReferenceStack } from "../referenceStack";
+import { referenceApps } from "../examples/reference-stack/stackConfig";
+import { declareReferenceStack } from "../examples/reference-stack/referenceStack";
 import { RunReport, SimulatedEngine, SimulatedResource, TYPES, stackConfigFromFile } from "../simulation/engine";
 
 const ROOT = path.resolve(__dirname, "..");
-const EXAMPLE_CONFIG = stackConfigFromFile(path.join(ROOT, "Pulumi.example.yaml"));
+const EXAMPLE_CONFIG = stackConfigFromFile(path.join(ROOT, "examples", "reference-stack", "Pulumi.example.yaml"));
 const START = DateTime.fromISO("2026-11-26T02:00:00Z", { zone: "utc" });
 /** The example stack plus an app on the default schedule (every P89D, validFor 179 days). */
 const DAILY_CONFIG = { ...EXAMPLE_CONFIG, "keyrelay:apps": [...(EXAMPLE_CONFIG["keyrelay:apps"] as unknown[]), { name: "ledger-api" }] };

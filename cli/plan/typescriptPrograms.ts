@@ -5,7 +5,10 @@
 export function registerTypeScript(programDir: string): void {
     // In a clone of the repository the bin already runs under ts-node.
     if (require.extensions[".ts"]) return;
-    const tsNode = require("ts-node") as typeof import("ts-node");
+    // ts-node and typescript are optional peers of keyrelay: the copies Pulumi itself runs programs
+    // with, else the ones it vendors (@pulumi/pulumi tsutils.js, typeScriptRequireStrings).
+    const { tsnodeRequire } = require("@pulumi/pulumi/tsutils").typeScriptRequireStrings() as { tsnodeRequire: string };
+    const tsNode = require(tsnodeRequire) as typeof import("ts-node");
     tsNode.register({
         transpileOnly: true,
         projectSearchDir: programDir,

@@ -147,6 +147,15 @@ export async function fetchFederatedToken(source: FederatedTokenSource, tlsOptio
  * each time it needs an Entra token; otherwise DefaultAzureCredential (environment, workload identity,
  * managed identity, Azure CLI). Both honour AZURE_AUTHORITY_HOST and turn instance discovery off for
  * hosts that are not Microsoft's own (Azure Stack, private clouds).
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@azure/keyvault-secrets";
+ * import { createAzureCredential } from "keyrelay";
+ *
+ * // The pipeline's federated identity, a service principal or managed identity, from the environment.
+ * const client = new SecretClient("https://kv-platform.vault.azure.net", createAzureCredential());
+ * ```
  */
 export function createAzureCredential(options: AzureCredentialOptions = {}): TokenCredential {
     const env = options.env ?? process.env;

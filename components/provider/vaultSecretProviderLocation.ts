@@ -11,22 +11,21 @@ import type * as pulumi from "@pulumi/pulumi";
 
 /** Where the provider module lives, captured when the program declares a VaultSecret. */
 export interface ProviderModuleLocation {
-    /** keyrelay's package name, looked up in the node_modules folders above the host's working directory. */
+    /** keyrelay's package name: the host requires "<packageName>/provider" (an entry of the package's `exports`). */
     readonly packageName: string;
-    /** The module's path inside the package, e.g. "components/provider/vaultSecretProvider.js" (or "components/vaultSecretProviderEntry.js" from the sources). */
-    readonly pathInPackage: string;
-    /** The module's absolute path on the machine that declared the resource; "" when installed in node_modules. */
+    /** The module's absolute path on the machine that declared the resource, the fallback; "" when installed in node_modules. */
     readonly file: string;
 }
 
 /**
- * The location of ./vaultSecretProvider as loaded by this process: the compiled .js, or for the
- * TypeScript sources, the plain JavaScript entry in components/ that compiles them on load (it stays
- * where states written from a checkout by earlier releases name it).
+ * The location of ./vaultSecretProvider as loaded by this process: the compiled dist/ module, or for
+ * the TypeScript sources (a clone), components/vaultSecretProvider.js, plain JavaScript that
+ * compiles them on load (it is also the path state written by 0.1.0 names).
+ * @internal
  */
 export function providerModuleLocation(): ProviderModuleLocation {
     const source = require.resolve("./vaultSecretProvider");
-    const file = source.endsWith(".ts") ? path.join(path.dirname(source), "..", "vaultSecretProviderEntry.js") : source;
+    const file = source.endsWith(".ts") ? path.join(__dirname, "..", "vaultSecretProvider.js") : source;
     let root = path.dirname(file);
     while (!fs.existsSync(path.join(root, "package.json")) && path.dirname(root) !== root) root = path.dirname(root);
     const { name } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { name?: string };
@@ -34,26 +33,23 @@ export function providerModuleLocation(): ProviderModuleLocation {
     // Installed as a package, the host finds it by name; the absolute path (stored twice in every
     // VaultSecret's state, and different on every machine) is needed only for a checkout.
     const installed = root.split(path.sep).slice(-packageName.split("/").length - 1).join("/") === `node_modules/${packageName}`;
-    return { packageName, pathInPackage: path.relative(root, file).split(path.sep).join("/"), file: installed ? "" : file };
+    return { packageName, file: installed ? "" : file };
 }
 
 /**
  * A provider with the same methods as `real` (the one createVaultSecretProvider builds), each of
  * which loads the real provider's module and calls it, in whatever process runs it. Only these
- * small functions and `location` are serialized (Pulumi serializes function bodies with their
- * comments, so the comments stay out here). Where the module is looked for, in order:
- * node_modules/<package>/<pathInPackage> in every node_modules folder above the host's working
- * directory (found without the package's `exports`, which need not list the module), then the
- * declaring file.
+ * small functions and the two strings are serialized (Pulumi serializes function bodies with their
+ * comments, so the comments stay out here). The host's `require` resolves from its working
+ * directory, the program's: "<package>/provider" from the node_modules folders above it, else the
+ * declaring file. The error is a plain Error: serialized code cannot import lib/errors.
+ * @internal
  */
 export function loadingVaultSecretProvider(location: ProviderModuleLocation, real: pulumi.dynamic.ResourceProvider): pulumi.dynamic.ResourceProvider {
     // Short names on purpose: this text is stored twice in every VaultSecret's state.
-    const call = (m: string, a: unknown[]): Promise<any> => {
-        const p = require("path"), l = location;
-        const f = [...require("module")._nodeModulePaths(process.cwd()).map((d: string) => p.join(d, l.packageName, l.pathInPackage)), l.file].find(require("fs").existsSync);
-        if (!f) throw new Error(`keyrelay: install ${l.packageName} beside the program (no ${l.pathInPackage} from ${process.cwd()})`);
-        return require(f).createVaultSecretProvider()[m](...a);
-    };
+    const n = location.packageName, f = location.file;
+    // One expression on one line: the compiler re-flows statements over indented lines, and every byte is stored twice.
+    const l = (m: string, a: unknown[]): Promise<any> => Promise.resolve().then(() => require(n + "/provider")).catch((e) => (f ? require(f) : Promise.reject(Error(`keyrelay: install ${n} beside the program (${e})`)))).then((p) => p.createVaultSecretProvider()[m](...a));
     const methods = Object.keys(real).filter((name) => typeof (real as unknown as Record<string, unknown>)[name] === "function");
-    return Object.fromEntries(methods.map((m) => [m, async (...a: unknown[]) => call(m, a)])) as unknown as pulumi.dynamic.ResourceProvider;
+    return Object.fromEntries(methods.map((m) => [m, (...a: unknown[]) => l(m, a)])) as unknown as pulumi.dynamic.ResourceProvider;
 }

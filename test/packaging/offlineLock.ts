@@ -58,6 +58,7 @@ export function consumerLock(repoLockFile: string, manifest: ConsumerManifest, k
         license: keyrelay.manifest.license,
         dependencies: keyrelay.manifest.dependencies,
         peerDependencies: keyrelay.manifest.peerDependencies,
+        peerDependenciesMeta: keyrelay.manifest.peerDependenciesMeta,
         bin: keyrelay.manifest.bin,
         engines: keyrelay.manifest.engines,
     } : {};
@@ -68,7 +69,7 @@ export function consumerLock(repoLockFile: string, manifest: ConsumerManifest, k
     };
     want({ ...manifest.dependencies, ...manifest.devDependencies }, "");
     want(keyrelayEntry.dependencies, "node_modules/keyrelay");
-    want(keyrelayEntry.peerDependencies, "node_modules/keyrelay");
+    want(keyrelayEntry.peerDependencies, "node_modules/keyrelay", keyrelayEntry.peerDependenciesMeta);
     while (queue.length > 0) {
         const [name, from] = queue.shift()!;
         if (name === "keyrelay") continue;

@@ -1,7 +1,7 @@
-// keyrelay as a user gets it: `npm pack` (prepack builds), the tarball installed into a fresh project
+// keyrelay as a user gets it: `npm pack` (prepare builds), the tarball installed into a fresh project
 // that has its own @pulumi/pulumi (from npm's local cache, no registry), and there: the file list,
 // require("keyrelay"), a TypeScript program that type-checks, the bin, a plan, one SDK copy, and the
-// policy pack loaded from node_modules/keyrelay/policies, the path the pipelines use.
+// policy pack loaded from node_modules/keyrelay/dist/policies, the path the pipelines use.
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -33,7 +33,7 @@ describe("the npm package, installed into a fresh project", function () {
     };
 
     before(() => {
-        // `npm pack` runs prepack (the build) in a clean copy of the sources.
+        // `npm pack` runs prepare (the build) in a clean copy of the sources.
         const stage = packedStage();
         seconds["npm pack (build included)"] = stage.packSeconds;
         work = stage.work;
@@ -64,13 +64,17 @@ describe("the npm package, installed into a fresh project", function () {
     });
 
     it("the tarball holds compiled JavaScript, declarations and the pack, and no test, bench, fixture or source file", () => {
-        for (const f of ["package.json", "README.md", "cli/keyrelay.js", "cli/main.js", "components/index.js", "components/index.d.ts",
-            "components/vaultSecretProvider.js", "policies/index.js", "policies/policies.js", "policies/policies.d.ts", "policies/PulumiPolicy.yaml", "policies/package.json"]) {
+        for (const f of ["package.json", "README.md", "cli/keyrelay.js", "dist/cli/main.js", "dist/components/index.js", "dist/components/index.d.ts",
+            "dist/components/provider/vaultSecretProvider.js", "components/vaultSecretProvider.js", "dist/policies/index.js", "dist/policies/policies.js",
+            "dist/policies/policies.d.ts", "dist/policies/PulumiPolicy.yaml", "dist/policies/package.json"]) {
             assert.ok(files.includes(f), `${f} is in the tarball`);
         }
+        // Outside dist/: the bin, the module state written by 0.1.0 names, and prose only.
+        assert.deepEqual(files.filter((f) => !f.startsWith("dist/") && !f.startsWith("docs/")).sort(),
+            ["README.md", "cli/keyrelay.js", "components/vaultSecretProvider.js", "package.json"]);
         const unwanted = files.filter((f) => /(^|\/)(test|tests|bench|fixtures|examples|simulation\/fixtures)\//.test(f) || /\.test\.|\.spec\./.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")));
         assert.deepEqual(unwanted, []);
-        assert.ok(!files.includes("index.js") && !files.includes("referenceStack.js"), "the reference program is not shipped");
+        assert.ok(!files.some((f) => /(^|\/)(index|referenceStack|stackConfig)\.js$/.test(f) && !f.startsWith("dist/")), "the reference program is not shipped");
         assert.ok(files.length < 150, `${files.length} files`);
     });
 
@@ -78,15 +82,18 @@ describe("the npm package, installed into a fresh project", function () {
         const script = `const k = require("keyrelay"); const p = require("keyrelay/policies");
             console.log(JSON.stringify({ at: require.resolve("keyrelay"), kinds: ["RotatedAppRegistration", "RotatingPassword", "VaultSecret", "ExpiryAlerts", "createAzureCredential"].map((n) => typeof k[n]),
                 pack: p.POLICY_PACK_NAME, policies: p.keyrelayPolicies.map((x) => x.name).sort(), provider: typeof require("keyrelay/provider").createVaultSecretProvider,
-                location: require("keyrelay/components/vaultSecretProviderLocation.js").providerModuleLocation() }));`;
+                location: require(require("path").join(require.resolve("keyrelay"), "..", "provider", "vaultSecretProviderLocation.js")).providerModuleLocation(),
+                deep: ["keyrelay/components/index.js", "keyrelay/policies/lib/guid.js", "keyrelay/dist/components/index.js"].map((m) => { try { require(m); return "loaded"; } catch (e) { return e.code; } }) }));`;
         const out = JSON.parse(runOk(process.execPath, ["-e", script], app));
-        assert.equal(fs.realpathSync(out.at), fs.realpathSync(path.join(app, "node_modules", "keyrelay", "components", "index.js")));
+        assert.equal(fs.realpathSync(out.at), fs.realpathSync(path.join(app, "node_modules", "keyrelay", "dist", "components", "index.js")));
         assert.deepEqual(out.kinds, ["function", "function", "function", "function", "function"]);
         assert.equal(out.pack, "keyrelay-credentials");
         assert.deepEqual(out.policies, ["credential-expiry-near", "credential-lifetime", "guid-shaped-secret", "password-stored-in-keyvault", "secret-id-not-value", "secret-value-hygiene"]);
         assert.equal(out.provider, "function");
         // What VaultSecret serializes: found by name beside the program, no machine's path in the state.
-        assert.deepEqual(out.location, { packageName: "keyrelay", pathInPackage: "components/vaultSecretProvider.js", file: "" });
+        assert.deepEqual(out.location, { packageName: "keyrelay", file: "" });
+        // The declared entry points only (issue 19, point 7): no deep imports.
+        assert.deepEqual(out.deep, ["ERR_PACKAGE_PATH_NOT_EXPORTED", "ERR_PACKAGE_PATH_NOT_EXPORTED", "ERR_PACKAGE_PATH_NOT_EXPORTED"]);
     });
 
     it("the example program (two apps, readers, alerts) type-checks against the package's declarations; a wrong argument does not", () => {
@@ -163,9 +170,9 @@ describe("the npm package, installed into a fresh project", function () {
         assert.deepEqual(copies, [path.join("node_modules", "@pulumi", "pulumi")]);
     });
 
-    it("the policy pack starts from node_modules/keyrelay/policies as the CLI starts it, compiled, and analyzes a resource over gRPC", async () => {
+    it("the policy pack starts from node_modules/keyrelay/dist/policies as the CLI starts it, compiled, and analyzes a resource over gRPC", async () => {
         const started = Date.now();
-        pack = await startPolicyPack(path.join(app, "node_modules", "keyrelay", "policies"), { startTimeoutMs: 60_000 });
+        pack = await startPolicyPack(path.join(app, "node_modules", "keyrelay", "dist", "policies"), { startTimeoutMs: 60_000 });
         seconds["pack start (installed)"] = (Date.now() - started) / 1000;
         const info: any = await unary(pack.client, "getAnalyzerInfo", emptyRequest());
         assert.equal(info.getName(), "keyrelay-credentials");

@@ -45,6 +45,8 @@ function stackConfig(dir: string): string {
     return JSON.stringify(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
 }
 
+const REFERENCE_STACK = path.join("examples", "reference-stack");
+
 describe("the program `pulumi up` runs (Pulumi.yaml main), after a build", function () {
     this.timeout(180_000);
     let source: string;
@@ -59,31 +61,31 @@ describe("the program `pulumi up` runs (Pulumi.yaml main), after a build", funct
         } finally {
             fs.rmSync(unbuilt, { recursive: true, force: true });
         }
-        // The copy `npm pack` built (prepack runs `npm run build` in place), shared with the package test.
+        // The copy `npm pack` built (prepare runs `npm run build` into dist/), shared with the package test.
         source = packedStage().source;
-        assert.ok(fs.existsSync(path.join(source, "components", "index.js")), "the build wrote the library's entry point");
+        assert.ok(fs.existsSync(path.join(source, "dist", "components", "index.js")), "the build wrote the library's entry point");
     });
 
-    const declaredBy = (entry: string) => JSON.parse(runOk(process.execPath, ["-e", RUN_AS_THE_HOST, source, entry, stackConfig(source)], source)).declared as string[];
+    const declaredBy = (dir: string, entry: string) => JSON.parse(runOk(process.execPath, ["-e", RUN_AS_THE_HOST, dir, entry, stackConfig(dir)], dir)).declared as string[];
 
-    it("Pulumi.yaml names index.ts: the reference program runs and declares every app", () => {
-        assert.equal(entryOf(path.join(ROOT, "Pulumi.yaml")), "index.ts");
-        const declared = declaredBy(entryOf(path.join(source, "Pulumi.yaml")));
-        const apps = (yaml.load(fs.readFileSync(path.join(source, "Pulumi.example.yaml"), "utf8")) as any).config["keyrelay:apps"].length;
+    it("examples/reference-stack/Pulumi.yaml names index.ts: the reference program runs and declares every app", () => {
+        const program = path.join(source, REFERENCE_STACK);
+        assert.equal(entryOf(path.join(ROOT, REFERENCE_STACK, "Pulumi.yaml")), "index.ts");
+        const declared = declaredBy(program, entryOf(path.join(program, "Pulumi.yaml")));
+        const apps = (yaml.load(fs.readFileSync(path.join(program, "Pulumi.example.yaml"), "utf8")) as any).config["keyrelay:apps"].length;
         assert.equal(declared.filter((t) => t === "keyrelay:index:RotatedAppRegistration").length, apps);
         assert.ok(declared.some((t) => t === "azuread:index/applicationPassword:ApplicationPassword"));
     });
 
-    it("control: without main, the host runs package.json's entry point, the library, which declares nothing", () => {
-        assert.deepEqual(declaredBy(".").filter((t) => t !== "pulumi:pulumi:Stack"), []);
+    it("the repository root is a package, not a program: no Pulumi.yaml or index.ts there", () => {
+        assert.ok(!fs.existsSync(path.join(ROOT, "Pulumi.yaml")) && !fs.existsSync(path.join(ROOT, "index.ts")));
     });
 
-    it("require(\"keyrelay\") from the built repository is the components, never the reference program", () => {
-        assert.equal(runOk(process.execPath, ["-e", RESOLVE_UNDER_TS_NODE], source), path.join(source, "components", "index.js"));
+    it("require(\"keyrelay\") from the built repository is the components in dist/", () => {
+        assert.equal(runOk(process.execPath, ["-e", RESOLVE_UNDER_TS_NODE], source), path.join(source, "dist", "components", "index.js"));
     });
 
-    it("under ts-node before a build, require(\"keyrelay\") fails loudly instead of finding the root index.ts", () => {
-        assert.ok(fs.existsSync(path.join(source, "index.ts")));
-        assert.match(resolvedBeforeBuild, /^not found: MODULE_NOT_FOUND .*components[\\/]index\.js/);
+    it("under ts-node before a build, require(\"keyrelay\") fails loudly, naming the missing dist/ entry", () => {
+        assert.match(resolvedBeforeBuild, /^not found: MODULE_NOT_FOUND .*dist[\\/]components[\\/]index\.js/);
     });
 });

@@ -6,15 +6,12 @@ import * as os from "os";
 import * as path from "path";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
-/** The folders `npm run build` compiles in place: .js and .d.ts there are build output, not sources. */
-const BUILT_FOLDERS = ["components", "cli", "simulation", "policies"];
-const SKIPPED = new Set(["node_modules", ".git", "bin", "test", "bench", "examples", "keyrelay-plan.svg"]);
+/** `npm run build` writes only here. */
+const BUILD_OUTPUT = "dist";
+const SKIPPED = new Set(["node_modules", ".git", "bin", "test", "bench", "keyrelay-plan.svg"]);
 
 export function isBuildOutput(relative: string): boolean {
-    const [top] = relative.split(path.sep);
-    if (!BUILT_FOLDERS.includes(top)) return false;
-    if (relative === path.join("cli", "keyrelay.js") || relative === path.join("cli", "sourceLoader.js")) return false;
-    return relative.endsWith(".js") || relative.endsWith(".d.ts") || relative.endsWith(".js.map");
+    return relative.split(path.sep)[0] === BUILD_OUTPUT;
 }
 
 export function temporaryFolder(label: string): string {
@@ -28,7 +25,7 @@ export function stageRepository(dest: string): string {
         filter: (source) => {
             const relative = path.relative(ROOT, source);
             if (relative === "") return true;
-            if (SKIPPED.has(relative.split(path.sep)[0]) || relative.endsWith(".tgz")) return false;
+            if (SKIPPED.has(relative.split(path.sep)[0]) || relative.split(path.sep).includes("node_modules") || relative.endsWith(".tgz")) return false;
             return !isBuildOutput(relative);
         },
     });
@@ -84,8 +81,8 @@ export interface PackedStage {
 let packed: PackedStage | undefined;
 
 /**
- * A clean copy of the sources, packed once per test process with `npm pack` (whose prepack script
- * builds the package in place in that copy); the packaging tests share it. Removed when the process exits.
+ * A clean copy of the sources, packed once per test process with `npm pack` (whose prepare script
+ * builds the package into that copy's dist/); the packaging tests share it. Removed when the process exits.
  */
 export function packedStage(): PackedStage {
     if (packed) return packed;
@@ -93,8 +90,8 @@ export function packedStage(): PackedStage {
     process.on("exit", () => fs.rmSync(work, { recursive: true, force: true }));
     const source = stageRepository(path.join(work, "source"));
     const start = Date.now();
-    // Scripts are asked for explicitly: prepack is the build.
-    const report = JSON.parse(runOk("npm", ["pack", "--json", "--ignore-scripts=false", "--pack-destination", work], source, OFFLINE_NPM_ENV));
+    // Scripts are asked for explicitly: `prepare` (which npm pack runs) is the build.
+    const report = JSON.parse(runOk("npm", ["pack", "--json", "--ignore-scripts=false", "--pack-destination", work], source, OFFLINE_NPM_ENV, 300_000));
     packed = { work, source, tarball: path.join(work, report[0].filename), report, packSeconds: (Date.now() - start) / 1000 };
     return packed;
 }

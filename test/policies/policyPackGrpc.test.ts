@@ -3,7 +3,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { DateTime } from "luxon";
-import { declareReferenceStack } from "../../referenceStack";
+import { declareReferenceStack } from "../../examples/reference-stack/referenceStack";
 import { SimulatedEngine, stackConfigFromFile } from "../../simulation/engine";
 import { byName, keyrelayStack, UNKNOWN, UNKNOWN_NUMBER, VALUE_B } from "./fixtures";
 import type { FixtureResource } from "./policyHarness";
@@ -154,7 +154,7 @@ describe("policy pack over the analyzer protocol (run-policy-pack, as the CLI st
         await unary(pack.client, "configure", configureRequest({ "credential-lifetime": { maxLifetimeDays: 90 }, "credential-expiry-near": { enforcementLevel: "disabled" } }));
         assert.deepStrictEqual((await analyze(password)).map((d) => d.policyName), ["credential-lifetime"]);
 
-        const example = JSON.parse(fs.readFileSync(path.join(ROOT, "policy-config.json"), "utf8")) as Record<string, any>;
+        const example = JSON.parse(fs.readFileSync(path.join(ROOT, "policies", "policy-config.json"), "utf8")) as Record<string, any>;
         const asConfig = Object.fromEntries(Object.entries(example).map(([name, value]) => [name, typeof value === "string" ? { enforcementLevel: value } : value]));
         assert.deepStrictEqual(Object.keys(asConfig).sort(), POLICY_NAMES);
         await unary(pack.client, "configure", configureRequest(asConfig));
@@ -169,7 +169,7 @@ describe("policy pack over the analyzer protocol (run-policy-pack, as the CLI st
     });
 
     it("the reference stack, deployed now by the simulation harness, passes over the protocol", async () => {
-        const engine = new SimulatedEngine({ program: declareReferenceStack, config: stackConfigFromFile(path.join(ROOT, "Pulumi.example.yaml")) });
+        const engine = new SimulatedEngine({ program: declareReferenceStack, config: stackConfigFromFile(path.join(ROOT, "examples", "reference-stack", "Pulumi.example.yaml")) });
         const report = await engine.run(DateTime.utc());
         assert.deepStrictEqual(report.errors.map((e) => e.message), []);
         const resources = engine.resources();

@@ -9,14 +9,14 @@ import { DAY_MS, PERIOD_START_MARKER, minimumValidForMs, SERVES_UNTIL_MARKER, pe
 import type { RotationSchedule } from "../../components/schedule";
 import { MIN_DAYS_REMAINING, credentialExpiryNear, expiryNearViolations } from "../../policies/credentialExpiryNear";
 import { MAX_LIFETIME_DAYS, credentialLifetime, lifetimeViolations } from "../../policies/credentialLifetime";
-import { declareReferenceStack } from "../../referenceStack";
+import { declareReferenceStack } from "../../examples/reference-stack/referenceStack";
 import { SimulatedEngine, SimulatedResource, stackConfigFromFile } from "../../simulation/engine";
 import { keyrelayPolicies } from "../../policies/policies";
 import { FIXTURE_NOW, keyrelayStack } from "./fixtures";
 import { FixtureResource, pinClock, runResourcePolicy, runStackPolicy, Violation } from "./policyHarness";
 
 const ROOT = path.resolve(__dirname, "../..");
-const EXAMPLE_CONFIG = stackConfigFromFile(path.join(ROOT, "Pulumi.example.yaml"));
+const EXAMPLE_CONFIG = stackConfigFromFile(path.join(ROOT, "examples", "reference-stack", "Pulumi.example.yaml"));
 const START = DateTime.fromISO("2026-11-26T02:00:00Z", { zone: "utc" });
 
 function asFixture(resource: SimulatedResource): FixtureResource {

@@ -10,13 +10,13 @@ import { periodIndexAt, periodStart, rotationSchedule } from "../../components/s
 import { createVaultSecretProvider, VaultSecretOutputs } from "../../components/provider/vaultSecretProvider";
 import { VaultSecretFields } from "../../components/provider/vaultSecretDiff";
 import { vaultRetrySettings } from "../../components/provider/vaultRetrySettings";
-import { declareReferenceStack } from "../../referenceStack";
-import { referenceApps } from "../../stackConfig";
+import { declareReferenceStack } from "../../examples/reference-stack/referenceStack";
+import { referenceApps } from "../../examples/reference-stack/stackConfig";
 import { SimulatedEngine, TYPES, stackConfigFromFile } from "../../simulation/engine";
 import { startVaultTestbed, VaultTestbed } from "./testbed";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const CONFIG = stackConfigFromFile(path.join(ROOT, "Pulumi.example.yaml"));
+const CONFIG = stackConfigFromFile(path.join(ROOT, "examples", "reference-stack", "Pulumi.example.yaml"));
 const START = DateTime.fromISO("2026-11-26T02:00:00Z", { zone: "utc" });
 const FAST = vaultRetrySettings(0.001);
 

@@ -45,33 +45,42 @@ export async function serializedVaultSecretProvider(): Promise<string> {
 
 const REPOSITORY = path.resolve(__dirname, "..", "..");
 
+/** Every .ts source under `dir`, relative to it. */
+function sourcesUnder(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        if (entry.isDirectory()) return entry.name === "node_modules" ? [] : sourcesUnder(path.join(dir, entry.name)).map((f) => path.join(entry.name, f));
+        return entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts") ? [entry.name] : [];
+    });
+}
+
 /**
  * Installs keyrelay into `programDir`/node_modules as a package would be installed (compiled
- * JavaScript under bin/, a package.json whose `exports` lists only the components' entry, its
+ * JavaScript under dist/, a package.json whose `exports` lists the components and the provider, its
  * dependencies beside it) and returns the `__provider` text a program declaring a VaultSecret
  * from that installed copy records, as declared on another machine (no path of this one in it).
  */
 export async function installedKeyrelay(programDir: string): Promise<string> {
     const packageDir = path.join(programDir, "node_modules", "keyrelay");
-    for (const dir of ["components", path.join("components", "provider"), "lib", path.join("policies", "lib")]) {
-        const target = path.join(packageDir, "bin", dir);
-        fs.mkdirSync(target, { recursive: true });
-        for (const file of fs.readdirSync(path.join(REPOSITORY, dir)).filter((f) => f.endsWith(".ts"))) {
+    for (const dir of ["components", "lib", "policies"]) {
+        for (const file of sourcesUnder(path.join(REPOSITORY, dir))) {
             const source = fs.readFileSync(path.join(REPOSITORY, dir, file), "utf8");
             const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
-            fs.writeFileSync(path.join(target, file.replace(/\.ts$/, ".js")), outputText);
+            const target = path.join(packageDir, "dist", dir, file.replace(/\.ts$/, ".js"));
+            fs.mkdirSync(path.dirname(target), { recursive: true });
+            fs.writeFileSync(target, outputText);
         }
     }
-    fs.writeFileSync(path.join(packageDir, "package.json"), JSON.stringify({ name: "keyrelay", version: "0.0.0-test", main: "bin/components/index.js", exports: { ".": "./bin/components/index.js" } }));
+    fs.writeFileSync(path.join(packageDir, "package.json"), JSON.stringify({
+        name: "keyrelay", version: "0.0.0-test", main: "dist/components/index.js",
+        exports: { ".": "./dist/components/index.js", "./provider": "./dist/components/provider/vaultSecretProvider.js" },
+    }));
     for (const dependency of ["@azure", "luxon"]) {
         fs.symlinkSync(path.join(REPOSITORY, "node_modules", dependency), path.join(programDir, "node_modules", dependency), "dir");
     }
     const { loadingVaultSecretProvider } = await import("../../components/provider/vaultSecretProviderLocation");
     const { createVaultSecretProvider } = await import("../../components/provider/vaultSecretProvider");
     const serializeClosure = await import("@pulumi/pulumi/runtime/closure/serializeClosure");
-    const provider = loadingVaultSecretProvider(
-        { packageName: "keyrelay", pathInPackage: "bin/components/provider/vaultSecretProvider.js", file: "/home/deployer/elsewhere/node_modules/keyrelay/bin/components/provider/vaultSecretProvider.js" },
-        createVaultSecretProvider());
+    const provider = loadingVaultSecretProvider({ packageName: "keyrelay", file: "" }, createVaultSecretProvider());
     return (await serializeClosure.serializeFunction(() => provider, { allowSecrets: true })).text;
 }
 

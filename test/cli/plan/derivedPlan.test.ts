@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import { DateTime } from "luxon";
 import { SimulatedEngine, SimulatedResource } from "../../../simulation/engine";
-import { declareReferenceStack } from "../../../referenceStack";
+import { declareReferenceStack } from "../../../examples/reference-stack/referenceStack";
 import { keyrelayPolicies } from "../../../policies/policies";
 import { derivedPlan, FleetPlan } from "../../../cli/plan/derivedPlan";
 import { simulatedPlan } from "../../../cli/plan/command";

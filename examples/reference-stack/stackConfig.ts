@@ -1,7 +1,7 @@
 // Reads the reference stack's app list from stack config; pure, so a typo fails with a clear message.
-import type { RotatedAppRegistrationArgs } from "./components";
-import type { RotationSettings } from "./components/schedule";
-import { InputError } from "./lib/errors";
+import type { RotatedAppRegistrationArgs } from "../../components";
+import type { RotationSettings } from "../../components/schedule";
+import { InputError } from "../../lib/errors";
 
 export interface ReferenceApp {
     name: string;

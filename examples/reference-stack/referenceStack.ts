@@ -1,6 +1,6 @@
 // The reference stack: one RotatedAppRegistration per entry of the stack config's `keyrelay:apps`.
 import * as pulumi from "@pulumi/pulumi";
-import { RotatedAppRegistration } from "./components";
+import { RotatedAppRegistration } from "../../components";
 import { referenceApps, referenceMaxLifetime } from "./stackConfig";
 
 export function declareReferenceStack() {

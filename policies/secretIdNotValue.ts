@@ -1,13 +1,13 @@
 // Entra shows a client secret's Value once and its Secret ID (keyId, a GUID) forever; pasting the
 // ID where the Value belongs fails sign-in with AADSTS7000215.
 // https://learn.microsoft.com/troubleshoot/entra/entra-id/app-integration/error-code-aadsts7000215-invalid-client-secret
-import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { isGuidShaped, normalizeGuid } from "./lib/guid";
 import { namesIdentifier } from "./lib/keyNames";
 import { valueHint } from "./lib/hygieneProblems";
 import { propertyLeaves } from "./lib/propertyWalk";
 import { describeResource, isPassword } from "./lib/resourceKinds";
-import { ResourceView, StackResourceView, viewOfResourceArgs, viewOfStackResource } from "./lib/resourceView";
+import { StackViolation, resourcePolicy } from "./lib/resourcePolicy";
+import type { ResourceView, StackResourceView } from "./lib/resourceView";
 import { isGuidInSecretPlacement, secretPlacements } from "./lib/secretPlacements";
 import { isUnknown } from "./lib/unknownValues";
 
@@ -27,11 +27,6 @@ export function secretIdViolations(resource: ResourceView): string[] {
     return secretPlacements(resource.type, resource.props, resource.urn)
         .filter((placement) => placement.clientSecret && isGuidShaped(placement.value))
         .map((placement) => `${what} has a GUID ("${valueHint(placement.value)}") at ${placement.path}, where a secret value belongs: ${CONSEQUENCE} ${FIX}`);
-}
-
-export interface StackViolation {
-    readonly message: string;
-    readonly urn: string;
 }
 
 /** Any property, whatever its key, equal to the keyId of a password in the stack (tags and identifier keys aside). */
@@ -57,17 +52,11 @@ export function keyIdReuseViolations(resources: readonly StackResourceView[]): S
     return violations;
 }
 
-type ResourceAndStackPolicy = ResourceValidationPolicy & StackValidationPolicy;
-
 /** One policy with a resource check (before each step) and a stack check (sees every password's keyId). */
-export const secretIdNotValue: ResourceAndStackPolicy = {
+export const secretIdNotValue = resourcePolicy({
     name: SECRET_ID_NOT_VALUE,
     description: "A client secret's Secret ID (keyId, a GUID) must never be used where its Value belongs.",
-    enforcementLevel: "mandatory",
-    validateResource: (args, reportViolation) => {
-        for (const message of secretIdViolations(viewOfResourceArgs(args))) reportViolation(message);
-    },
-    validateStack: (args, reportViolation) => {
-        for (const violation of keyIdReuseViolations(args.resources.map(viewOfStackResource))) reportViolation(violation.message, violation.urn);
-    },
-};
+    level: "mandatory",
+    check: secretIdViolations,
+    stackCheck: keyIdReuseViolations,
+});

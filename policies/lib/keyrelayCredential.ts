@@ -1,7 +1,7 @@
 // keyrelay keeps each retired client secret for one more period so cached copies keep working.
 // Such a credential no longer flows into Key Vault and may be days from its end, by design.
 import { DateTime } from "luxon";
-import { PERIOD_START_MARKER, SERVES_UNTIL_MARKER } from "./timeBasics";
+import { PERIOD_START_MARKER, SERVES_UNTIL_MARKER } from "./contract";
 import { TYPE } from "./resourceKinds";
 import { isUnknown } from "./unknownValues";
 

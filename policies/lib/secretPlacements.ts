@@ -6,7 +6,7 @@ import { isGuidShaped } from "./guid";
 import { namesClientSecret, namesSecretValue, textSaysClientSecret } from "./keyNames";
 import { PropertyLeaf, propertyLeaves } from "./propertyWalk";
 import { TYPE, secretValueSlot } from "./resourceKinds";
-import { TYPE_TOKENS } from "./typeTokens";
+import { TYPE_TOKENS } from "./contract";
 import { readPath } from "./unknownValues";
 
 export interface SecretPlacement {

@@ -5,7 +5,7 @@ import { isGuidShaped, normalizeGuid } from "../../policies/lib/guid";
 import { secretValueProblems, valueHint } from "../../policies/lib/hygieneProblems";
 import { isRetiringKeyrelayCredential, parentType } from "../../policies/lib/keyrelayCredential";
 import { keyWords, namesIdentifier, namesSecretValue } from "../../policies/lib/keyNames";
-import { readNumberSetting } from "../../policies/lib/policyConfig";
+import { readNumberSetting } from "../../policies/lib/resourcePolicy";
 import { propertyLeaves } from "../../policies/lib/propertyWalk";
 import { plainProperties, readPath, UNKNOWN_SENTINELS } from "../../policies/lib/unknownValues";
 

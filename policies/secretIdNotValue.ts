@@ -1,7 +1,7 @@
 // Entra shows a client secret's Value once and its Secret ID (keyId, a GUID) forever; pasting the
 // ID where the Value belongs fails sign-in with AADSTS7000215.
 // https://learn.microsoft.com/troubleshoot/entra/entra-id/app-integration/error-code-aadsts7000215-invalid-client-secret
-import { isGuidShaped, normalizeGuid } from "./lib/guid";
+import { guidInValue, isGuidShaped, normalizeGuid } from "./lib/secretEncodings";
 import { namesIdentifier } from "./lib/keyNames";
 import { valueHint } from "./lib/hygieneProblems";
 import { propertyLeaves } from "./lib/propertyWalk";
@@ -25,8 +25,12 @@ const FIX = "Pass the password's `value` output (the secret itself), never its `
 export function secretIdViolations(resource: ResourceView): string[] {
     const what = describeResource(resource.type, resource.name);
     return secretPlacements(resource.type, resource.props, resource.urn)
-        .filter((placement) => placement.clientSecret && isGuidShaped(placement.value))
-        .map((placement) => `${what} has a GUID ("${valueHint(placement.value)}") at ${placement.path}, where a secret value belongs: ${CONSEQUENCE} ${FIX}`);
+        .flatMap((placement) => {
+            const hidden = placement.clientSecret ? guidInValue(placement.value) : undefined;
+            if (!hidden) return [];
+            const how = hidden.encoding ? `, ${hidden.encoding}` : "";
+            return [`${what} has a GUID ("${valueHint(placement.value)}"${how}) at ${placement.path}, where a secret value belongs: ${CONSEQUENCE} ${FIX}`];
+        });
 }
 
 /** Any property, whatever its key, equal to the keyId of a password in the stack (tags and identifier keys aside). */
@@ -40,8 +44,9 @@ export function keyIdReuseViolations(resources: readonly StackResourceView[]): S
     const violations: StackViolation[] = [];
     for (const resource of resources) {
         for (const leaf of propertyLeaves(resource.props)) {
-            if (typeof leaf.value !== "string" || leaf.inMetadata || isUnknown(leaf.value) || !isGuidShaped(leaf.value)) continue;
-            const password = passwordsByKeyId.get(normalizeGuid(leaf.value));
+            if (typeof leaf.value !== "string" || leaf.inMetadata || isUnknown(leaf.value)) continue;
+            const hidden = guidInValue(leaf.value);
+            const password = hidden && passwordsByKeyId.get(hidden.guid);
             if (!password || namesIdentifier(leaf.key) || isGuidInSecretPlacement(resource.type, leaf, resource.props, resource.urn)) continue;
             violations.push({
                 urn: resource.urn,

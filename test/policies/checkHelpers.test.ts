@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fc from "fast-check";
 import { DateTime } from "luxon";
-import { isGuidShaped, normalizeGuid } from "../../policies/lib/guid";
+import { isGuidShaped, normalizeGuid } from "../../policies/lib/secretEncodings";
 import { secretValueProblems, valueHint } from "../../policies/lib/hygieneProblems";
 import { isRetiringKeyrelayCredential, parentType } from "../../policies/lib/keyrelayCredential";
 import { keyWords, namesIdentifier, namesSecretValue } from "../../policies/lib/keyNames";

@@ -160,7 +160,7 @@ describe("policy pack: a forged keyrelay parent earns no exemption", () => {
     it("a serves-until marker alone, or one that disagrees with the endDate, does not exempt from credential-expiry-near", async () => {
         const keyrelayPassword = byName(keyrelayStack(), "billing-api-password-a");
         assert.deepStrictEqual(await runResourcePolicy(credentialExpiryNear, keyrelayPassword), [], "keyrelay's own retiring credential stays exempt");
-        for (const markers of [
+        for (const markers of <Record<string, string>[]>[
             { "keyrelay-serves-until": "2027-01-12T00:00:00Z" },
             { "keyrelay-period-start": "2026-10-14T00:00:00Z", "keyrelay-serves-until": "2027-01-12T00:00:00Z" },
         ]) {

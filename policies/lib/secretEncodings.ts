@@ -39,7 +39,7 @@ export function normalizeGuid(value: string): string {
     return bare ? bare.slice(1).join("-") : text;
 }
 
-/** Text decoded from base64, or undefined when it is not base64 or not text. */
+/** @internal Text decoded from base64, or undefined when it is not base64 or not text. */
 export function decodedBase64(value: string): string | undefined {
     if (value.length < 4 || !BASE64.test(value)) return undefined;
     const decoded = Buffer.from(value, "base64").toString("utf8");
@@ -76,6 +76,7 @@ export interface HiddenGuid {
     readonly encoding: string;
 }
 
+/** @internal */
 export function guidInValue(value: unknown, depth = 0): HiddenGuid | undefined {
     if (typeof value !== "string" || isUnknown(value)) return undefined;
     const text = value as string;

@@ -66,7 +66,7 @@ function splitAcrossSettings(leaves: readonly (PropertyLeaf & { value: string })
     return placements;
 }
 
-/** Placements one step away from the keys that name them, over a resource's leaves. */
+/** @internal Placements one step away from the keys that name them, over a resource's leaves. */
 export function indirectPlacements(allLeaves: readonly PropertyLeaf[]): SecretPlacement[] {
     const leaves = allLeaves.filter((l): l is PropertyLeaf & { value: string } => typeof l.value === "string" && !l.inMetadata && !isUnknown(l.value));
     return [...leaves.flatMap(inConnectionString), ...behindSecretRef(leaves), ...splitAcrossSettings(leaves)];

@@ -18,10 +18,10 @@
 // schedule's credentials of that instant stay declared, unchanged, for the longer
 // of the two periods plus a late day, or until their own end when that is sooner.
 import { DateTime, Duration } from "luxon";
-import { DAY_MS, DEFAULT_MAX_LIFETIME_DAYS, DEFAULT_MIN_DAYS_REMAINING } from "../policies/lib/timeBasics";
+import { DAY_MS, DEFAULT_MAX_LIFETIME_DAYS, DEFAULT_MIN_DAYS_REMAINING } from "../policies/lib/contract";
 import { InputError } from "../lib/errors";
 
-export { DAY_MS, toRfc3339, SERVES_UNTIL_MARKER, PERIOD_START_MARKER } from "../policies/lib/timeBasics";
+export { DAY_MS, toRfc3339, SERVES_UNTIL_MARKER, PERIOD_START_MARKER } from "../policies/lib/contract";
 /** Periods are counted from here; any fixed instant works, it only has to never change. */
 export const SCHEDULE_EPOCH = DateTime.fromISO("2000-01-01T00:00:00Z", { zone: "utc" });
 /** The longest period whose default credentials (2 × every + 1 day = 179 days) fit a 180-day tenant limit. */

@@ -1,2 +1,2 @@
-// One copy, kept in the policy pack so the pack stays self-contained (it is published on its own).
-export { TYPE_TOKENS, VAULT_SECRET_MODULE, VAULT_SECRET_TYPE_NAME } from "../policies/lib/typeTokens";
+// Spelled once, in the policy pack's contract (the pack ships self-contained); re-exported for the components and the CLI.
+export { TYPE_TOKENS, PROVIDER_TYPE_TOKENS, VAULT_SECRET_MODULE, VAULT_SECRET_TYPE_NAME } from "../policies/lib/contract";

@@ -1,13 +1,11 @@
 // Entra refuses an expired client secret with AADSTS7000222; Key Vault stops serving an expired version.
 // https://learn.microsoft.com/entra/identity-platform/reference-error-codes
-import { ResourceValidationPolicy } from "@pulumi/policy";
 import { DateTime } from "luxon";
-import { DEFAULT_MIN_DAYS_REMAINING, toRfc3339 } from "./lib/timeBasics";
-import { daysBetween, formatDayCount } from "./lib/days";
+import { DEFAULT_MIN_DAYS_REMAINING, daysBetween, formatDayCount, toRfc3339 } from "./lib/contract";
 import { isRetiringKeyrelayCredential } from "./lib/keyrelayCredential";
-import { NumberSetting, readNumberSetting, settingSchema } from "./lib/policyConfig";
+import { NumberSetting, resourcePolicy } from "./lib/resourcePolicy";
 import { describeResource, validityOf } from "./lib/resourceKinds";
-import { ResourceView, viewOfResourceArgs } from "./lib/resourceView";
+import type { ResourceView } from "./lib/resourceView";
 
 export const CREDENTIAL_EXPIRY_NEAR = "credential-expiry-near";
 
@@ -35,13 +33,10 @@ export function expiryNearViolations(resource: ResourceView, now: DateTime, minD
     return [`${what} ${when}. ${FIX}`];
 }
 
-export const credentialExpiryNear: ResourceValidationPolicy = {
+export const credentialExpiryNear = resourcePolicy({
     name: CREDENTIAL_EXPIRY_NEAR,
     description: "Entra credentials (passwords, certificates) and Key Vault secrets must not be expired or close to their end.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { [MIN_DAYS_REMAINING.key]: settingSchema(MIN_DAYS_REMAINING) } },
-    validateResource: (args, reportViolation) => {
-        const minDaysRemaining = readNumberSetting(CREDENTIAL_EXPIRY_NEAR, args.getConfig<Record<string, unknown>>(), MIN_DAYS_REMAINING);
-        for (const message of expiryNearViolations(viewOfResourceArgs(args), DateTime.utc(), minDaysRemaining)) reportViolation(message);
-    },
-};
+    level: "mandatory",
+    setting: MIN_DAYS_REMAINING,
+    check: expiryNearViolations,
+});

@@ -2,15 +2,13 @@
 // https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials
 // endDateRelative is deprecated (applicationPassword.d.ts) and reported ignored by the provider
 // (hashicorp/terraform-provider-azuread#1424): only endDate counts.
-import { ResourceValidationPolicy } from "@pulumi/policy";
 import { DateTime } from "luxon";
-import { DEFAULT_MAX_LIFETIME_DAYS, toRfc3339 } from "./lib/timeBasics";
-import { daysBetween, formatDayCount } from "./lib/days";
-import { NumberSetting, readNumberSetting, settingSchema } from "./lib/policyConfig";
+import { DEFAULT_MAX_LIFETIME_DAYS, daysBetween, formatDayCount, toRfc3339 } from "./lib/contract";
+import { NumberSetting, resourcePolicy } from "./lib/resourcePolicy";
 import { keyrelayPeriodStart } from "./lib/keyrelayCredential";
 import { describeResource, validityOf } from "./lib/resourceKinds";
 import { readPath } from "./lib/unknownValues";
-import { ResourceView, viewOfResourceArgs } from "./lib/resourceView";
+import type { ResourceView } from "./lib/resourceView";
 
 export const CREDENTIAL_LIFETIME = "credential-lifetime";
 
@@ -56,13 +54,10 @@ export function lifetimeViolations(resource: ResourceView, now: DateTime, maxLif
     }
 }
 
-export const credentialLifetime: ResourceValidationPolicy = {
+export const credentialLifetime = resourcePolicy({
     name: CREDENTIAL_LIFETIME,
     description: "Entra credentials and Key Vault secrets must have an end date, at most maxLifetimeDays after their start.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { [MAX_LIFETIME_DAYS.key]: settingSchema(MAX_LIFETIME_DAYS) } },
-    validateResource: (args, reportViolation) => {
-        const maxLifetimeDays = readNumberSetting(CREDENTIAL_LIFETIME, args.getConfig<Record<string, unknown>>(), MAX_LIFETIME_DAYS);
-        for (const message of lifetimeViolations(viewOfResourceArgs(args), DateTime.utc(), maxLifetimeDays)) reportViolation(message);
-    },
-};
+    level: "mandatory",
+    setting: MAX_LIFETIME_DAYS,
+    check: lifetimeViolations,
+});

@@ -1,12 +1,11 @@
 // A client secret that reaches no Key Vault secret has to be copied somewhere by hand, and nothing
 // rotates that copy.
 // https://learn.microsoft.com/azure/key-vault/secrets/tutorial-rotation-dual
-import { StackValidationPolicy } from "@pulumi/policy";
 import { DateTime } from "luxon";
 import { isRetiringKeyrelayCredential, keyrelayServesUntil } from "./lib/keyrelayCredential";
 import { describeResource, isPassword, secretValueSlot } from "./lib/resourceKinds";
-import { StackResourceView, viewOfStackResource } from "./lib/resourceView";
-import type { StackViolation } from "./secretIdNotValue";
+import { StackViolation, resourcePolicy } from "./lib/resourcePolicy";
+import type { StackResourceView } from "./lib/resourceView";
 
 export const PASSWORD_STORED_IN_KEYVAULT = "password-stored-in-keyvault";
 
@@ -60,13 +59,9 @@ export function unstoredPasswordViolations(resources: readonly StackResourceView
     }));
 }
 
-export const passwordStoredInKeyVault: StackValidationPolicy = {
+export const passwordStoredInKeyVault = resourcePolicy({
     name: PASSWORD_STORED_IN_KEYVAULT,
     description: "Every Entra application or service principal password must flow into a Key Vault secret in the same stack.",
-    enforcementLevel: "mandatory",
-    validateStack: (args, reportViolation) => {
-        for (const violation of unstoredPasswordViolations(args.resources.map(viewOfStackResource), DateTime.utc())) {
-            reportViolation(violation.message, violation.urn);
-        }
-    },
-};
+    level: "mandatory",
+    stackCheck: unstoredPasswordViolations,
+});

@@ -1,13 +1,13 @@
 // Entra shows a client secret's Value once and its Secret ID (keyId, a GUID) forever; pasting the
 // ID where the Value belongs fails sign-in with AADSTS7000215.
 // https://learn.microsoft.com/troubleshoot/entra/entra-id/app-integration/error-code-aadsts7000215-invalid-client-secret
-import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { isGuidShaped, normalizeGuid } from "./lib/guid";
+import { guidInValue, isGuidShaped, normalizeGuid } from "./lib/secretEncodings";
 import { namesIdentifier } from "./lib/keyNames";
 import { valueHint } from "./lib/hygieneProblems";
 import { propertyLeaves } from "./lib/propertyWalk";
 import { describeResource, isPassword } from "./lib/resourceKinds";
-import { ResourceView, StackResourceView, viewOfResourceArgs, viewOfStackResource } from "./lib/resourceView";
+import { StackViolation, resourcePolicy } from "./lib/resourcePolicy";
+import type { ResourceView, StackResourceView } from "./lib/resourceView";
 import { isGuidInSecretPlacement, secretPlacements } from "./lib/secretPlacements";
 import { isUnknown } from "./lib/unknownValues";
 
@@ -25,13 +25,12 @@ const FIX = "Pass the password's `value` output (the secret itself), never its `
 export function secretIdViolations(resource: ResourceView): string[] {
     const what = describeResource(resource.type, resource.name);
     return secretPlacements(resource.type, resource.props, resource.urn)
-        .filter((placement) => placement.clientSecret && isGuidShaped(placement.value))
-        .map((placement) => `${what} has a GUID ("${valueHint(placement.value)}") at ${placement.path}, where a secret value belongs: ${CONSEQUENCE} ${FIX}`);
-}
-
-export interface StackViolation {
-    readonly message: string;
-    readonly urn: string;
+        .flatMap((placement) => {
+            const hidden = placement.clientSecret ? guidInValue(placement.value) : undefined;
+            if (!hidden) return [];
+            const how = hidden.encoding ? `, ${hidden.encoding}` : "";
+            return [`${what} has a GUID ("${valueHint(placement.value)}"${how}) at ${placement.path}, where a secret value belongs: ${CONSEQUENCE} ${FIX}`];
+        });
 }
 
 /** Any property, whatever its key, equal to the keyId of a password in the stack (tags and identifier keys aside). */
@@ -45,8 +44,9 @@ export function keyIdReuseViolations(resources: readonly StackResourceView[]): S
     const violations: StackViolation[] = [];
     for (const resource of resources) {
         for (const leaf of propertyLeaves(resource.props)) {
-            if (typeof leaf.value !== "string" || leaf.inMetadata || isUnknown(leaf.value) || !isGuidShaped(leaf.value)) continue;
-            const password = passwordsByKeyId.get(normalizeGuid(leaf.value));
+            if (typeof leaf.value !== "string" || leaf.inMetadata || isUnknown(leaf.value)) continue;
+            const hidden = guidInValue(leaf.value);
+            const password = hidden && passwordsByKeyId.get(hidden.guid);
             if (!password || namesIdentifier(leaf.key) || isGuidInSecretPlacement(resource.type, leaf, resource.props, resource.urn)) continue;
             violations.push({
                 urn: resource.urn,
@@ -57,17 +57,11 @@ export function keyIdReuseViolations(resources: readonly StackResourceView[]): S
     return violations;
 }
 
-type ResourceAndStackPolicy = ResourceValidationPolicy & StackValidationPolicy;
-
 /** One policy with a resource check (before each step) and a stack check (sees every password's keyId). */
-export const secretIdNotValue: ResourceAndStackPolicy = {
+export const secretIdNotValue = resourcePolicy({
     name: SECRET_ID_NOT_VALUE,
     description: "A client secret's Secret ID (keyId, a GUID) must never be used where its Value belongs.",
-    enforcementLevel: "mandatory",
-    validateResource: (args, reportViolation) => {
-        for (const message of secretIdViolations(viewOfResourceArgs(args))) reportViolation(message);
-    },
-    validateStack: (args, reportViolation) => {
-        for (const violation of keyIdReuseViolations(args.resources.map(viewOfStackResource))) reportViolation(violation.message, violation.urn);
-    },
-};
+    level: "mandatory",
+    check: secretIdViolations,
+    stackCheck: keyIdReuseViolations,
+});

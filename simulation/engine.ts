@@ -18,7 +18,7 @@
  * fails deletes nothing, and keeps the old state of whatever failed.
  * The luxon clock is pinned to the run's instant while the program runs.
  *
- * What it refuses like Entra and ARM (each rule with its source beside the check, in `create`):
+ * What it refuses like Entra and ARM (each rule with its source beside the check, in azureRules.ts):
  *   - a service principal or password for an app the deploying principal does not own (403),
  *   - a password whose startDate is more than five minutes before the run (KeyCredentialsInvalidStartDate),
  *   - a password living longer than the tenant's passwordLifetime limit, when one is given (400),
@@ -26,37 +26,18 @@
  *   - a second assignment of one role to one principal at one scope (409 RoleAssignmentExists).
  * It answers the azuread getClientConfig invoke with the deploying principal; any other invoke throws.
  */
-import * as path from "path";
-import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import * as yaml from "js-yaml";
-import { DateTime, Duration, Settings } from "luxon";
+import { DateTime, Settings } from "luxon";
 import { vaultSecretChange, VaultSecretFields } from "../components/provider/vaultSecretDiff";
-import { TYPE_TOKENS } from "../components/typeTokens";
+import { PROVIDER_TYPE_TOKENS } from "../policies/lib/contract";
+import {
+    COMPUTED_WHEN_OMITTED, REPLACE_ON_CHANGE, TYPES, checkNewPassword, claimRoleAssignment, requireOwnership, roleAssignmentKey, vaultKey,
+} from "./azureRules";
+import { settle, withoutSdkDiagnostics } from "./programLoading";
 
-export const TYPES = {
-    application: "azuread:index/application:Application",
-    servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
-    applicationPassword: "azuread:index/applicationPassword:ApplicationPassword",
-    vaultSecret: TYPE_TOKENS.vaultSecret,
-    roleAssignment: "azure-native:authorization:RoleAssignment",
-} as const;
-
-/**
- * Optional inputs the provider computes when they are left out: dropping one from the program keeps
- * the stored value and is no change (the bridge diffs only what the program sets). ApplicationPassword's
- * startDate: "If this isn't specified, the current date is used" (applicationPassword.d.ts).
- */
-export const COMPUTED_WHEN_OMITTED: Record<string, string[]> = {
-    [TYPES.applicationPassword]: ["startDate"],
-};
-
-/** Inputs that force replacement, per type ("*": all of them). Others update in place. */
-export const REPLACE_ON_CHANGE: Record<string, "*" | string[]> = {
-    [TYPES.applicationPassword]: "*",
-    [TYPES.servicePrincipal]: ["clientId"],
-    [TYPES.roleAssignment]: ["principalId", "scope", "roleDefinitionId"],
-};
+// Earlier callers import these from the engine; they live beside the rules and the loader now.
+export { COMPUTED_WHEN_OMITTED, REPLACE_ON_CHANGE, START_DATE_TOLERANCE_MS, ServiceRefusal, TYPES, vaultKey } from "./azureRules";
+export { programFromFile, stackConfigFromFile } from "./programLoading";
 
 export interface SimulatedResource {
     urn: string;
@@ -128,25 +109,6 @@ export interface SimulatedEngineOptions {
 export const DEFAULT_DEPLOYING_PRINCIPAL = "5f1b2c3d-0000-4000-a000-00000000d3b1";
 export const DEFAULT_DEPLOYING_CLIENT_ID = "0c0ffee0-0000-4000-a000-00000000c1d0";
 export const DEFAULT_TENANT_ID = "72f988bf-0000-4000-a000-0000000000a1";
-
-/** An answer Entra or ARM would give, raised where the real service would refuse the request. */
-export class ServiceRefusal extends Error {
-    constructor(readonly status: number, readonly code: string, message: string) {
-        super(`${message} (HTTP ${status} ${code})`);
-        this.name = "ServiceRefusal";
-    }
-}
-
-/**
- * How far before the request a start date may lie. Entra's exact allowance is not documented; the
- * harness allows five minutes of clock skew and refuses anything older. keyrelay sends no startDate,
- * so the exact figure cannot matter to it.
- */
-export const START_DATE_TOLERANCE_MS = 5 * 60 * 1000;
-/** Audiences that include personal Microsoft accounts, and their password cap. */
-const PERSONAL_ACCOUNT_AUDIENCES = new Set(["AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount"]);
-const PERSONAL_ACCOUNT_PASSWORD_CAP = 2;
-const GET_CLIENT_CONFIG = "azuread:index/getClientConfig:getClientConfig";
 
 /** A deterministic generator, so a simulation's ids and values repeat from run to run of the suite. */
 class Sequence {
@@ -307,7 +269,7 @@ export class SimulatedEngine {
                 }
             },
             call(args) {
-                if (args.token === GET_CLIENT_CONFIG) {
+                if (args.token === PROVIDER_TYPE_TOKENS.getClientConfig) {
                     return { clientId: DEFAULT_DEPLOYING_CLIENT_ID, objectId: engine.deployingPrincipal, tenantId: DEFAULT_TENANT_ID };
                 }
                 throw new Error(`SimulatedEngine: unexpected call ${args.token}`);
@@ -403,12 +365,15 @@ export class SimulatedEngine {
                 break;
             }
             case TYPES.servicePrincipal:
-                this.requireOwnership(this.applicationBy("clientId", inputs.clientId), `service principal "${declared.name}"`);
+                requireOwnership(this.applicationBy("clientId", inputs.clientId), this.deployingPrincipal, `service principal "${declared.name}"`);
                 outputs.objectId = this.sequence.guid();
                 id = `/servicePrincipals/${outputs.objectId}`;
                 break;
             case TYPES.applicationPassword: {
-                outputs.startDate = this.checkNewPassword(at, declared.name, inputs);
+                const application = this.applicationBy("id", inputs.applicationId);
+                outputs.startDate = checkNewPassword(at, declared.name, inputs, {
+                    application, deployingPrincipal: this.deployingPrincipal, maxLifetime: this.passwordMaxLifetime, livePasswords: this.livePasswordsOf(application),
+                });
                 outputs.keyId = this.sequence.guid();
                 outputs.value = this.sequence.secretValue();
                 id = `${inputs.applicationId}/password/${outputs.keyId}`;
@@ -419,7 +384,7 @@ export class SimulatedEngine {
                 break;
             }
             case TYPES.roleAssignment:
-                this.claimRoleAssignment(declared.urn, declared.name, inputs);
+                claimRoleAssignment(this.roleAssignments, declared.urn, declared.name, inputs);
                 break;
             case TYPES.vaultSecret: {
                 await this.writeVault(at, inputs as VaultSecretFields, "create", report);
@@ -448,77 +413,10 @@ export class SimulatedEngine {
         return this.resources().find((r) => r.type === TYPES.application && (field === "id" ? r.id === value : r.outputs.clientId === value));
     }
 
-    /**
-     * Application.ReadWrite.OwnedBy lets the deploying principal manage only what it owns: "the
-     * principal being used to run Terraform must be an owner of the application" (applicationPassword.d.ts),
-     * "of _both_ the linked application registration, _and_ the service principal" (servicePrincipal.d.ts).
-     * The provider adds the caller as owner on create and removes it when `owners` does not list it,
-     * so the owners that count are the ones declared. An app this stack does not declare is taken as owned.
-     */
-    private requireOwnership(application: SimulatedResource | undefined, what: string): void {
-        if (!application) return;
-        const owners: unknown[] = Array.isArray(application.inputs.owners) ? application.inputs.owners : [];
-        if (!owners.includes(this.deployingPrincipal)) {
-            throw new ServiceRefusal(403, "Authorization_RequestDenied",
-                `Entra refused to create ${what} for application "${application.name}": the deploying principal ${this.deployingPrincipal} is not among its owners ` +
-                `(${owners.length === 0 ? "none declared" : owners.join(", ")}), and Application.ReadWrite.OwnedBy allows only owned applications. ` +
-                "Insufficient privileges to complete the operation");
-        }
-    }
-
-    /** Entra's rules for a new password credential, checked before it is issued. */
-    private checkNewPassword(at: DateTime, name: string, inputs: Record<string, any>): string {
-        const application = this.applicationBy("id", inputs.applicationId);
-        this.requireOwnership(application, `password "${name}"`);
-        // A start in the past: Entra answered KeyCredentialsInvalidStartDate to re-created credentials
-        // whose start date had passed (hashicorp/terraform-provider-azuread#1582); allow clock skew only.
-        const startDate = inputs.startDate === undefined ? toRfc3339(at) : String(inputs.startDate);
-        const start = Date.parse(startDate);
-        if (start < at.toMillis() - START_DATE_TOLERANCE_MS) {
-            throw new ServiceRefusal(400, "KeyCredentialsInvalidStartDate",
-                `Entra refused password "${name}": startDate ${startDate} is ${Math.round((at.toMillis() - start) / 60000)} minutes before the request; ` +
-                "leave startDate out (Entra stamps the creation time) or send one no earlier than now");
-        }
-        // App management policy passwordLifetime: maxLifetime caps endDateTime - startDateTime.
-        // https://learn.microsoft.com/graph/api/resources/passwordcredentialconfiguration
-        const maxLifetime = this.passwordMaxLifetime;
-        if (maxLifetime !== undefined) {
-            const maxMs = Duration.fromISO(maxLifetime).toMillis();
-            const life = Date.parse(inputs.endDate) - start;
-            if (inputs.endDate === undefined || life > maxMs) {
-                throw new ServiceRefusal(400, "CredentialInvalidLifetimeAsPerAppPolicy",
-                    `Entra refused password "${name}": it would live ${inputs.endDate === undefined ? "two years (no endDate)" : `${(life / 86_400_000).toFixed(2)} days`}, ` +
-                    `over the tenant's app management policy passwordLifetime maxLifetime ${maxLifetime}`);
-            }
-        }
-        // Apps open to personal Microsoft accounts hold at most two client secrets ("Client secrets
-        // (passwordCredentials)": "Up to two client secrets"; Graph answers TooManyAppPasswords).
-        // https://learn.microsoft.com/entra/identity-platform/supported-accounts-validation
-        if (application && PERSONAL_ACCOUNT_AUDIENCES.has(application.inputs.signInAudience)) {
-            const live = [...this.directory.values()].filter((c) => c.applicationId === application.id && !c.deletedAt).length;
-            if (live >= PERSONAL_ACCOUNT_PASSWORD_CAP) {
-                throw new ServiceRefusal(400, "TooManyAppPasswords",
-                    `Entra refused password "${name}": application "${application.name}" (signInAudience ${application.inputs.signInAudience}) already holds ${live} passwords, ` +
-                    `the most an app that accepts personal Microsoft accounts may have`);
-            }
-        }
-        return startDate;
-    }
-
-    /**
-     * ARM holds one assignment of a role per principal and scope: a second, under any name, is
-     * answered 409 RoleAssignmentExists ("The role assignment already exists").
-     * https://learn.microsoft.com/azure/role-based-access-control/troubleshooting (RoleAssignmentExists)
-     */
-    private claimRoleAssignment(urn: string, name: string, inputs: Record<string, any>): void {
-        const key = roleAssignmentKey(inputs);
-        const holder = this.roleAssignments.get(key);
-        if (holder !== undefined && holder !== urn) {
-            throw new ServiceRefusal(409, "RoleAssignmentExists",
-                `Azure refused role assignment "${name}": principal ${inputs.principalId} already holds role ${inputs.roleDefinitionId} at scope ${inputs.scope} ` +
-                `(assignment ${holder.slice(holder.lastIndexOf("::") + 2)}). The role assignment already exists`);
-        }
-        this.roleAssignments.set(key, urn);
+    /** The passwords Entra holds now for an application. */
+    private livePasswordsOf(application: SimulatedResource | undefined): number {
+        if (!application) return 0;
+        return [...this.directory.values()].filter((c) => c.applicationId === application.id && !c.deletedAt).length;
     }
 
     private async writeVault(at: DateTime, secret: VaultSecretFields, kind: "create" | "update", report: RunReport): Promise<void> {
@@ -542,102 +440,4 @@ export class SimulatedEngine {
             if (credential && !credential.deletedAt) credential.deletedAt = at;
         }
     }
-}
-
-function roleAssignmentKey(inputs: Record<string, any>): string {
-    return [inputs.principalId, inputs.roleDefinitionId, inputs.scope].map((v) => String(v).toLowerCase()).join("|");
-}
-
-function toRfc3339(at: DateTime): string {
-    return at.toUTC().toISO({ suppressMilliseconds: true })!;
-}
-
-export function vaultKey(vaultUrl: string, name: string): string {
-    return `${vaultUrl.replace(/\/+$/, "").toLowerCase()}/secrets/${name.toLowerCase()}`;
-}
-
-/**
- * Turns off, until the returned function is called, two diagnostics the SDK keeps for every resource
- * and promise, which only the real engine reads. Without them a 1,000-app run of the reference
- * program allocates less and peaks at 909 MiB of RSS instead of 1,224 (bench/plan-fleet.ts).
- *  - `Resource.callsites` (node_modules/@pulumi/pulumi/resource.js) raises Error.stackTraceLimit to
- *    Infinity and parses the whole stack into the registration's sourcePosition and stackTrace: the
- *    mock monitor (runtime/mocks.js registerResource) reads neither.
- *  - `debuggablePromise` (runtime/debuggable.js) tags each promise with an id, a context string and a
- *    stack, keeps it in a leak-candidate set and chains two more promises on it, for the message
- *    printed when a program exits with promises pending. The SDK calls it through its module's
- *    exports (`debuggable_1.debuggablePromise(...)`), so the identity function stands in for it.
- */
-function withoutSdkDiagnostics(): () => void {
-    const resource = pulumi.Resource as unknown as { callsites?: () => unknown[] };
-    const debuggable = sdkDebuggableModule();
-    // Runs that overlap (each engine's own) share one saved pair: the last to finish puts it back.
-    // An SDK without either function (another version) runs with what it has.
-    if (sdkDiagnosticsOff++ === 0) {
-        savedSdkDiagnostics = { callsites: resource.callsites, debuggablePromise: debuggable?.debuggablePromise };
-        if (typeof resource.callsites === "function") resource.callsites = () => [];
-        if (typeof debuggable?.debuggablePromise === "function") debuggable.debuggablePromise = (p) => p;
-    }
-    let restored = false;
-    return () => {
-        if (restored) return;
-        restored = true;
-        if (--sdkDiagnosticsOff === 0 && savedSdkDiagnostics) {
-            if (savedSdkDiagnostics.callsites) resource.callsites = savedSdkDiagnostics.callsites;
-            if (debuggable && savedSdkDiagnostics.debuggablePromise) debuggable.debuggablePromise = savedSdkDiagnostics.debuggablePromise;
-            savedSdkDiagnostics = undefined;
-        }
-    };
-}
-type DebuggablePromise = <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
-let sdkDiagnosticsOff = 0;
-let savedSdkDiagnostics: { callsites?: () => unknown[]; debuggablePromise?: DebuggablePromise } | undefined;
-
-function sdkDebuggableModule(): { debuggablePromise?: DebuggablePromise } | undefined {
-    try {
-        return require("@pulumi/pulumi/runtime/debuggable");
-    } catch {
-        return undefined;
-    }
-}
-
-/** The output's value, or its failure: `apply` alone would wait forever on a failed resource. */
-function settle<T>(output: pulumi.Output<T>): Promise<T> {
-    return (output as unknown as { promise(): Promise<T> }).promise();
-}
-
-/**
- * A program given as a file: re-required on every run, as each `pulumi up` starts it afresh.
- * Only the modules the program itself brought in are reloaded; packages, keyrelay's components
- * and whatever was loaded before it (the caller's own code) stay as they are.
- */
-export function programFromFile(file: string): () => unknown {
-    const entry = require.resolve(path.resolve(file));
-    return () => {
-        for (const cached of [entry, ...(modulesOfProgram.get(entry) ?? [])]) delete require.cache[cached];
-        const before = new Set(Object.keys(require.cache));
-        try {
-            return require(entry);
-        } finally {
-            // Node lists every loaded copy as a child of this module; each copy's exports hold its run's resources.
-            module.children = module.children.filter((child) => child.id !== entry);
-            const added = Object.keys(require.cache).filter((m) => !before.has(m) && !isLibraryModule(m));
-            modulesOfProgram.set(entry, [...new Set([...(modulesOfProgram.get(entry) ?? []), ...added])]);
-        }
-    };
-}
-
-/** Packages, and keyrelay's own components, stay loaded like any library a program uses. */
-function isLibraryModule(file: string): boolean {
-    return file.includes(`${path.sep}node_modules${path.sep}`) || file.startsWith(KEYRELAY_COMPONENTS_DIR);
-}
-const KEYRELAY_COMPONENTS_DIR = path.resolve(__dirname, "..", "components") + path.sep;
-
-/** Per program entry file, the modules it loaded itself: reloaded on each of its runs, in any engine. */
-const modulesOfProgram = new Map<string, string[]>();
-
-/** The `config:` map of a Pulumi.<stack>.yaml file. */
-export function stackConfigFromFile(file: string): Record<string, unknown> {
-    const parsed = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | undefined;
-    return parsed?.config ?? {};
 }

@@ -1,6 +1,6 @@
 // Everything audit needs to know about a secret value, computed the moment it is read so the
 // value itself can be dropped: its hint, its copy-paste problems, and whether it is a Secret ID.
-import { isGuidShaped, normalizeGuid } from "../../policies/lib/guid";
+import { isGuidShaped, normalizeGuid } from "../../policies/lib/secretEncodings";
 import { HINT_MIN_LENGTH, secretValueProblems } from "../../policies/lib/hygieneProblems";
 
 /** Zero-width space, non-joiner, joiner, word joiner and the byte-order mark: invisible in a portal text box. */

@@ -2,11 +2,15 @@
 // stray space, a zero-width character from a web page, a line break from `echo` or the quotes of a
 // JSON/YAML string (straight or typographic) all fail sign-in. One module for the policy pack and
 // for `keyrelay verify`, so both say the same about a value.
-import { isGuidShaped } from "./guid";
+import { isGuidShaped } from "./secretEncodings";
 
-/** Zero-width characters that a copy from a web page or chat brings along, invisible in most fonts. */
-const ZERO_WIDTH = ["\u200B", "\u200C", "\u200D", "\uFEFF"];
-const EDGE_JUNK = /^[\s\u200B\u200C\u200D\uFEFF]+|[\s\u200B\u200C\u200D\uFEFF]+$/g;
+/**
+ * Zero-width characters that a copy from a web page or chat brings along, invisible in most fonts:
+ * zero-width space, non-joiner and joiner, word joiner (U+2060), the byte-order mark, and the soft
+ * hyphen (U+00AD), which shows only at a line break. The same set as audit's value checks.
+ */
+const ZERO_WIDTH = ["\u200B", "\u200C", "\u200D", "\u2060", "\uFEFF", "\u00AD"];
+const EDGE_JUNK = /^[\s\u200B\u200C\u200D\u2060\uFEFF\u00AD]+|[\s\u200B\u200C\u200D\u2060\uFEFF\u00AD]+$/g;
 /** Straight quotes and backticks, and the typographic pairs word processors substitute. */
 const QUOTE_PAIRS: readonly (readonly [string, string])[] = [['"', '"'], ["'", "'"], ["`", "`"], ["\u201C", "\u201D"], ["\u2018", "\u2019"], ["\u201E", "\u201C"], ["\u00AB", "\u00BB"]];
 
@@ -56,6 +60,22 @@ const MULTI_LINE_CONTENT_TYPES = ["application/x-pem-file", "application/x-pkcs1
 
 export function isMultiLineContentType(contentType: unknown): boolean {
     return typeof contentType === "string" && MULTI_LINE_CONTENT_TYPES.some((t) => contentType.toLowerCase().startsWith(t));
+}
+
+/**
+ * Whether a value may span lines: its content type says so and the value is what the type says.
+ * A client secret never spans lines, whatever its content type; a value labelled application/json
+ * must parse as a JSON object or array, so a label cannot hide a secret's trailing line break.
+ */
+export function spansLinesByRight(contentType: unknown, value: string, clientSecret: boolean): boolean {
+    if (clientSecret || !isMultiLineContentType(contentType)) return false;
+    if (!String(contentType).toLowerCase().startsWith("application/json")) return true;
+    try {
+        const parsed: unknown = JSON.parse(value);
+        return parsed !== null && typeof parsed === "object";
+    } catch {
+        return false;
+    }
 }
 
 /** Values this long or shorter show no characters at all: a short value's hint would be most of it. */

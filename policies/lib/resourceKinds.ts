@@ -1,17 +1,17 @@
 // The resource types the pack knows, and where each keeps its dates and its secret value.
 import { DateTime } from "luxon";
-import { TYPE_TOKENS } from "./typeTokens";
+import { PROVIDER_TYPE_TOKENS, TYPE_TOKENS } from "./contract";
 import { PathRead, readPath } from "./unknownValues";
 
 export const TYPE = {
-    applicationPassword: "azuread:index/applicationPassword:ApplicationPassword",
-    servicePrincipalPassword: "azuread:index/servicePrincipalPassword:ServicePrincipalPassword",
-    applicationCertificate: "azuread:index/applicationCertificate:ApplicationCertificate",
-    servicePrincipalCertificate: "azuread:index/servicePrincipalCertificate:ServicePrincipalCertificate",
+    applicationPassword: PROVIDER_TYPE_TOKENS.applicationPassword,
+    servicePrincipalPassword: PROVIDER_TYPE_TOKENS.servicePrincipalPassword,
+    applicationCertificate: PROVIDER_TYPE_TOKENS.applicationCertificate,
+    servicePrincipalCertificate: PROVIDER_TYPE_TOKENS.servicePrincipalCertificate,
     keyrelayVaultSecret: TYPE_TOKENS.vaultSecret,
     keyrelayRotatingPassword: TYPE_TOKENS.rotatingPassword,
-    azureNativeSecret: "azure-native:keyvault:Secret",
-    azureClassicSecret: "azure:keyvault/secret:Secret",
+    azureNativeSecret: PROVIDER_TYPE_TOKENS.azureNativeSecret,
+    azureClassicSecret: PROVIDER_TYPE_TOKENS.azureClassicSecret,
 } as const;
 
 /** azure-native also publishes each API version as its own type, e.g. azure-native:keyvault/v20230701:Secret. */

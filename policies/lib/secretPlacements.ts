@@ -1,12 +1,15 @@
 // Where a resource holds a secret value: a Key Vault secret's value, a Kubernetes Secret's data
 // (base64-decoded), and every property whose key (or setting name) says it is a client secret or
 // password. Each placement says whether an Entra app's client secret belongs there, which is where
-// a GUID is certainly a Secret ID mistake.
-import { isGuidShaped } from "./guid";
+// a GUID is certainly a Secret ID mistake. A client secret also sits inside a connection string
+// (`ClientSecret=...;`, `AppKey=...`), behind a Container Apps `secretRef`, or split across two
+// settings named like it (secretIndirections.ts).
+import { decodedBase64, guidInValue } from "./secretEncodings";
 import { namesClientSecret, namesSecretValue, textSaysClientSecret } from "./keyNames";
+import { indirectPlacements } from "./secretIndirections";
 import { PropertyLeaf, propertyLeaves } from "./propertyWalk";
 import { TYPE, secretValueSlot } from "./resourceKinds";
-import { TYPE_TOKENS } from "./typeTokens";
+import { TYPE_TOKENS } from "./contract";
 import { readPath } from "./unknownValues";
 
 export interface SecretPlacement {
@@ -19,18 +22,12 @@ export interface SecretPlacement {
     readonly contentType?: unknown;
     /** An Entra app's client secret belongs here (by its key, the secret's name or tags, or a keyrelay secret). */
     readonly clientSecret: boolean;
+    /** Two settings joined: checked for a Secret ID, not for the hygiene of the joined text. */
+    readonly joined?: boolean;
 }
 
 /** Kubernetes Secret types: `data` holds base64-encoded values (https://kubernetes.io/docs/concepts/configuration/secret/). */
 const KUBERNETES_SECRET_TYPES = new Set(["kubernetes:core/v1:Secret", "kubernetes:core/v1:SecretPatch"]);
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/** A Kubernetes Secret's `data` value decoded; undefined when it is not base64 or not text. */
-export function decodedKubernetesData(value: string): string | undefined {
-    if (!BASE64.test(value)) return undefined;
-    const decoded = Buffer.from(value, "base64").toString("utf8");
-    return decoded.includes("\uFFFD") ? undefined : decoded;
-}
 
 /** The name a Key Vault secret resource gives its secret, where each type keeps it. */
 function vaultSecretName(type: string, props: Record<string, unknown>): unknown {
@@ -64,15 +61,17 @@ export function secretPlacements(type: string, props: Record<string, unknown>, u
         }
     }
     const kubernetes = KUBERNETES_SECRET_TYPES.has(type);
-    for (const leaf of propertyLeaves(props)) {
+    const leaves = [...propertyLeaves(props)];
+    for (const leaf of leaves) {
         if (typeof leaf.value !== "string" || leaf.inMetadata) continue;
         if (kubernetes && /^(data|stringData)(\.|\[)/.test(leaf.path) && namesSecretValue(leaf.key)) {
-            const value = leaf.path.startsWith("data") ? decodedKubernetesData(leaf.value) ?? leaf.value : leaf.value;
+            const value = leaf.path.startsWith("data") ? decodedBase64(leaf.value) ?? leaf.value : leaf.value;
             placements.push({ path: leaf.path, key: leaf.key, value, clientSecret: namesClientSecret(leaf.key) || textSaysClientSecret(leaf.key) });
             continue;
         }
         if (isSecretLeaf(leaf)) placements.push({ path: leaf.path, key: leaf.key, value: leaf.value, clientSecret: namesClientSecret(leaf.key) });
     }
+    placements.push(...indirectPlacements(leaves));
     return placements;
 }
 
@@ -82,8 +81,7 @@ function isSecretLeaf(leaf: PropertyLeaf): boolean {
 
 /** Whether the resource-level check already flags this leaf (a GUID where a client secret belongs), so the stack-level one does not repeat it. */
 export function isGuidInSecretPlacement(type: string, leaf: PropertyLeaf, props: Record<string, unknown> = {}, urn = ""): boolean {
-    if (!isGuidShaped(leaf.value)) return false;
-    const slot = secretValueSlot(type);
-    if (slot !== undefined && leaf.path === slot.path.join(".")) return holdsClientSecret(type, props, urn);
-    return isSecretLeaf(leaf) && namesClientSecret(leaf.key);
+    if (!guidInValue(leaf.value)) return false;
+    return secretPlacements(type, props, urn).some((placement) => placement.clientSecret && (placement.path === leaf.path || placement.path.startsWith(`${leaf.path} (`))
+        && guidInValue(placement.value) !== undefined);
 }

@@ -1,11 +1,11 @@
 import * as assert from "assert";
 import * as fc from "fast-check";
 import { DateTime } from "luxon";
-import { isGuidShaped, normalizeGuid } from "../../policies/lib/guid";
+import { isGuidShaped, normalizeGuid } from "../../policies/lib/secretEncodings";
 import { secretValueProblems, valueHint } from "../../policies/lib/hygieneProblems";
 import { isRetiringKeyrelayCredential, parentType } from "../../policies/lib/keyrelayCredential";
 import { keyWords, namesIdentifier, namesSecretValue } from "../../policies/lib/keyNames";
-import { readNumberSetting } from "../../policies/lib/policyConfig";
+import { readNumberSetting } from "../../policies/lib/resourcePolicy";
 import { propertyLeaves } from "../../policies/lib/propertyWalk";
 import { plainProperties, readPath, UNKNOWN_SENTINELS } from "../../policies/lib/unknownValues";
 
@@ -97,7 +97,8 @@ describe("policy check helpers", () => {
         assert.strictEqual(parentType(urn, undefined), "keyrelay:index:RotatingPassword");
         assert.strictEqual(parentType("urn:pulumi:s::p::azuread:index/applicationPassword:ApplicationPassword::x", "urn:pulumi:s::p::keyrelay:index:RotatingPassword::x"), "keyrelay:index:RotatingPassword");
         assert.strictEqual(parentType("urn:pulumi:s::p::azuread:index/applicationPassword:ApplicationPassword::x", undefined), undefined);
-        const props = { rotateWhenChanged: { "keyrelay-serves-until": "2027-01-26T00:00:00Z" } };
+        // A credential as keyrelay issues it: period start, serves until one `every` (90 days) later, ends validFor (181 days) after the start.
+        const props = { endDate: "2027-04-27T00:00:00Z", rotateWhenChanged: { "keyrelay-period-start": "2026-10-28T00:00:00Z", "keyrelay-serves-until": "2027-01-26T00:00:00Z" } };
         const type = "azuread:index/applicationPassword:ApplicationPassword";
         assert.ok(isRetiringKeyrelayCredential(type, props, urn, undefined, DateTime.fromISO("2027-01-26T00:00:00Z")));
         assert.ok(!isRetiringKeyrelayCredential(type, props, urn, undefined, DateTime.fromISO("2027-01-25T23:59:59Z")));

@@ -106,6 +106,27 @@ describe("policy pack over the analyzer protocol (run-policy-pack, as the CLI st
         assert.match(found[0].message, /keyrelay VaultSecret "billing-api-secret" has a GUID .* AADSTS7000215/);
     });
 
+    it("Analyze: a Secret ID percent-encoded in a VaultSecret, and one behind a Container App secretRef, are mandatory violations", async () => {
+        const stack = stackNow();
+        const keyId = String(stack.find((r) => r.name.startsWith("billing-api-password-"))!.outputs.keyId);
+        const secret = wire(byName(stack, "billing-api-secret"), "inputs");
+        assert.deepStrictEqual(await analyze(secret), []);
+        secret.properties.value = wireSecret(keyId.replace(/-/g, "%2D"));
+        const encoded = await analyze(secret);
+        assert.deepStrictEqual(encoded.map((d) => [d.policyName, d.enforcementLevel]), [["secret-id-not-value", ENFORCEMENT.mandatory]]);
+        assert.match(encoded[0].message, /keyrelay VaultSecret "billing-api-secret" has a GUID \("[0-9a-f]{3}…", percent-encoded\) at value, where a secret value belongs/);
+        const containerApp: WireResource = {
+            type: "azure-native:app:ContainerApp", name: "api", urn: "urn:pulumi:example::keyrelay::azure-native:app:ContainerApp::api", properties: {
+                configuration: { secrets: [{ name: "entra-cred", value: wireSecret(keyId) }] },
+                template: { containers: [{ name: "api", env: [{ name: "AZURE_CLIENT_SECRET", secretRef: "entra-cred" }] }] },
+            }, propertyDependencies: {},
+        };
+        const referenced = await analyze(containerApp);
+        assert.deepStrictEqual(referenced.map((d) => [d.policyName, d.enforcementLevel]), [["secret-id-not-value", ENFORCEMENT.mandatory]]);
+        assert.match(referenced[0].message, /ContainerApp "api" has a GUID .* at configuration\.secrets\[0\]\.value \(secretRef of AZURE_CLIENT_SECRET\)/);
+        assert.ok(!referenced[0].message.includes(keyId) && !encoded[0].message.includes(keyId));
+    });
+
     it("Analyze: hygiene, expiry and lifetime violations, one diagnostic each", async () => {
         const stack = stackNow();
         const secret = wire(byName(stack, "billing-api-secret"), "inputs");

@@ -1,0 +1,152 @@
+// The rules of Entra, ARM and the Pulumi providers that the simulated engine enforces, each with
+// its source beside it. Pure: the engine passes in what the service would look up.
+import { DateTime, Duration } from "luxon";
+import { PROVIDER_TYPE_TOKENS, TYPE_TOKENS, toRfc3339 } from "../policies/lib/contract";
+
+export const TYPES = {
+    application: PROVIDER_TYPE_TOKENS.application,
+    servicePrincipal: PROVIDER_TYPE_TOKENS.servicePrincipal,
+    applicationPassword: PROVIDER_TYPE_TOKENS.applicationPassword,
+    vaultSecret: TYPE_TOKENS.vaultSecret,
+    roleAssignment: PROVIDER_TYPE_TOKENS.roleAssignment,
+} as const;
+
+/**
+ * Optional inputs the provider computes when they are left out: dropping one from the program keeps
+ * the stored value and is no change (the bridge diffs only what the program sets). ApplicationPassword's
+ * startDate: "If this isn't specified, the current date is used" (applicationPassword.d.ts).
+ */
+export const COMPUTED_WHEN_OMITTED: Record<string, string[]> = {
+    [TYPES.applicationPassword]: ["startDate"],
+};
+
+/**
+ * Inputs that force replacement, per type ("*": all of them). Others update in place. Every
+ * ApplicationPassword argument says "Changing this field forces a new resource to be created"
+ * (applicationPassword.d.ts). A service principal's clientId and a role assignment's principal,
+ * scope and role identify the object itself; the typings do not say ForceNew, so the simulation
+ * takes the cautious reading (replace), which only makes it report more churn, never less.
+ */
+export const REPLACE_ON_CHANGE: Record<string, "*" | string[]> = {
+    [TYPES.applicationPassword]: "*",
+    [TYPES.servicePrincipal]: ["clientId"],
+    [TYPES.roleAssignment]: ["principalId", "scope", "roleDefinitionId"],
+};
+
+/** An answer Entra or ARM would give, raised where the real service would refuse the request. */
+export class ServiceRefusal extends Error {
+    constructor(readonly status: number, readonly code: string, message: string) {
+        super(`${message} (HTTP ${status} ${code})`);
+        this.name = "ServiceRefusal";
+    }
+}
+
+/**
+ * How far before the request a start date may lie. Entra's exact allowance is not documented; the
+ * harness allows five minutes of clock skew and refuses anything older. keyrelay sends no startDate,
+ * so the exact figure cannot matter to it.
+ */
+export const START_DATE_TOLERANCE_MS = 5 * 60 * 1000;
+/** Audiences that include personal Microsoft accounts, and their password cap. */
+const PERSONAL_ACCOUNT_AUDIENCES = new Set(["AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount"]);
+const PERSONAL_ACCOUNT_PASSWORD_CAP = 2;
+
+/** An application as the rules see it: its name, resource id and declared inputs. */
+export interface ApplicationRecord {
+    readonly name: string;
+    readonly id: string;
+    readonly inputs: Record<string, any>;
+}
+
+/**
+ * Application.ReadWrite.OwnedBy lets the deploying principal manage only what it owns: "the
+ * principal being used to run Terraform must be an owner of the application" (applicationPassword.d.ts),
+ * "of _both_ the linked application registration, _and_ the service principal" (servicePrincipal.d.ts).
+ * The provider adds the caller as owner on create and removes it when `owners` does not list it,
+ * so the owners that count are the ones declared. An app this stack does not declare is taken as owned.
+ */
+export function requireOwnership(application: ApplicationRecord | undefined, deployingPrincipal: string, what: string): void {
+    if (!application) return;
+    const owners: unknown[] = Array.isArray(application.inputs.owners) ? application.inputs.owners : [];
+    if (!owners.includes(deployingPrincipal)) {
+        throw new ServiceRefusal(403, "Authorization_RequestDenied",
+            `Entra refused to create ${what} for application "${application.name}": the deploying principal ${deployingPrincipal} is not among its owners ` +
+            `(${owners.length === 0 ? "none declared" : owners.join(", ")}), and Application.ReadWrite.OwnedBy allows only owned applications. ` +
+            "Insufficient privileges to complete the operation");
+    }
+}
+
+export interface NewPasswordContext {
+    /** The application the password is for, when this stack declares it. */
+    readonly application: ApplicationRecord | undefined;
+    readonly deployingPrincipal: string;
+    /** The tenant's passwordLifetime maxLifetime (ISO 8601), when it has one. */
+    readonly maxLifetime: string | undefined;
+    /** Passwords the application holds now (not deleted). */
+    readonly livePasswords: number;
+}
+
+/** Entra's rules for a new password credential, checked before it is issued; returns the startDate Entra stores. */
+export function checkNewPassword(at: DateTime, name: string, inputs: Record<string, any>, context: NewPasswordContext): string {
+    const { application, maxLifetime } = context;
+    requireOwnership(application, context.deployingPrincipal, `password "${name}"`);
+    // A start in the past: Entra answered KeyCredentialsInvalidStartDate to re-created credentials
+    // whose start date had passed (hashicorp/terraform-provider-azuread#1582); allow clock skew only.
+    const startDate = inputs.startDate === undefined ? toRfc3339(at) : String(inputs.startDate);
+    const start = Date.parse(startDate);
+    if (start < at.toMillis() - START_DATE_TOLERANCE_MS) {
+        throw new ServiceRefusal(400, "KeyCredentialsInvalidStartDate",
+            `Entra refused password "${name}": startDate ${startDate} is ${Math.round((at.toMillis() - start) / 60000)} minutes before the request; ` +
+            "leave startDate out (Entra stamps the creation time) or send one no earlier than now");
+    }
+    // App management policy passwordLifetime: maxLifetime caps endDateTime - startDateTime.
+    // https://learn.microsoft.com/graph/api/resources/passwordcredentialconfiguration
+    if (maxLifetime !== undefined) {
+        const maxMs = Duration.fromISO(maxLifetime).toMillis();
+        const life = Date.parse(inputs.endDate) - start;
+        if (inputs.endDate === undefined || life > maxMs) {
+            throw new ServiceRefusal(400, "CredentialInvalidLifetimeAsPerAppPolicy",
+                `Entra refused password "${name}": it would live ${inputs.endDate === undefined ? "two years (no endDate)" : `${(life / 86_400_000).toFixed(2)} days`}, ` +
+                `over the tenant's app management policy passwordLifetime maxLifetime ${maxLifetime}`);
+        }
+    }
+    // Apps open to personal Microsoft accounts hold at most two client secrets ("Client secrets
+    // (passwordCredentials)": "Up to two client secrets"; Graph answers TooManyAppPasswords).
+    // https://learn.microsoft.com/entra/identity-platform/supported-accounts-validation
+    if (application && PERSONAL_ACCOUNT_AUDIENCES.has(application.inputs.signInAudience) && context.livePasswords >= PERSONAL_ACCOUNT_PASSWORD_CAP) {
+        throw new ServiceRefusal(400, "TooManyAppPasswords",
+            `Entra refused password "${name}": application "${application.name}" (signInAudience ${application.inputs.signInAudience}) already holds ${context.livePasswords} passwords, ` +
+            `the most an app that accepts personal Microsoft accounts may have`);
+    }
+    return startDate;
+}
+
+export function roleAssignmentKey(inputs: Record<string, any>): string {
+    return [inputs.principalId, inputs.roleDefinitionId, inputs.scope].map((v) => String(v).toLowerCase()).join("|");
+}
+
+/**
+ * ARM holds one assignment of a role per principal and scope: a second, under any name, is
+ * answered 409 RoleAssignmentExists ("The role assignment already exists").
+ * https://learn.microsoft.com/azure/role-based-access-control/troubleshooting (RoleAssignmentExists)
+ * `assignments` maps "principal|role|scope" (lower case) to the holder's URN; the claim is recorded in it.
+ */
+export function claimRoleAssignment(assignments: Map<string, string>, urn: string, name: string, inputs: Record<string, any>): void {
+    const key = roleAssignmentKey(inputs);
+    const holder = assignments.get(key);
+    if (holder !== undefined && holder !== urn) {
+        throw new ServiceRefusal(409, "RoleAssignmentExists",
+            `Azure refused role assignment "${name}": principal ${inputs.principalId} already holds role ${inputs.roleDefinitionId} at scope ${inputs.scope} ` +
+            `(assignment ${holder.slice(holder.lastIndexOf("::") + 2)}). The role assignment already exists`);
+    }
+    assignments.set(key, urn);
+}
+
+/**
+ * One key per vault secret. Vault hosts are DNS names (case-insensitive); secret names are compared
+ * case-insensitively too, the stricter reading for the simulation's one-writer bookkeeping: were
+ * Key Vault to tell case apart, folding it only makes two writers meet sooner, never later.
+ */
+export function vaultKey(vaultUrl: string, name: string): string {
+    return `${vaultUrl.replace(/\/+$/, "").toLowerCase()}/secrets/${name.toLowerCase()}`;
+}

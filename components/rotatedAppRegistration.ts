@@ -10,6 +10,10 @@ import {
     readerKeys, registerSecretWriter, secretOwnership,
 } from "./validate";
 import { VaultSecret } from "./vaultSecret";
+import { FederatedTrust, federatedCredentials } from "./federatedTrusts";
+import { declareFederatedCredentials } from "./federatedCredentials";
+import { ConsumerKind, consumersTag, isConsumerKind, CONSUMER_KINDS } from "../policies/lib/consumerHints";
+import { InputError } from "../lib/errors";
 
 /** Built-in role "Key Vault Secrets User": read secret contents. */
 export const KEY_VAULT_SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6";
@@ -55,6 +59,13 @@ export interface RotatedAppRegistrationArgs {
     retainOnDelete?: boolean;
     /** Take over a secret whose newest version another stack wrote, for the one run that moves it here; default false (see VaultSecretArgs.adopt). */
     adopt?: boolean;
+    /**
+     * Federated trusts declared beside the password: step 1 of the move off secrets (docs/secretless.md).
+     * Same credentials, same names, as FederatedAppRegistration's `trusts`.
+     */
+    federated?: FederatedTrust[];
+    /** Who reads the secret (a hint, recorded as an application tag); the pack's prefer-federated reads it. */
+    consumers?: ConsumerKind[];
 }
 
 const processWideDeployment = {};
@@ -66,7 +77,7 @@ function currentDeployment(): object {
 }
 
 /** The object id of the principal running the deployment: one getClientConfig per deployment. */
-function deployingPrincipal(): pulumi.Output<string> {
+export function deployingPrincipal(): pulumi.Output<string> {
     const deployment = currentDeployment();
     let objectId = deployingPrincipalByDeployment.get(deployment);
     if (!objectId) {
@@ -77,7 +88,7 @@ function deployingPrincipal(): pulumi.Output<string> {
 }
 
 /** The deploying principal first, then the user's owners, each once. */
-function ownersWith(deployer: pulumi.Input<string>, extra: pulumi.Input<string>[] | undefined): pulumi.Output<string[]> {
+export function ownersWith(deployer: pulumi.Input<string>, extra: pulumi.Input<string>[] | undefined): pulumi.Output<string[]> {
     return pulumi.all([deployer, ...(extra ?? [])]).apply((ids) => [...new Set(ids)]);
 }
 
@@ -91,6 +102,8 @@ export function validateRotatedAppRegistration(name: string, args: RotatedAppReg
     checkReaders(args.readers, args.vault.resourceId, resource);
     readerKeys(args.readers ?? [], resource);
     checkSignInAudience(args.application?.signInAudience, resource);
+    federatedCredentials(resource, args.federated ?? []);
+    checkConsumers(resource, args.consumers);
     secretOwnership(pulumi.runtime.getMonitor() as object | undefined).claim(vaultUrl, args.vault.secretName, resource);
     return vaultUrl;
 }
@@ -130,7 +143,8 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
         // service principal (notes atop application.d.ts, servicePrincipal.d.ts, applicationPassword.d.ts
         // in @pulumi/azuread); the provider removes it again when `owners` does not list it.
         const owners = ownersWith(deployingPrincipal(), args.owners);
-        this.application = new azuread.Application(name, { ...args.application, displayName, owners }, parent);
+        const tags = args.consumers ? [...(args.application?.tags as string[] | undefined ?? []), consumersTag(args.consumers)] : args.application?.tags;
+        this.application = new azuread.Application(name, { ...args.application, displayName, owners, ...(tags ? { tags } : {}) }, parent);
         this.servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, { clientId: this.application.clientId, owners }, parent);
         this.password = new RotatingPassword(`${name}-password`, {
             applicationId: this.application.id,
@@ -159,6 +173,8 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
             ...(args.adopt !== undefined ? { adopt: args.adopt } : {}),
         }, parent);
 
+        declareFederatedCredentials(this, name, this.application.id, federatedCredentials(`RotatedAppRegistration "${name}"`, args.federated ?? []));
+
         readerKeys(args.readers ?? [], `RotatedAppRegistration "${name}"`).forEach(({ key, principalId }, index) => {
             const vaultId = pulumi.output(args.vault.resourceId!);
             // Earlier releases named assignments by list position: the alias carries each one over
@@ -180,6 +196,14 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
             clientId: this.clientId, servicePrincipalObjectId: this.servicePrincipalObjectId, secretUri: this.secretUri,
             expiresAt: this.expiresAt, nextRotation: this.nextRotation, credentials: this.credentials,
         });
+    }
+}
+
+function checkConsumers(resource: string, consumers: unknown): void {
+    if (consumers === undefined) return;
+    const bad = Array.isArray(consumers) ? consumers.find((c) => !isConsumerKind(c)) : consumers;
+    if (!Array.isArray(consumers) || bad !== undefined) {
+        throw new InputError(resource, "consumers", `holds ${JSON.stringify(bad)}`, `List who reads the secret, from: ${CONSUMER_KINDS.join(", ")}.`);
     }
 }
 

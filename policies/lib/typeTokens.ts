@@ -2,6 +2,7 @@
 export const TYPE_TOKENS = {
     rotatedAppRegistration: "keyrelay:index:RotatedAppRegistration",
     rotatingPassword: "keyrelay:index:RotatingPassword",
+    federatedAppRegistration: "keyrelay:index:FederatedAppRegistration",
     expiryAlerts: "keyrelay:index:ExpiryAlerts",
     /** A dynamic resource's token is pulumi-nodejs:dynamic/<module>:<type>. */
     vaultSecret: "pulumi-nodejs:dynamic/keyrelay:VaultSecret",

@@ -274,6 +274,7 @@ export class SimulatedEngine {
         Error.stackTraceLimit = 0;
         const restoreSdkDiagnostics = withoutSdkDiagnostics();
         let pendingRequest: RegistrationRequest | undefined;
+        const aliasesByUrn = new Map<string, string[]>();
         const engine = this;
         let monitor: { registerResource(req: RegistrationRequest, cb: unknown): unknown; newUrn(parent: string, type: string, name: string): string };
 
@@ -294,6 +295,14 @@ export class SimulatedEngine {
                     const aliasParent = spec.hasParenturn() ? spec.getParenturn() : spec.getNoparent() ? "" : request?.getParent() ?? "";
                     return monitor.newUrn(aliasParent, spec.getType() || args.type, spec.getName() || args.name);
                 });
+                // With alias specs the engine, not the SDK, gives a child one alias per alias of its parent
+                // (the SDK's inheritedChildAlias in @pulumi/pulumi/resource.js, done engine-side since alias specs).
+                for (const parentAlias of (parent && aliasesByUrn.get(parent)) || []) {
+                    const parentName = parent!.slice(parent!.lastIndexOf("::") + 2);
+                    const aliasName = args.name.startsWith(parentName) ? parentAlias.slice(parentAlias.lastIndexOf("::") + 2) + args.name.slice(parentName.length) : args.name;
+                    aliases.push(monitor.newUrn(parentAlias, args.type, aliasName));
+                }
+                aliasesByUrn.set(urn, aliases);
                 if (!engine.state.has(urn)) {
                     const aliased = aliases.find((a) => engine.state.has(a) && !registered.has(a));
                     if (aliased) engine.renamed(aliased, urn, args.name);

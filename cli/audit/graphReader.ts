@@ -134,8 +134,8 @@ export class GraphReader {
                 continue;
             }
             if (answer.status === 403) {
-                throw environmentError(`keyrelay audit: Microsoft Graph denied GET ${path} (403 ${error.code ?? "Forbidden"}: ${error.message ?? "no message"}). `
-                    + `Grant the identity you signed in with the ${permissionFor(path)} application permission (admin consent), or a directory role that includes it.`);
+                throw Object.assign(environmentError(`keyrelay audit: Microsoft Graph denied GET ${path} (403 ${error.code ?? "Forbidden"}: ${error.message ?? "no message"}). `
+                    + `Grant the identity you signed in with the ${permissionFor(path)} application permission (admin consent), or a directory role that includes it.`), { status: 403 });
             }
             if (answer.status === 401) {
                 throw environmentError(`keyrelay audit: Microsoft Graph at ${this.host} did not accept the token (401 ${error.code ?? ""}: ${error.message ?? ""}). The token's scope is ${this.options.graphUrl}/.default: check --graph-url matches your cloud.`);

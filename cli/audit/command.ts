@@ -11,7 +11,10 @@ import { parseWarnDays } from "../status";
 import { authorityHostOf, parseVaultAddress } from "../vaultAccess";
 import { Deadline, parseTimeout } from "./deadline";
 import { judgeAudit } from "./findings";
-import { DEFAULT_GRAPH_URL, readTenant } from "./graphReader";
+import { DEFAULT_GRAPH_URL, GraphReader, readTenant } from "./graphReader";
+import { parseSignInWindow } from "../../lib/signInMatch";
+import { readFederatedCounts, secretlessSection } from "./secretless";
+import { signInPart } from "./signInPart";
 import { renderAuditHtml } from "./html";
 import { AUDIT_SCHEMA, AuditReport, auditExitCode, formatAudit, summarize } from "./report";
 import { readVaults } from "./vaultReader";
@@ -27,6 +30,8 @@ export interface AuditOptions {
     webhook?: string;
     timeout?: string;
     authorityHost?: string;
+    /** ISO-8601 window of sign-in evidence, e.g. P7D (Graph beta sign-in logs; AuditLog.Read.All, Entra ID P1/P2). */
+    signIns?: string;
 }
 
 export const DEFAULT_AUDIT_TIMEOUT = "60s";
@@ -102,6 +107,9 @@ export async function runAudit(options: AuditOptions, context: CliContext): Prom
         webhookSecretFrom(context.env);
     }
     const tlsCa = context.tlsCa;
+    if (options.signIns !== undefined) {
+        try { parseSignInWindow(options.signIns); } catch (error) { throw usageError((error as Error).message); }
+    }
 
     const deadline = new Deadline(timeoutMs, "audit");
     const progress = new ProgressBar(context);
@@ -121,6 +129,10 @@ export async function runAudit(options: AuditOptions, context: CliContext): Prom
             ? await readVaults({ vaults, map, authorityHost, deadline, keyIdsOf: (clientId) => keyIds.get(clientId.toLowerCase()) ?? [], onProgress: (e) => progress.vaults(e) }, context)
             : { secrets: [], requests: [], notes: [] };
         const judgement = judgeAudit({ apps: tenant.apps, policies: tenant.policies, secrets: vaultPart.secrets, now, warnDays });
+        const extra = await secretlessAndSignIns(options.signIns, tenant.apps, judgement, {
+            graphUrl, credential, deadline, tlsCa, authorityHost: authorityHost ?? "https://login.microsoftonline.com", onPage: (_c, n) => progress.graph(n),
+        }, now);
+        judgement.findings.push(...extra.findings);
         const findings = judgement.findings;
         return {
             schema: AUDIT_SCHEMA,
@@ -134,12 +146,35 @@ export async function runAudit(options: AuditOptions, context: CliContext): Prom
             policy: { tenantDefault: tenant.policies.tenantDefault ?? null, appManagementPolicies: tenant.policies.appPolicies },
             summary: summarize(judgement, tenant.apps.filter((a) => a.kind === "application").length, tenant.apps.filter((a) => a.kind === "servicePrincipal").length),
             requests: { graph: tenant.requests, graphPages: tenant.pages, graphThrottled: tenant.throttled, vaults: vaultPart.requests },
-            notes: [...tenant.notes, ...vaultPart.notes],
+            notes: [...tenant.notes, ...vaultPart.notes, ...extra.notes],
+            secretless: extra.secretless,
+            signIns: extra.signIns,
             exitCode: auditExitCode(findings),
         };
     } finally {
         progress.end();
         deadline.dispose();
+    }
+}
+
+/** The secretless counts and, with --sign-ins, the sign-in findings: one more reader, its own requests. */
+async function secretlessAndSignIns(window: string | undefined, apps: Parameters<typeof secretlessSection>[0], judgement: ReturnType<typeof judgeAudit>,
+    readOptions: ConstructorParameters<typeof GraphReader>[0], now: DateTime) {
+    const reader = new GraphReader(readOptions);
+    const notes: string[] = [];
+    try {
+        let secretless = null;
+        try {
+            secretless = secretlessSection(apps, await readFederatedCounts(reader, readOptions.graphUrl));
+        } catch (error) {
+            const status = (error as { status?: number }).status ?? 0;
+            if (status < 400 || status >= 500) throw error;
+            notes.push(`Graph answered $expand=federatedIdentityCredentials with HTTP ${status}: the secretless section is left out.`);
+        }
+        const part = await signInPart(window, judgement.credentials, judgement.secrets, { graphUrl: readOptions.graphUrl, get: (url) => reader.get(url) }, now);
+        return { secretless, signIns: part.signIns, findings: part.findings, notes: [...notes, ...part.notes] };
+    } finally {
+        reader.close();
     }
 }
 

@@ -7,6 +7,9 @@ import { DateTime, Duration } from "luxon";
 import type { LastSignIn } from "../../lib/signInMatch";
 import { AuditedCredential, AuditedSecret, FINDING_SEVERITIES, Finding } from "./model";
 
+/** Findings made only with --sign-ins. */
+export const SIGN_IN_FINDING_CODES: readonly string[] = ["credential-retiring-in-use", "credential-unused"];
+
 export interface SignInJudgementInput {
     credentials: readonly AuditedCredential[];
     secrets: readonly AuditedSecret[];

@@ -14,7 +14,7 @@ import {
 
 const ROOT = path.resolve(__dirname, "../..");
 const PACK_DIR = path.join(ROOT, "policies");
-const POLICY_NAMES = ["credential-expiry-near", "credential-lifetime", "guid-shaped-secret", "password-stored-in-keyvault", "secret-id-not-value", "secret-value-hygiene"];
+const POLICY_NAMES = ["credential-expiry-near", "credential-lifetime", "guid-shaped-secret", "password-stored-in-keyvault", "prefer-federated", "secret-id-not-value", "secret-value-hygiene"];
 /** The one advisory policy: a GUID that may be right where it is. */
 const ADVISORY = ["guid-shaped-secret"];
 const SECRET_INPUTS: Record<string, string[]> = { "pulumi-nodejs:dynamic/keyrelay:VaultSecret": ["value"] };

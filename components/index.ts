@@ -8,3 +8,6 @@ export * from "./schedule";
 export { checkSecretName, checkVaultUrl, SECRET_NAME_PATTERN, VAULT_DNS_SUFFIXES, Reader, PERSONAL_ACCOUNT_AUDIENCES } from "./validate";
 export { ExpiryAlerts, ExpiryAlertsArgs, StorageQueueTarget, planExpiryAlerts, EXPIRY_EVENT_TYPES } from "./expiryAlerts";
 export { TYPE_TOKENS } from "./typeTokens";
+export { FederatedAppRegistration, FederatedAppRegistrationArgs, validateFederatedAppRegistration } from "./federatedAppRegistration";
+export { FederatedTrust, GitHubTrust, AzureDevOpsTrust, KubernetesTrust, ManagedIdentityTrust, OidcTrust, FederatedCredentialSpec, federatedCredentials, TOKEN_EXCHANGE_AUDIENCE, MAX_FEDERATED_CREDENTIALS } from "./federatedTrusts";
+export { ConsumerKind, CONSUMER_KINDS } from "../policies/lib/consumerHints";

@@ -33,6 +33,7 @@ import * as yaml from "js-yaml";
 import { DateTime, Duration, Settings } from "luxon";
 import { vaultSecretChange, VaultSecretFields } from "../components/vaultSecretDiff";
 import { TYPE_TOKENS } from "../components/typeTokens";
+import { checkNewFederatedCredential } from "./federatedCredentialRules";
 
 export const TYPES = {
     application: "azuread:index/application:Application",
@@ -40,6 +41,7 @@ export const TYPES = {
     applicationPassword: "azuread:index/applicationPassword:ApplicationPassword",
     vaultSecret: TYPE_TOKENS.vaultSecret,
     roleAssignment: "azure-native:authorization:RoleAssignment",
+    federatedCredential: "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
 } as const;
 
 /**
@@ -429,6 +431,11 @@ export class SimulatedEngine {
             }
             case TYPES.roleAssignment:
                 this.claimRoleAssignment(declared.urn, declared.name, inputs);
+                break;
+            case TYPES.federatedCredential:
+                this.requireOwnership(this.applicationBy("id", inputs.applicationId), `federated credential "${declared.name}"`);
+                checkNewFederatedCredential(declared.name, inputs, this.resources().filter((r) => r.type === TYPES.federatedCredential && r.inputs.applicationId === inputs.applicationId).map((r) => r.inputs));
+                id = `${inputs.applicationId}/federatedIdentityCredential/${this.sequence.guid()}`;
                 break;
             case TYPES.vaultSecret: {
                 await this.writeVault(at, inputs as VaultSecretFields, "create", report);

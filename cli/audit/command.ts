@@ -13,7 +13,7 @@ import { Deadline, parseTimeout } from "./deadline";
 import { judgeAudit } from "./findings";
 import { DEFAULT_GRAPH_URL, GraphReader, readTenant } from "./graphReader";
 import { parseSignInWindow } from "../../lib/signInMatch";
-import { readFederatedCounts, secretlessSection } from "./secretless";
+import { readAppsWithFederatedCredentials, secretlessSection } from "./secretless";
 import { signInPart } from "./signInPart";
 import { renderAuditHtml } from "./html";
 import { AUDIT_SCHEMA, AuditReport, auditExitCode, formatAudit, summarize } from "./report";
@@ -145,7 +145,7 @@ export async function runAudit(options: AuditOptions, context: CliContext): Prom
             findings,
             policy: { tenantDefault: tenant.policies.tenantDefault ?? null, appManagementPolicies: tenant.policies.appPolicies },
             summary: summarize(judgement, tenant.apps.filter((a) => a.kind === "application").length, tenant.apps.filter((a) => a.kind === "servicePrincipal").length),
-            requests: { graph: tenant.requests, graphPages: tenant.pages, graphThrottled: tenant.throttled, vaults: vaultPart.requests },
+            requests: { graph: tenant.requests + extra.requests, graphPages: { ...tenant.pages, ...extra.pages }, graphThrottled: tenant.throttled + extra.throttled, vaults: vaultPart.requests },
             notes: [...tenant.notes, ...vaultPart.notes, ...extra.notes],
             secretless: extra.secretless,
             signIns: extra.signIns,
@@ -165,14 +165,14 @@ async function secretlessAndSignIns(window: string | undefined, apps: Parameters
     try {
         let secretless = null;
         try {
-            secretless = secretlessSection(apps, await readFederatedCounts(reader, readOptions.graphUrl));
+            secretless = secretlessSection(apps, await readAppsWithFederatedCredentials(reader, readOptions.graphUrl));
         } catch (error) {
             const status = (error as { status?: number }).status ?? 0;
             if (status < 400 || status >= 500) throw error;
-            notes.push(`Graph answered $expand=federatedIdentityCredentials with HTTP ${status}: the secretless section is left out.`);
+            notes.push(`Graph answered neither federatedIdentityCredentials/$count nor $expand=federatedIdentityCredentials (HTTP ${status}): the secretless section is left out.`);
         }
         const part = await signInPart(window, judgement.credentials, judgement.secrets, { graphUrl: readOptions.graphUrl, get: (url) => reader.get(url) }, now);
-        return { secretless, signIns: part.signIns, findings: part.findings, notes: [...notes, ...part.notes] };
+        return { secretless, signIns: part.signIns, findings: part.findings, notes: [...notes, ...part.notes], requests: reader.requests, pages: reader.pages, throttled: reader.throttled };
     } finally {
         reader.close();
     }

@@ -1,10 +1,13 @@
 // The audit's secretless section: how many app registrations sign in with federated credentials only,
 // with both (the password can go), and with secrets or certificates only. Pure, plus one Graph read.
-// Federated credentials come with the applications list through $expand (application resource:
-// "federatedIdentityCredentials ... Supports $expand", https://learn.microsoft.com/graph/api/resources/application),
-// not one GET /applications/{id}/federatedIdentityCredentials per app. An expanded page holds at most 100
-// objects and at most 20 related ones each (https://learn.microsoft.com/graph/query-parameters#expand),
-// which is also the most federated credentials an app can have.
+// Which apps have federated credentials comes from one advanced query, at 999 apps a page:
+// $filter=federatedIdentityCredentials/$count ne 0 (the application resource: "federatedIdentityCredentials
+// ... Supports $expand and $filter (startsWith, /$count eq 0, /$count ne 0)",
+// https://learn.microsoft.com/graph/api/resources/application; /$count filters need ConsistencyLevel: eventual
+// and $count=true, https://learn.microsoft.com/graph/aad-advanced-queries), not one
+// GET /applications/{id}/federatedIdentityCredentials per app. Where advanced queries are not offered (B2C),
+// $expand=federatedIdentityCredentials: pages of 100 (https://learn.microsoft.com/graph/query-parameters#expand),
+// at most 20 related objects each, which is also the most an app can have.
 import { DirectoryApp } from "./model";
 
 export interface SecretlessSection {
@@ -24,12 +27,12 @@ export interface SecretlessSection {
     readyToDropSecret: { displayName: string; appId: string }[];
 }
 
-export function secretlessSection(apps: readonly DirectoryApp[], federatedCount: ReadonlyMap<string, number>): SecretlessSection {
+export function secretlessSection(apps: readonly DirectoryApp[], withFederated: ReadonlySet<string>): SecretlessSection {
     const section: SecretlessSection = { apps: 0, federatedOnly: 0, both: 0, secretsOnly: 0, noCredentials: 0, secretlessShare: null, readyToDropSecret: [] };
     for (const app of apps) {
         if (app.kind !== "application") continue;
         section.apps++;
-        const federated = (federatedCount.get(app.id) ?? 0) > 0;
+        const federated = withFederated.has(app.id);
         const secrets = app.passwordCredentials.length + app.keyCredentials.length > 0;
         if (federated && secrets) {
             section.both++;
@@ -48,14 +51,22 @@ export function formatShare(share: number | null): string {
 }
 
 interface PageReader {
-    list<T>(collection: string, firstUrl: string): Promise<T[]>;
+    list<T>(collection: string, firstUrl: string, headers?: Record<string, string>): Promise<T[]>;
 }
 
-/** Object id to the number of federated credentials, for every application, in one paged pass. */
-export async function readFederatedCounts(reader: PageReader, graphUrl: string): Promise<Map<string, number>> {
+/** Object ids of the applications that have at least one federated credential. */
+export async function readAppsWithFederatedCredentials(reader: PageReader, graphUrl: string): Promise<Set<string>> {
+    try {
+        const query = new URLSearchParams({ $filter: "federatedIdentityCredentials/$count ne 0", $count: "true", $select: "id", $top: "999" });
+        const apps = await reader.list<{ id: string }>("applicationsWithFederatedCredentials", `${graphUrl}/v1.0/applications?${query}`, { ConsistencyLevel: "eventual" });
+        return new Set(apps.map((a) => a.id));
+    } catch (error) {
+        const status = (error as { status?: number }).status ?? 0;
+        if (status !== 400 && status !== 501) throw error;
+    }
     const query = new URLSearchParams({ $select: "id", $expand: "federatedIdentityCredentials($select=id)", $top: "100" });
     const apps = await reader.list<{ id: string; federatedIdentityCredentials?: unknown[] | null }>("applicationFederatedCredentials", `${graphUrl}/v1.0/applications?${query}`);
-    return new Map(apps.map((a) => [a.id, (a.federatedIdentityCredentials ?? []).length]));
+    return new Set(apps.filter((a) => (a.federatedIdentityCredentials ?? []).length > 0).map((a) => a.id));
 }
 
 /** The HTML page's headline: the share of secretless apps. Numbers only, so nothing from the tenant needs escaping. */

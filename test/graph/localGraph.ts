@@ -223,14 +223,16 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
         let items = collection;
         let extra: Record<string, unknown> = {};
         if (filter !== null) {
-            const match = /^owners\/\$count (eq|ne) (\d+)$/.exec(filter.trim());
+            // owners and, on applications, federatedIdentityCredentials support $filter /$count eq|ne (application resource page).
+            const match = /^(owners|federatedIdentityCredentials)\/\$count (eq|ne) (\d+)$/.exec(filter.trim());
             if (options.b2c && url.searchParams.has("$count")) throw new GraphError(400, "Request_UnsupportedQuery", "$count is not supported in Azure AD B2C tenants.");
-            if (!match) throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property '${filter.split(" ")[0]}' of resource '${kind}'.`);
+            if (!match || (match[1] === "federatedIdentityCredentials" && kind !== "application")) throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property '${filter.split(" ")[0]}' of resource '${kind}'.`);
             if (String(req.headers.consistencylevel ?? "").toLowerCase() !== "eventual" || url.searchParams.get("$count") !== "true") {
-                throw new GraphError(400, "Request_UnsupportedQuery", "Filter on owners/$count requires the ConsistencyLevel header set to eventual and $count=true (advanced query).");
+                throw new GraphError(400, "Request_UnsupportedQuery", `Filter on ${match[1]}/$count requires the ConsistencyLevel header set to eventual and $count=true (advanced query).`);
             }
-            const n = Number(match[2]);
-            items = collection.filter((o) => (match[1] === "eq" ? o.owners.length === n : o.owners.length !== n));
+            const n = Number(match[3]);
+            const related = (o: StandInDirectoryObject) => (match[1] === "owners" ? o.owners.length : (o.federatedIdentityCredentials ?? []).length);
+            items = collection.filter((o) => (match[2] === "eq" ? related(o) === n : related(o) !== n));
             extra = { "@odata.count": items.length };
         }
         const size = pageSize(url, expand !== null ? EXPAND_PAGE_SIZE : MAX_PAGE_SIZE);

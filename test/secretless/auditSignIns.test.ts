@@ -87,14 +87,15 @@ describe("keyrelay audit --sign-ins and the secretless section", function () {
         assert.equal(beta[0].query.$top, "1000");
     });
 
-    it("counts federated-only, both and secrets-only apps with one paged $expand, and shows the share first on the HTML page", async () => {
+    it("counts federated-only, both and secrets-only apps with one advanced query, and shows the share first on the HTML page", async () => {
         const before = bed.graph.requests.length;
         const { out } = await bed.run(["--json"]);
         const report = JSON.parse(out);
         assert.deepEqual({ ...report.secretless, readyToDropSecret: report.secretless.readyToDropSecret.map((a: { displayName: string }) => a.displayName) },
             { apps: 4, federatedOnly: 1, both: 1, secretsOnly: 2, noCredentials: 0, secretlessShare: 0.25, readyToDropSecret: ["billing-api"] });
-        const expands = bed.graph.requests.slice(before).filter((r) => r.query.$expand?.startsWith("federatedIdentityCredentials"));
-        assert.equal(expands.length, 1, "one request for all apps, not one per app");
+        const counted = bed.graph.requests.slice(before).filter((r) => r.query.$filter === "federatedIdentityCredentials/$count ne 0");
+        assert.equal(counted.length, 1, "one advanced query for all apps, not one request per app");
+        assert.deepEqual([counted[0].query.$count, counted[0].query.$select, counted[0].query.$top], ["true", "id", "999"]);
         assert.equal(bed.graph.requests.slice(before).filter((r) => /federatedIdentityCredentials$/.test(r.path)).length, 0);
         assert.equal(report.signIns, null);
         const file = path.join(os.tmpdir(), `keyrelay-secretless-${process.pid}.html`);
@@ -109,6 +110,21 @@ describe("keyrelay audit --sign-ins and the secretless section", function () {
         const { code, err } = await bed.run(["--sign-ins", "P90D"]);
         assert.equal(code, EXIT_USAGE);
         assert.match(err, /--sign-ins is P90D; sign-in logs answer from one hour up to 30 days back/);
+    });
+});
+
+describe("the secretless section where Graph has no advanced queries (B2C)", function () {
+    this.timeout(60_000);
+    it("falls back to $expand=federatedIdentityCredentials and counts the same", async () => {
+        const bed = await startAuditBed((now) => tenant(now), { b2c: true });
+        try {
+            const { out } = await bed.run(["--json"]);
+            const report = JSON.parse(out);
+            assert.deepEqual([report.secretless.federatedOnly, report.secretless.both, report.secretless.secretsOnly], [1, 1, 2]);
+            assert.equal(bed.graph.requests.filter((r) => r.query.$expand === "federatedIdentityCredentials($select=id)").length, 1);
+        } finally {
+            await bed.close();
+        }
     });
 });
 

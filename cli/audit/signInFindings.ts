@@ -7,6 +7,12 @@ import { DateTime, Duration } from "luxon";
 import type { LastSignIn } from "../../lib/signInMatch";
 import { AuditedCredential, AuditedSecret, FINDING_SEVERITIES, Finding } from "./model";
 
+/** Sign-in log text (an IP, a resource's display name) as one short printable line: it comes from the tenant. */
+function plain(text: string | null, fallback: string): string {
+    if (!text) return fallback;
+    return text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, "?").slice(0, 120);
+}
+
 /** Findings made only with --sign-ins. */
 export const SIGN_IN_FINDING_CODES: readonly string[] = ["credential-retiring-in-use", "credential-unused"];
 
@@ -40,7 +46,7 @@ export function judgeSignIns(input: SignInJudgementInput): Finding[] {
         if (last && noLongerInVault(c, input.secrets)) {
             findings.push({
                 code: "credential-retiring-in-use", severity: FINDING_SEVERITIES["credential-retiring-in-use"], app, clientId: c.app.appId, keyId: c.keyId,
-                message: `The ${what} is no longer the one in Key Vault, yet it signed in ${last.count} time(s) in the last ${input.windowText}, last at ${last.at} from ${last.ipAddress ?? "an unknown IP"} for ${last.resource ?? "an unknown resource"}. `
+                message: `The ${what} is no longer the one in Key Vault, yet it signed in ${last.count} time(s) in the last ${input.windowText}, last at ${last.at} from ${plain(last.ipAddress, "an unknown IP")} for ${plain(last.resource, "an unknown resource")}. `
                     + `Some consumer cached it or pinned a secret version: find it by that IP and resource and make it read the versionless secret URI before ${c.endDateTime ?? "the credential ends"}.`,
             });
             continue;

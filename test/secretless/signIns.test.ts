@@ -80,3 +80,19 @@ describe("lastSignIns (the reusable reader)", () => {
         assert.match(!denied.available ? denied.reason : "", /AuditLog\.Read\.All.*Entra ID P1 or P2/);
     });
 });
+
+describe("sign-in findings (pure)", () => {
+    it("keeps tenant text from the logs on one printable line", async () => {
+        const { judgeSignIns } = await import("../../cli/audit/signInFindings");
+        const credential = {
+            app: { displayName: "billing-api", appId: "214aa188-3c4f-4d02-af5b-d14dcc312684", kind: "application" as const, objectId: "o", signInAudience: null, hasOwner: true },
+            type: "password" as const, keyId: A, displayName: "slot a", hint: "Qx7", startDateTime: at(24 * 100), endDateTime: NOW.plus({ days: 30 }).toISO()!,
+            daysLeft: 30, lifetimeDays: 130, lifetimeLimitDays: null, lifetimeLimitSource: null, managedByKeyrelay: true, retiring: true, heldBy: [],
+        };
+        const lastByKey = new Map([[A, { keyId: A, at: at(2), ipAddress: "203.0.113.7\u001b[2J", resource: "Graph\nFAKE LINE\u202e", count: 1 }]]);
+        const [finding] = judgeSignIns({ credentials: [credential], secrets: [], lastByKey, window: Duration.fromISO("P7D"), windowText: "P7D", now: NOW });
+        assert.equal(finding.code, "credential-retiring-in-use");
+        assert.doesNotMatch(finding.message, /[\u0000-\u001f\u202e]/);
+        assert.match(finding.message, /from 203\.0\.113\.7\?\[2J for Graph\?FAKE LINE\?\./);
+    });
+});

@@ -88,6 +88,7 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .option("--json", "print the report as JSON (schema keyrelay-audit/1, docs/audit.md)")
         .option("--html <file>", "also write a self-contained HTML report")
         .option("--webhook <url>", "POST the findings, signed with HMAC-SHA256 (KEYRELAY_WEBHOOK_SECRET), with a Teams card")
+        .option("--sign-ins <window>", "check each credential against its service principal sign-ins in this window, e.g. P7D (Graph beta; AuditLog.Read.All, Entra ID P1/P2)")
         .addHelpText("after", `
 Exit codes:
   0  no findings

@@ -15,3 +15,6 @@ export {
 export { Reader } from "./validate";
 export { GraphError, InputError, KeyrelayError, VaultError, isGraphError, isInputError, isKeyrelayError, isVaultError } from "../lib/errors";
 export { TYPE_TOKENS } from "./typeTokens";
+export { FederatedAppRegistration, FederatedAppRegistrationArgs, validateFederatedAppRegistration } from "./federatedAppRegistration";
+export { FederatedTrust, GitHubTrust, AzureDevOpsTrust, KubernetesTrust, ManagedIdentityTrust, OidcTrust, FederatedCredentialSpec, federatedCredentials, TOKEN_EXCHANGE_AUDIENCE, MAX_FEDERATED_CREDENTIALS } from "./federatedTrusts";
+export { ConsumerKind, CONSUMER_KINDS } from "../policies/lib/consumerHints";

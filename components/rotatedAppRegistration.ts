@@ -7,6 +7,9 @@ import { RotationSettings } from "./schedule";
 import { Reader, registerSecretWriter, secretOwnership } from "./validate";
 import { parseRotatedAppRegistrationArgs } from "./rotatedAppRegistrationPlan";
 import { VaultSecret } from "./vaultSecret";
+import { FederatedTrust } from "./federatedTrusts";
+import { declareFederatedCredentials } from "./federatedCredentials";
+import { ConsumerKind, consumersTag } from "../policies/lib/consumerHints";
 import { InputError } from "../lib/errors";
 
 /** Built-in role "Key Vault Secrets User": read secret contents. */
@@ -53,6 +56,13 @@ export interface RotatedAppRegistrationArgs {
     retainOnDelete?: boolean;
     /** Take over a secret whose newest version another stack wrote, for the one run that moves it here; default false (see VaultSecretArgs.adopt). */
     adopt?: boolean;
+    /**
+     * Federated trusts declared beside the password: step 1 of the move off secrets (docs/secretless.md).
+     * Same credentials, same names, as FederatedAppRegistration's `trusts`.
+     */
+    federated?: FederatedTrust[];
+    /** Who reads the secret (a hint, recorded as an application tag); the pack's prefer-federated reads it. */
+    consumers?: ConsumerKind[];
 }
 
 const processWideDeployment = {};
@@ -64,7 +74,7 @@ function currentDeployment(): object {
 }
 
 /** The object id of the principal running the deployment: one getClientConfig per deployment. */
-function deployingPrincipal(): pulumi.Output<string> {
+export function deployingPrincipal(): pulumi.Output<string> {
     const deployment = currentDeployment();
     let objectId = deployingPrincipalByDeployment.get(deployment);
     if (!objectId) {
@@ -75,7 +85,7 @@ function deployingPrincipal(): pulumi.Output<string> {
 }
 
 /** The deploying principal first, then the user's owners, each once. */
-function ownersWith(deployer: pulumi.Input<string>, extra: readonly pulumi.Input<string>[]): pulumi.Output<string[]> {
+export function ownersWith(deployer: pulumi.Input<string>, extra: readonly pulumi.Input<string>[]): pulumi.Output<string[]> {
     return pulumi.all([deployer, ...extra]).apply((ids) => [...new Set(ids)]);
 }
 
@@ -138,7 +148,8 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
         // service principal (notes atop application.d.ts, servicePrincipal.d.ts, applicationPassword.d.ts
         // in @pulumi/azuread); the provider removes it again when `owners` does not list it.
         const owners = ownersWith(deployingPrincipal(), plan.owners);
-        this.application = new azuread.Application(name, { ...args.application, displayName, owners }, parent);
+        const tags = plan.consumers ? [...(args.application?.tags as string[] | undefined ?? []), consumersTag([...plan.consumers])] : args.application?.tags;
+        this.application = new azuread.Application(name, { ...args.application, displayName, owners, ...(tags ? { tags } : {}) }, parent);
         this.servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, { clientId: this.application.clientId, owners }, parent);
         this.password = new RotatingPassword(`${name}-password`, {
             applicationId: this.application.id,
@@ -163,6 +174,8 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
             ...(args.retainOnDelete !== undefined ? { retainOnDelete: args.retainOnDelete } : {}),
             ...(args.adopt !== undefined ? { adopt: args.adopt } : {}),
         }, parent);
+
+        declareFederatedCredentials(this, name, this.application.id, [...plan.federated]);
 
         plan.readers.forEach(({ key, principalId }, index) => {
             const vaultId = pulumi.output(plan.vault.resourceId!);

@@ -6,6 +6,9 @@ import { DateTime } from "luxon";
 import type { RotatedAppRegistrationArgs } from "./rotatedAppRegistration";
 import { RotatingPasswordPlan, planRotatingPassword } from "./rotatingPassword";
 import { DEFAULT_EVERY, RotationSettings } from "./schedule";
+import { FederatedCredentialSpec, federatedCredentials } from "./federatedTrusts";
+import { CONSUMER_KINDS, ConsumerKind, isConsumerKind } from "../policies/lib/consumerHints";
+import { InputError } from "../lib/errors";
 import {
     checkReaders, checkRotatedAppRegistrationShape, checkSecretName, checkSignInAudience, checkVaultUrl, isPulumiOutput, readerKeys,
 } from "./validate";
@@ -30,6 +33,10 @@ export interface RotatedAppRegistrationPlan {
     readonly owners: readonly pulumi.Input<string>[];
     /** application.signInAudience when given; checked to allow three passwords. */
     readonly audience: string | undefined;
+    /** Federated identity credentials declared beside the password (the first step off secrets). */
+    readonly federated: readonly FederatedCredentialSpec[];
+    /** Who reads the secret, a hint recorded as an application tag. */
+    readonly consumers: readonly ConsumerKind[] | undefined;
 }
 
 const isPending = (value: unknown) => isPulumiOutput(value) || value instanceof Promise;
@@ -44,6 +51,8 @@ export function parseRotatedAppRegistrationArgs(name: string, args: RotatedAppRe
     checkReaders(args.readers, args.vault.resourceId, resource);
     const readers = readerKeys(args.readers ?? [], resource);
     checkSignInAudience(args.application?.signInAudience, resource);
+    const federated = federatedCredentials(resource, args.federated ?? []);
+    checkConsumers(resource, args.consumers);
     return {
         resource,
         schedule,
@@ -52,7 +61,17 @@ export function parseRotatedAppRegistrationArgs(name: string, args: RotatedAppRe
         readers,
         owners: args.owners ?? [],
         audience: args.application?.signInAudience as string | undefined,
+        federated,
+        consumers: args.consumers,
     };
+}
+
+function checkConsumers(resource: string, consumers: unknown): void {
+    if (consumers === undefined) return;
+    const bad = Array.isArray(consumers) ? consumers.find((c) => !isConsumerKind(c)) : consumers;
+    if (!Array.isArray(consumers) || bad !== undefined) {
+        throw new InputError(resource, "consumers", `holds ${JSON.stringify(bad)}`, `List who reads the secret, from: ${CONSUMER_KINDS.join(", ")}.`);
+    }
 }
 
 function everyInForce(rotation: RotationSettings | undefined, at: DateTime): string {

@@ -4,6 +4,7 @@ import { credentialExpiryNear } from "./credentialExpiryNear";
 import { credentialLifetime } from "./credentialLifetime";
 import { guidShapedSecret } from "./guidShapedSecret";
 import { passwordStoredInKeyVault } from "./passwordStoredInKeyVault";
+import { preferFederated } from "./preferFederated";
 import { secretIdNotValue } from "./secretIdNotValue";
 import { secretValueHygiene } from "./secretValueHygiene";
 
@@ -16,4 +17,5 @@ export const keyrelayPolicies: Policies = [
     guidShapedSecret,
     secretValueHygiene,
     passwordStoredInKeyVault,
+    preferFederated,
 ];

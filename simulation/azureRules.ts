@@ -9,6 +9,7 @@ export const TYPES = {
     applicationPassword: PROVIDER_TYPE_TOKENS.applicationPassword,
     vaultSecret: TYPE_TOKENS.vaultSecret,
     roleAssignment: PROVIDER_TYPE_TOKENS.roleAssignment,
+    federatedCredential: PROVIDER_TYPE_TOKENS.federatedIdentityCredential,
 } as const;
 
 /**

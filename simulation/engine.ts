@@ -34,6 +34,7 @@ import {
     COMPUTED_WHEN_OMITTED, REPLACE_ON_CHANGE, TYPES, checkNewPassword, claimRoleAssignment, requireOwnership, roleAssignmentKey, vaultKey,
 } from "./azureRules";
 import { settle, withoutSdkDiagnostics } from "./programLoading";
+import { checkNewFederatedCredential } from "./federatedCredentialRules";
 
 // Earlier callers import these from the engine; they live beside the rules and the loader now.
 export { COMPUTED_WHEN_OMITTED, REPLACE_ON_CHANGE, START_DATE_TOLERANCE_MS, ServiceRefusal, TYPES, vaultKey } from "./azureRules";
@@ -236,6 +237,7 @@ export class SimulatedEngine {
         Error.stackTraceLimit = 0;
         const restoreSdkDiagnostics = withoutSdkDiagnostics();
         let pendingRequest: RegistrationRequest | undefined;
+        const aliasesByUrn = new Map<string, string[]>();
         const engine = this;
         let monitor: { registerResource(req: RegistrationRequest, cb: unknown): unknown; newUrn(parent: string, type: string, name: string): string };
 
@@ -256,6 +258,14 @@ export class SimulatedEngine {
                     const aliasParent = spec.hasParenturn() ? spec.getParenturn() : spec.getNoparent() ? "" : request?.getParent() ?? "";
                     return monitor.newUrn(aliasParent, spec.getType() || args.type, spec.getName() || args.name);
                 });
+                // With alias specs the engine, not the SDK, gives a child one alias per alias of its parent
+                // (the SDK's inheritedChildAlias in @pulumi/pulumi/resource.js, done engine-side since alias specs).
+                for (const parentAlias of (parent && aliasesByUrn.get(parent)) || []) {
+                    const parentName = parent!.slice(parent!.lastIndexOf("::") + 2);
+                    const aliasName = args.name.startsWith(parentName) ? parentAlias.slice(parentAlias.lastIndexOf("::") + 2) + args.name.slice(parentName.length) : args.name;
+                    aliases.push(monitor.newUrn(parentAlias, args.type, aliasName));
+                }
+                aliasesByUrn.set(urn, aliases);
                 if (!engine.state.has(urn)) {
                     const aliased = aliases.find((a) => engine.state.has(a) && !registered.has(a));
                     if (aliased) engine.renamed(aliased, urn, args.name);
@@ -385,6 +395,11 @@ export class SimulatedEngine {
             }
             case TYPES.roleAssignment:
                 claimRoleAssignment(this.roleAssignments, declared.urn, declared.name, inputs);
+                break;
+            case TYPES.federatedCredential:
+                requireOwnership(this.applicationBy("id", inputs.applicationId), this.deployingPrincipal, `federated credential "${declared.name}"`);
+                checkNewFederatedCredential(declared.name, inputs, this.resources().filter((r) => r.type === TYPES.federatedCredential && r.inputs.applicationId === inputs.applicationId).map((r) => r.inputs));
+                id = `${inputs.applicationId}/federatedIdentityCredential/${this.sequence.guid()}`;
                 break;
             case TYPES.vaultSecret: {
                 await this.writeVault(at, inputs as VaultSecretFields, "create", report);

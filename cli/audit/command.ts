@@ -10,7 +10,10 @@ import { parseWarnDays } from "../status/report";
 import { authorityHostOf, parseVaultAddress } from "../vaultAccess";
 import { Deadline, parseTimeout } from "../../lib/deadline";
 import { judgeAudit } from "./findings";
-import { DEFAULT_GRAPH_URL, readTenant } from "./graphReader";
+import { DEFAULT_GRAPH_URL, GraphReader, readTenant } from "./graphReader";
+import { parseSignInWindow } from "../../lib/signInMatch";
+import { readAppsWithFederatedCredentials, secretlessSection } from "./secretless";
+import { signInPart } from "./signInPart";
 import { renderAuditHtml } from "./html";
 import { checkHtmlTarget, deliver, exitCodeAfterDelivery, writeHtmlReport } from "./outputs";
 import { AUDIT_SCHEMA, AuditReport, auditExitCode, formatAudit, summarize } from "./report";
@@ -27,6 +30,8 @@ export interface AuditOptions {
     webhook?: string;
     timeout?: string;
     authorityHost?: string;
+    /** ISO-8601 window of sign-in evidence, e.g. P7D (Graph beta sign-in logs; AuditLog.Read.All, Entra ID P1/P2). */
+    signIns?: string;
 }
 
 export const DEFAULT_AUDIT_TIMEOUT = "60s";
@@ -106,10 +111,13 @@ export async function runAudit(options: AuditOptions, context: CliContext, deadl
         webhookSecretFrom(context.env);
     }
     const tlsCa = context.tlsCa;
+    if (options.signIns !== undefined) {
+        try { parseSignInWindow(options.signIns); } catch (error) { throw usageError((error as Error).message); }
+    }
 
     const progress = new ProgressBar(context);
     try {
-        return await deadline.run(() => auditWithin(deadline, progress, { context, warnDays, graphUrl, vaults, map, authorityHost, tlsCa }));
+        return await deadline.run(() => auditWithin(deadline, progress, { context, warnDays, graphUrl, vaults, map, authorityHost, tlsCa, signIns: options.signIns }));
     } finally {
         progress.end();
     }
@@ -123,9 +131,10 @@ interface AuditInputs {
     map: Map<string, string>;
     authorityHost: string | undefined;
     tlsCa: string | undefined;
+    signIns: string | undefined;
 }
 
-async function auditWithin(deadline: Deadline, progress: ProgressBar, { context, warnDays, graphUrl, vaults, map, authorityHost, tlsCa }: AuditInputs): Promise<AuditReport> {
+async function auditWithin(deadline: Deadline, progress: ProgressBar, { context, warnDays, graphUrl, vaults, map, authorityHost, tlsCa, signIns }: AuditInputs): Promise<AuditReport> {
     const credential = createAzureCredential({
         authorityHost, additionalPolicies: [{ policy: deadline.policy(), position: "perRetry" }],
         ...(tlsCa ? { tlsOptions: { ca: tlsCa } } : {}),
@@ -144,6 +153,10 @@ async function auditWithin(deadline: Deadline, progress: ProgressBar, { context,
         ? await readVaults({ vaults, map, authorityHost, deadline, keyIdsOf: (clientId) => keyIds.get(clientId.toLowerCase()) ?? [], onProgress: (e) => progress.vaults(e) }, context)
         : { secrets: [], requests: [], notes: [] };
     const judgement = judgeAudit({ apps: tenant.apps, policies: tenant.policies, secrets: vaultPart.secrets, now, warnDays });
+    const extra = await secretlessAndSignIns(signIns, tenant.apps, judgement, {
+        graphUrl, credential, deadline, tlsCa, authorityHost: authorityHost ?? "https://login.microsoftonline.com", onPage: (_c, n) => progress.graph(n),
+    }, now);
+    judgement.findings.push(...extra.findings);
     const findings = judgement.findings;
     return {
         schema: AUDIT_SCHEMA,
@@ -156,8 +169,10 @@ async function auditWithin(deadline: Deadline, progress: ProgressBar, { context,
         findings,
         policy: { tenantDefault: tenant.policies.tenantDefault ?? null, appManagementPolicies: tenant.policies.appPolicies },
         summary: summarize(judgement, tenant.apps.filter((a) => a.kind === "application").length, tenant.apps.filter((a) => a.kind === "servicePrincipal").length),
-        requests: { graph: tenant.requests, graphPages: tenant.pages, graphThrottled: tenant.throttled, vaults: vaultPart.requests },
-        notes: [...tenant.notes, ...vaultPart.notes],
+        requests: { graph: tenant.requests + extra.requests, graphPages: { ...tenant.pages, ...extra.pages }, graphThrottled: tenant.throttled + extra.throttled, vaults: vaultPart.requests },
+        notes: [...tenant.notes, ...vaultPart.notes, ...extra.notes],
+        secretless: extra.secretless,
+        signIns: extra.signIns,
         exitCode: auditExitCode(findings),
     };
 }
@@ -168,6 +183,27 @@ export async function auditCommand(options: AuditOptions, context: CliContext): 
         return await auditAndReport(options, context, deadline);
     } finally {
         deadline.dispose();
+    }
+}
+
+/** The secretless counts and, with --sign-ins, the sign-in findings: one more reader, its own requests. */
+async function secretlessAndSignIns(window: string | undefined, apps: Parameters<typeof secretlessSection>[0], judgement: ReturnType<typeof judgeAudit>,
+    readOptions: ConstructorParameters<typeof GraphReader>[0], now: DateTime) {
+    const reader = new GraphReader(readOptions);
+    const notes: string[] = [];
+    try {
+        let secretless = null;
+        try {
+            secretless = secretlessSection(apps, await readAppsWithFederatedCredentials(reader, readOptions.graphUrl));
+        } catch (error) {
+            const status = (error as { status?: number }).status ?? 0;
+            if (status < 400 || status >= 500) throw error;
+            notes.push(`Graph answered neither federatedIdentityCredentials/$count nor $expand=federatedIdentityCredentials (HTTP ${status}): the secretless section is left out.`);
+        }
+        const part = await signInPart(window, judgement.credentials, judgement.secrets, { graphUrl: readOptions.graphUrl, get: (url) => reader.get(url) }, now);
+        return { secretless, signIns: part.signIns, findings: part.findings, notes: [...notes, ...part.notes], requests: reader.requests, pages: reader.pages, throttled: reader.throttled };
+    } finally {
+        reader.close();
     }
 }
 

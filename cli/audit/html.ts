@@ -6,6 +6,7 @@ import { escapeXml, renderTimelineSvg, TimelineApp } from "../timeline";
 import { oneLine } from "../../lib/terminalText";
 import { AuditReport, findingPlace } from "./report";
 import { AuditedCredential } from "./model";
+import { secretlessHeadlineHtml } from "./secretless";
 
 /** Rows in the timeline; the apps whose credentials end soonest come first. */
 export const TIMELINE_MAX_APPS = 150;
@@ -85,10 +86,12 @@ th.sorted-asc::after{content:" \\25B2"}th.sorted-desc::after{content:" \\25BC"}
 tr.critical td:first-child{color:#b3261e;font-weight:bold}tr.warning td:first-child{color:#8a5a00;font-weight:bold}
 .timeline{overflow-x:auto;border:1px solid #ddd;padding:6px}
 code{font-size:11px}
+.headline{font-size:15px;margin:10px 0}.headline b{font-size:34px;color:#0b6e4f;margin-right:6px}
 </style>
 </head>
 <body>
 <h1>keyrelay audit: ${esc(verdict)}</h1>
+${secretlessHeadlineHtml(report.secretless)}
 <p>${esc(report.graphUrl)}, ${esc(report.checkedAt)}; warn under ${report.warnDays} days; vaults: ${esc(report.vaults.map((v) => new URL(v).host).join(", ") || "none")}. Exit code ${report.exitCode}.</p>
 <div class="summary">
 <div class="critical"><b id="count-critical">${s.critical}</b>critical</div>

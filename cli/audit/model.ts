@@ -94,6 +94,8 @@ export const FINDING_SEVERITIES = {
     "secret-wrong-app": "critical",
     "secret-expiry-mismatch": "warning",
     "secret-behind-rotation": "warning",
+    "credential-retiring-in-use": "warning",
+    "credential-unused": "warning",
 } as const satisfies Record<string, Severity>;
 
 export type FindingCode = keyof typeof FINDING_SEVERITIES;

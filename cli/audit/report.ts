@@ -5,6 +5,8 @@ import { formatTable } from "../table";
 import { errorLine, printable } from "../../lib/terminalText";
 import { AuditJudgement } from "./findings";
 import { AuditedCredential, AuditedSecret, Finding, TenantPolicies } from "./model";
+import { SecretlessSection, formatShare } from "./secretless";
+import type { SignInPart } from "./signInPart";
 
 export const AUDIT_SCHEMA = "keyrelay-audit/1";
 
@@ -25,6 +27,10 @@ export interface AuditReport {
     requests: { graph: number; graphPages: Record<string, number>; graphThrottled: number; vaults: { vault: string; listPages: number; reads: number; listed: number }[] };
     notes: string[];
     exitCode: number;
+    /** App registrations by credential kind; null when Graph did not answer the $expand. */
+    secretless?: SecretlessSection | null;
+    /** The --sign-ins read; null without --sign-ins. */
+    signIns?: SignInPart["signIns"];
 }
 
 export function auditExitCode(findings: readonly Finding[]): number {
@@ -62,6 +68,9 @@ export function formatAudit(report: AuditReport): string {
     const header = `keyrelay audit of ${report.graphUrl} at ${report.checkedAt} (warn under ${report.warnDays} days): `
         + `${s.apps} apps, ${s.servicePrincipals} service principals with credentials, ${s.credentials} credentials, ${s.secrets} vault secrets checked.`;
     const graphPages = Object.values(report.requests.graphPages).reduce((a, b) => a + b, 0);
+    const secretless = report.secretless
+        ? `Secretless: ${formatShare(report.secretless.secretlessShare)} of app registrations with credentials (${report.secretless.federatedOnly} federated only, ${report.secretless.both} with both: the secret can go, ${report.secretless.secretsOnly} secrets only).`
+        : undefined;
     const footer = `${s.critical} critical, ${s.warning} warnings. ` + [
         `Graph: ${report.requests.graph} requests (${graphPages} pages${report.requests.graphThrottled ? `, ${report.requests.graphThrottled} throttled` : ""})`,
         ...report.requests.vaults.map((v) => `${new URL(v.vault).host}: ${v.listPages} list pages, ${v.reads} reads`),
@@ -69,12 +78,12 @@ export function formatAudit(report: AuditReport): string {
     // Names and messages carry tenant data: each printed as one clean line (lib/terminalText.ts).
     const notes = report.notes.map((n) => `note: ${errorLine(n)}`);
     if (report.findings.length === 0) {
-        return [header, "", "No findings: every credential is within its limits and every vault secret holds its app's newest client secret.", ...notes, footer].join("\n") + "\n";
+        return [header, ...(secretless ? [secretless] : []), "", "No findings: every credential is within its limits and every vault secret holds its app's newest client secret.", ...notes, footer].join("\n") + "\n";
     }
     const table = formatTable(
         ["severity", "code", "app", "client id", "credential / secret"],
         report.findings.map((f) => [f.severity, f.code, printable(f.app?.displayName ?? "-"), printable(f.clientId), printable(findingPlace(f))]),
     );
     const messages = report.findings.map((f, i) => `${String(i + 1).padStart(3)}. ${f.code}: ${errorLine(f.message)}`);
-    return [header, "", table, "", ...messages, "", ...notes, footer].join("\n") + "\n";
+    return [header, ...(secretless ? [secretless] : []), "", table, "", ...messages, "", ...notes, footer].join("\n") + "\n";
 }

@@ -10,6 +10,7 @@ import { DateTime } from "luxon";
 export const TYPE_TOKENS = {
     rotatedAppRegistration: "keyrelay:index:RotatedAppRegistration",
     rotatingPassword: "keyrelay:index:RotatingPassword",
+    federatedAppRegistration: "keyrelay:index:FederatedAppRegistration",
     expiryAlerts: "keyrelay:index:ExpiryAlerts",
     /** A dynamic resource's token is pulumi-nodejs:dynamic/<module>:<type>. */
     vaultSecret: "pulumi-nodejs:dynamic/keyrelay:VaultSecret",
@@ -33,6 +34,7 @@ export const PROVIDER_TYPE_TOKENS = {
     azureNativeSecret: "azure-native:keyvault:Secret",
     azureClassicSecret: "azure:keyvault/secret:Secret",
     roleAssignment: "azure-native:authorization:RoleAssignment",
+    federatedIdentityCredential: "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
 } as const;
 
 /** Key in an ApplicationPassword's rotateWhenChanged: when it stops being the credential in Key Vault. */

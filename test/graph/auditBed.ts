@@ -5,7 +5,7 @@ import { runCli } from "../../cli/main";
 import { capturedContext, signInOperator } from "../cli/fixtures";
 import { LocalVault, startLocalVault } from "../vault/localVault";
 import { TokenServer, startTokenServer } from "../vault/tokenServer";
-import { LocalGraph, startLocalGraph } from "./localGraph";
+import { LocalGraph, LocalGraphOptions, startLocalGraph } from "./localGraph";
 import { TenantFixture } from "./tenants";
 
 export interface AuditBed {
@@ -18,7 +18,7 @@ export interface AuditBed {
     close(): Promise<void>;
 }
 
-export async function startAuditBed(build: (now: DateTime) => TenantFixture, graphOptions: { b2c?: boolean } = {}): Promise<AuditBed> {
+export async function startAuditBed(build: (now: DateTime) => TenantFixture, graphOptions: Pick<LocalGraphOptions, "b2c" | "signInLogs"> = {}): Promise<AuditBed> {
     const tokenServer = await startTokenServer();
     const { objectId, restore } = signInOperator(tokenServer);
     const fixture = build(DateTime.utc());

@@ -27,9 +27,10 @@ import type { IncomingMessage, ServerResponse } from "http";
 import { DateTime } from "luxon";
 import { listenOnLoopback, trustedTls } from "../vault/tls";
 import type { TokenServer } from "../vault/tokenServer";
+import { SignInLogOptions, StandInSignIn, signInPage } from "./signInLogs";
 
-export type GraphPermission = "Application.Read.All" | "Policy.Read.All";
-export const ALL_PERMISSIONS: GraphPermission[] = ["Application.Read.All", "Policy.Read.All"];
+export type GraphPermission = "Application.Read.All" | "Policy.Read.All" | "AuditLog.Read.All";
+export const ALL_PERMISSIONS: GraphPermission[] = ["Application.Read.All", "Policy.Read.All", "AuditLog.Read.All"];
 
 export interface StandInPasswordCredential {
     keyId: string;
@@ -64,6 +65,8 @@ export interface StandInDirectoryObject {
     passwordCredentials: StandInPasswordCredential[];
     keyCredentials: StandInKeyCredential[];
     owners: StandInOwner[];
+    /** Applications only: federatedIdentityCredential {id, name, issuer, subject, audiences, description}. */
+    federatedIdentityCredentials?: { id: string; name: string; issuer: string; subject: string; audiences: string[]; description: string | null }[];
 }
 
 export interface StandInRestriction {
@@ -81,6 +84,8 @@ export interface StandInTenant {
         applicationRestrictions: { passwordCredentials: StandInRestriction[]; keyCredentials: StandInRestriction[] };
         servicePrincipalRestrictions: { passwordCredentials: StandInRestriction[]; keyCredentials: StandInRestriction[] };
     };
+    /** Service principal sign-ins (Graph beta auditLogs/signIns). */
+    signIns?: StandInSignIn[];
     appManagementPolicies: {
         id: string; displayName: string; description: string; isEnabled: boolean;
         restrictions: { passwordCredentials: StandInRestriction[]; keyCredentials: StandInRestriction[] };
@@ -161,6 +166,7 @@ export interface LocalGraphOptions {
     defaultPermissions?: GraphPermission[];
     /** An Azure AD B2C tenant: "$count: Not supported in Azure AD B2C tenants" (Graph known issues), so no owners/$count. */
     b2c?: boolean;
+    signInLogs?: SignInLogOptions;
 }
 
 export async function startLocalGraph(options: LocalGraphOptions): Promise<LocalGraph> {
@@ -228,25 +234,37 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
         const collection = kind === "application" ? tenant.applications : tenant.servicePrincipals;
         const select = parseSelect(url.searchParams.get("$select"), kind === "application" ? APPLICATION_PROPERTIES : SERVICE_PRINCIPAL_PROPERTIES, kind);
         const expand = url.searchParams.get("$expand");
-        if (expand !== null && !/^owners(\(\$select=[\w,]+\))?$/.test(expand)) {
+        // application resource: "federatedIdentityCredentials ... Supports $expand" (https://learn.microsoft.com/graph/api/resources/application).
+        const expandsCredentials = kind === "application" && expand !== null && /^federatedIdentityCredentials(\(\$select=[\w,]+\))?$/.test(expand);
+        if (expand !== null && !expandsCredentials && !/^owners(\(\$select=[\w,]+\))?$/.test(expand)) {
             throw new GraphError(400, "Request_BadRequest", `Could not find a navigation property named '${expand}' on type 'microsoft.graph.${kind}'.`);
         }
         const filter = url.searchParams.get("$filter");
         let items = collection;
         let extra: Record<string, unknown> = {};
         if (filter !== null) {
-            const match = /^owners\/\$count (eq|ne) (\d+)$/.exec(filter.trim());
+            // owners and, on applications, federatedIdentityCredentials support $filter /$count eq|ne (application resource page).
+            const match = /^(owners|federatedIdentityCredentials)\/\$count (eq|ne) (\d+)$/.exec(filter.trim());
             if (options.b2c && url.searchParams.has("$count")) throw new GraphError(400, "Request_UnsupportedQuery", "$count is not supported in Azure AD B2C tenants.");
-            if (!match) throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property '${filter.split(" ")[0]}' of resource '${kind}'.`);
+            if (!match || (match[1] === "federatedIdentityCredentials" && kind !== "application")) throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property '${filter.split(" ")[0]}' of resource '${kind}'.`);
             if (String(req.headers.consistencylevel ?? "").toLowerCase() !== "eventual" || url.searchParams.get("$count") !== "true") {
-                throw new GraphError(400, "Request_UnsupportedQuery", "Filter on owners/$count requires the ConsistencyLevel header set to eventual and $count=true (advanced query).");
+                throw new GraphError(400, "Request_UnsupportedQuery", `Filter on ${match[1]}/$count requires the ConsistencyLevel header set to eventual and $count=true (advanced query).`);
             }
-            const n = Number(match[2]);
-            items = collection.filter((o) => (match[1] === "eq" ? o.owners.length === n : o.owners.length !== n));
+            const n = Number(match[3]);
+            const related = (o: StandInDirectoryObject) => (match[1] === "owners" ? o.owners.length : (o.federatedIdentityCredentials ?? []).length);
+            items = collection.filter((o) => (match[2] === "eq" ? related(o) === n : related(o) !== n));
             extra = { "@odata.count": items.length };
         }
         const size = pageSize(url, expand !== null ? EXPAND_PAGE_SIZE : MAX_PAGE_SIZE);
-        const views = items.map((o) => objectView(o, kind, select, expand !== null));
+        const credentialSelect = expandsCredentials ? /\(\$select=([\w,]+)\)/.exec(expand!)?.[1]?.split(",") : undefined;
+        const views = items.map((o) => {
+            const view = objectView(o, kind, select, expand !== null && !expandsCredentials);
+            if (expandsCredentials) {
+                view.federatedIdentityCredentials = (o.federatedIdentityCredentials ?? []).slice(0, EXPAND_MAX_RELATED)
+                    .map((f) => (credentialSelect ? Object.fromEntries(credentialSelect.map((p) => [p, (f as Record<string, unknown>)[p] ?? null])) : f));
+            }
+            return view;
+        });
         return paged(views, url, size, `${kind === "application" ? "applications" : "servicePrincipals"}${select ? `(${select.join(",")})` : ""}`, extra);
     }
 
@@ -283,6 +301,10 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
             const select = url.searchParams.get("$select")?.split(",");
             const views = select ? objects.map((o) => Object.fromEntries(Object.entries(o).filter(([k]) => k === "@odata.type" || select.includes(k)))) : objects;
             return paged(views, url, pageSize(url, MAX_PAGE_SIZE), "directoryObjects");
+        }
+        if (path === "/beta/auditLogs/signIns") {
+            require(oid, "AuditLog.Read.All");
+            return signInPage(url, tenant.signIns ?? [], base, options.signInLogs ?? {}, (status, code, message) => { throw new GraphError(status, code, message); });
         }
         throw new GraphError(400, "BadRequest", `Resource not found for the segment '${path.split("/").pop()}'.`);
     }

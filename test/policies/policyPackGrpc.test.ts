@@ -14,9 +14,9 @@ import {
 
 const ROOT = path.resolve(__dirname, "../..");
 const PACK_DIR = path.join(ROOT, "policies");
-const POLICY_NAMES = ["credential-expiry-near", "credential-lifetime", "guid-shaped-secret", "password-stored-in-keyvault", "secret-id-not-value", "secret-value-hygiene"];
+const POLICY_NAMES = ["credential-expiry-near", "credential-lifetime", "guid-shaped-secret", "password-stored-in-keyvault", "prefer-federated", "secret-id-not-value", "secret-value-hygiene"];
 /** The one advisory policy: a GUID that may be right where it is. */
-const ADVISORY = ["guid-shaped-secret"];
+const ADVISORY = ["guid-shaped-secret", "prefer-federated"];
 const SECRET_INPUTS: Record<string, string[]> = { "pulumi-nodejs:dynamic/keyrelay:VaultSecret": ["value"] };
 const SECRET_OUTPUTS: Record<string, string[]> = { ...SECRET_INPUTS, "azuread:index/applicationPassword:ApplicationPassword": ["value"] };
 
@@ -53,7 +53,7 @@ describe("policy pack over the analyzer protocol (run-policy-pack, as the CLI st
         return diagnostics(await unary(pack.client, "analyzeStack", analyzeStackRequest(resources)));
     }
 
-    it("GetAnalyzerInfo: the pack's name, version, five mandatory policies, one advisory, and their config schemas", async () => {
+    it("GetAnalyzerInfo: the pack's name, version, five mandatory policies, two advisory, and their config schemas", async () => {
         const info: any = await unary(pack.client, "getAnalyzerInfo", emptyRequest());
         assert.strictEqual(info.getName(), "keyrelay-credentials");
         assert.strictEqual(info.getVersion(), JSON.parse(fs.readFileSync(path.join(PACK_DIR, "package.json"), "utf8")).version);

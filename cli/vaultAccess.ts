@@ -8,6 +8,7 @@ import { THROTTLE_BUDGET_ADVICE, retryAfterCapPolicy } from "../components/vault
 import { CliContext } from "./context";
 import { Deadline, errorCode, isUnresolvedError } from "./deadline";
 import { CliError, environmentError, usageError } from "./exitCodes";
+import { networkRefusalAdvice, vaultRefusalOf, vaultRefusalPolicy } from "../lib/vaultRefusal";
 
 /** Longest wait a Retry-After may ask the command for, in ms. */
 export const MAX_RETRY_AFTER_MS = 60_000;
@@ -47,7 +48,8 @@ export function createSecretClient(address: VaultAddress, context: CliContext, a
     return new Client(address.url, credential, {
         disableChallengeResourceVerification: address.isLoopback,
         retryOptions: { maxRetries: 3, retryDelayInMs: context.retryBaseDelayMs ?? 1000, maxRetryDelayInMs: 8 * (context.retryBaseDelayMs ?? 1000) },
-        additionalPolicies: [...bounded, { policy: retryAfterCapPolicy(context.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS), position: "perRetry" }],
+        additionalPolicies: [...bounded, { policy: retryAfterCapPolicy(context.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS), position: "perRetry" },
+            { policy: vaultRefusalPolicy() as never, position: "perRetry" }],
         ...(tlsOptions ? { tlsOptions } : {}),
     });
 }
@@ -79,6 +81,11 @@ export function vaultCallError(error: unknown, action: string, vaultUrl: string,
     const e = error as { statusCode?: number; code?: string; name?: string; message?: string; details?: { error?: { innererror?: { code?: string } } } };
     const code = e?.code;
     const message = (e?.message ?? String(error)).split(/\r?\n/)[0];
+    const refusal = vaultRefusalOf(error);
+    if (refusal && refusal.kind !== "role") {
+        const { problem, fix } = networkRefusalAdvice(vaultUrl, refusal);
+        return environmentError(`keyrelay: cannot ${action}: ${problem}. ${fix}.`);
+    }
     if (e?.statusCode === 403) {
         return environmentError(`keyrelay: access denied to ${action} in ${vaultUrl} (403 Forbidden). Give the identity you signed in with the "${role}" role on the vault.`);
     }

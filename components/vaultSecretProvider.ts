@@ -8,6 +8,8 @@ import * as dns from "dns";
 import { SecretClient, KeyVaultSecret, SecretClientOptions } from "@azure/keyvault-secrets";
 import { DateTime } from "luxon";
 import { createAzureCredential } from "./azureCredential";
+import { VaultError } from "../lib/errors";
+import { PURGE_PROTECTION_ADVICE, networkRefusalAdvice, vaultRefusalOf } from "../lib/vaultRefusal";
 import {
     DEFAULT_CONTENT_TYPE, VaultSecretFields, WRITER_TAG, canonicalVaultUrl, vaultSecretChange, withManagedTag,
 } from "./vaultSecretDiff";
@@ -137,6 +139,8 @@ function vaultNameOf(vaultUrl: string): string {
     }
 }
 
+const VAULT_ACTIONS: Record<string, "get" | "set" | "delete" | "recover"> = { read: "get", write: "set", delete: "delete", recover: "recover" };
+
 /** An error about a vault operation that names the secret and vault and never carries the secret's value. */
 export function vaultError(action: string, vaultUrl: string, name: string, error: unknown, value?: string): Error {
     const status = statusOf(error);
@@ -146,6 +150,12 @@ export function vaultError(action: string, vaultUrl: string, name: string, error
     const what = `keyrelay: cannot ${action} secret "${name}" in ${vaultUrl}`;
     if (isVaultThrottledError(error) || status === 429) {
         return new Error(`${what}: ${status === 429 ? `the vault kept answering 429 (throttled) after the bounded retries: ${detail}` : detail}. ${THROTTLE_BUDGET_ADVICE}`);
+    }
+    const refusal = vaultRefusalOf(error);
+    if (refusal && refusal.kind !== "role") {
+        const { problem, fix } = networkRefusalAdvice(vaultUrl, refusal);
+        return new VaultError({ action: VAULT_ACTIONS[action] ?? "get", secret: name, vaultUrl, status, serviceCode: code, innerCode: innerCodeOf(error) },
+            `keyrelay: cannot ${action} secret "${name}": ${problem}`, { fix });
     }
     if (status === 403) {
         return new Error(`${what}: access denied (HTTP 403 ${code ?? "Forbidden"}). ` +
@@ -159,7 +169,7 @@ function softDeletedError(vaultUrl: string, name: string, recoverError: unknown,
     const cause = vaultError("recover", vaultUrl, name, recoverError, value).message;
     return new Error(`keyrelay: cannot write secret "${name}" in ${vaultUrl}: a deleted secret of that name is waiting to be purged (soft-deleted), ` +
         `and recovering it failed. Recover it (az keyvault secret recover --vault-name ${vaultName} --name ${name}) to keep its old versions, ` +
-        `or purge it (az keyvault secret purge --vault-name ${vaultName} --name ${name}), then run again; ` +
+        `or purge it (az keyvault secret purge --vault-name ${vaultName} --name ${name}), then run again (${PURGE_PROTECTION_ADVICE}); ` +
         `or give the identity running Pulumi the "${SECRETS_OFFICER_ROLE}" role, which may recover. (${cause})`);
 }
 

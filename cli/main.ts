@@ -5,6 +5,7 @@ import * as path from "path";
 import { Command, CommanderError, Option } from "commander";
 import { CliContext, processContext } from "./context";
 import { EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, isCliError } from "./exitCodes";
+import { DEFAULT_AUDIT_TIMEOUT } from "./audit/budget";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -82,7 +83,8 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .option("--warn-days <days>", "credential-expiring under this many days", "30")
         .option("--graph-url <url>", "Microsoft Graph root for sovereign clouds; the token scope is <url>/.default", "https://graph.microsoft.com")
         .option("--authority-host <url>", "Entra authority host (default: AZURE_AUTHORITY_HOST, else public cloud)")
-        .option("--timeout <duration>", "overall deadline for Graph and the vaults, e.g. 60s, 5m", "60s")
+        .option("--timeout <duration>", "overall deadline for Graph and the vaults, e.g. 60s, 5m; the default fits 20,000 apps at Graph's and Key Vault's published limits", DEFAULT_AUDIT_TIMEOUT)
+        .option("--read-values", "also read each secret's value (needs Key Vault Secrets User): hint match, Secret ID stored as the value, whitespace")
         .option("--json", "print the report as JSON (schema keyrelay-audit/1, docs/audit.md)")
         .option("--html <file>", "also write a self-contained HTML report")
         .option("--webhook <url>", "POST the findings, signed with HMAC-SHA256 (KEYRELAY_WEBHOOK_SECRET), with a Teams card")

@@ -11,6 +11,8 @@ import { parseWarnDays } from "../status";
 import { authorityHostOf, parseVaultAddress } from "../vaultAccess";
 import { Deadline, parseTimeout } from "./deadline";
 import { judgeAudit } from "./findings";
+import { DEFAULT_AUDIT_TIMEOUT } from "./budget";
+import { auditChecks } from "./checks";
 import { DEFAULT_GRAPH_URL, readTenant } from "./graphReader";
 import { renderAuditHtml } from "./html";
 import { AUDIT_SCHEMA, AuditReport, auditExitCode, formatAudit, summarize } from "./report";
@@ -27,9 +29,11 @@ export interface AuditOptions {
     webhook?: string;
     timeout?: string;
     authorityHost?: string;
+    /** Read each secret's value for the value checks; default: metadata only. */
+    readValues?: boolean;
 }
 
-export const DEFAULT_AUDIT_TIMEOUT = "60s";
+export { DEFAULT_AUDIT_TIMEOUT };
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function parseGraphUrl(text: string | undefined): string {
@@ -118,9 +122,9 @@ export async function runAudit(options: AuditOptions, context: CliContext): Prom
             keyIds.set(key, [...(keyIds.get(key) ?? []), ...app.passwordCredentials.map((p) => p.keyId), ...app.keyCredentials.map((k) => k.keyId)]);
         }
         const vaultPart = vaults.length > 0
-            ? await readVaults({ vaults, map, authorityHost, deadline, keyIdsOf: (clientId) => keyIds.get(clientId.toLowerCase()) ?? [], onProgress: (e) => progress.vaults(e) }, context)
+            ? await readVaults({ vaults, map, authorityHost, deadline, readValues: options.readValues === true, keyIdsOf: (clientId) => keyIds.get(clientId.toLowerCase()) ?? [], onProgress: (e) => progress.vaults(e) }, context)
             : { secrets: [], requests: [], notes: [] };
-        const judgement = judgeAudit({ apps: tenant.apps, policies: tenant.policies, secrets: vaultPart.secrets, now, warnDays });
+        const judgement = judgeAudit({ apps: tenant.apps, policies: tenant.policies, secrets: vaultPart.secrets, now, warnDays, checkLifetime: !tenant.policySkipped });
         const findings = judgement.findings;
         return {
             schema: AUDIT_SCHEMA,
@@ -128,6 +132,7 @@ export async function runAudit(options: AuditOptions, context: CliContext): Prom
             graphUrl,
             vaults,
             warnDays,
+            checks: auditChecks({ readValues: options.readValues === true, vaults: vaults.length, policySkipped: tenant.policySkipped }),
             credentials: judgement.credentials,
             secrets: judgement.secrets,
             findings,

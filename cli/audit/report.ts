@@ -4,6 +4,7 @@ import { EXIT_CRITICAL, EXIT_OK, EXIT_WARNING } from "../exitCodes";
 import { formatTable } from "../table";
 import { AuditJudgement } from "./findings";
 import { AuditedCredential, AuditedSecret, Finding, TenantPolicies } from "./model";
+import { AuditChecks, checksLine } from "./checks";
 
 export const AUDIT_SCHEMA = "keyrelay-audit/1";
 
@@ -13,6 +14,8 @@ export interface AuditReport {
     graphUrl: string;
     vaults: string[];
     warnDays: number;
+    /** Which checks ran, and which were skipped and why. */
+    checks: AuditChecks;
     credentials: AuditedCredential[];
     secrets: AuditedSecret[];
     findings: Finding[];
@@ -59,7 +62,8 @@ export function findingPlace(f: Finding): string {
 export function formatAudit(report: AuditReport): string {
     const s = report.summary;
     const header = `keyrelay audit of ${report.graphUrl} at ${report.checkedAt} (warn under ${report.warnDays} days): `
-        + `${s.apps} apps, ${s.servicePrincipals} service principals with credentials, ${s.credentials} credentials, ${s.secrets} vault secrets checked.`;
+        + `${s.apps} apps, ${s.servicePrincipals} service principals with credentials, ${s.credentials} credentials, ${s.secrets} vault secrets checked.\n`
+        + checksLine(report.checks);
     const graphPages = Object.values(report.requests.graphPages).reduce((a, b) => a + b, 0);
     const footer = `${s.critical} critical, ${s.warning} warnings. ` + [
         `Graph: ${report.requests.graph} requests (${graphPages} pages${report.requests.graphThrottled ? `, ${report.requests.graphThrottled} throttled` : ""})`,

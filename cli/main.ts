@@ -75,6 +75,19 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
             onResult(await verifyCommand(options, context));
         });
 
+    program.command("doctor")
+        .description("Before any pulumi up: whether the tenant's app management policies and the deployer's ownership allow rotating the declared fleet")
+        .option("--program <dir>", "Pulumi program directory, as for plan")
+        .option("--stack <name>", "stack whose config file Pulumi.<name>.yaml is used", "example")
+        .option("--graph-url <url>", "Microsoft Graph root for sovereign clouds", "https://graph.microsoft.com")
+        .option("--authority-host <url>", "Entra authority host (default: AZURE_AUTHORITY_HOST, else public cloud)")
+        .option("--timeout <duration>", "overall deadline (seconds, or 60s, 5m, PT2M)", "60s")
+        .option("--json", "print the report as JSON (schema keyrelay-doctor/1)")
+        .action(async (options) => {
+            (await import("./typescriptPrograms")).registerTypeScript(path.resolve(context.cwd ?? process.cwd(), options.program ?? "."));
+            onResult(await (await import("./doctor/command")).doctorCommand(options, context));
+        });
+
     const collect = (value: string, previous: string[] = []) => [...previous, value];
     program.command("audit")
         .description("Every credential in the tenant (Microsoft Graph) and every Key Vault secret that belongs to an app, checked against them: findings with fixed codes. Never prints a value; at most Entra's 3-character hint.")

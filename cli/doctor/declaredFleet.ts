@@ -4,9 +4,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DateTime } from "luxon";
+import { PERIOD_START_MARKER } from "../../components/schedule";
 import { SimulatedEngine, TYPES, programFromFile, stackConfigFromFile } from "../../simulation/engine";
 import { CliError, EXIT_CRITICAL, usageError } from "../exitCodes";
 import { defaultProgramDir, describeProgramError, projectName } from "../plan";
+import { learnFleet } from "../fleetModel";
 import { DeclaredApp } from "./tenantRules";
 
 const DAY_MS = 86_400_000;
@@ -25,14 +27,26 @@ export async function declaredFleet(options: { program?: string; stack?: string 
     });
     if (report.errors.length > 0) throw new CliError(`keyrelay doctor: the program fails: ${String(report.errors[0]).split(/\r?\n/)[0]}`, EXIT_CRITICAL);
     const resources = engine.resources();
+    // Each keyrelay unit's schedule, as the plan learns it: validFor is what every later credential lives.
+    const units = learnFleet(resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, inputs: r.inputs, outputs: r.outputs, propertyDependencies: r.propertyDependencies })), at).units;
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const unitOf = (urn: string | undefined): (typeof units)[number] | undefined => {
+        for (let at = urn; at; at = byUrn.get(at)?.parent) {
+            const unit = units.find((u) => u.urn === at);
+            if (unit) return unit;
+        }
+        return undefined;
+    };
     const apps = resources.filter((r) => r.type === TYPES.application);
     return {
         project, stack,
         apps: apps.map((app) => {
+            const unit = unitOf(app.parent);
             const lifetimes = resources.filter((r) => r.type === TYPES.applicationPassword && (r.inputs.applicationId === app.id || r.inputs.applicationId === app.outputs.id))
-                .map((p) => (Date.parse(p.inputs.endDate) - Date.parse(p.inputs.startDate ?? p.outputs.startDate)) / DAY_MS)
+                .map((p) => (Date.parse(p.inputs.endDate) - Date.parse(p.inputs.rotateWhenChanged?.[PERIOD_START_MARKER] ?? p.inputs.startDate)) / DAY_MS)
                 .filter((days) => Number.isFinite(days));
-            return { displayName: String(app.inputs.displayName), validForDays: lifetimes.length > 0 ? Math.max(...lifetimes) : 0 };
+            const validForDays = unit ? unit.schedule.validForMs / DAY_MS : lifetimes.length > 0 ? Math.max(...lifetimes) : 0;
+            return { displayName: String(app.inputs.displayName), validForDays };
         }),
     };
 }

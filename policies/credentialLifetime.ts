@@ -4,6 +4,7 @@
 // (hashicorp/terraform-provider-azuread#1424): only endDate counts.
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { DateTime } from "luxon";
+import { TENANT_MAX_LIFETIME, TenantLifetime, readTenantMaxLifetime } from "./lib/tenantLifetime";
 import { DEFAULT_MAX_LIFETIME_DAYS, toRfc3339 } from "./lib/timeBasics";
 import { daysBetween, formatDayCount } from "./lib/days";
 import { NumberSetting, readNumberSetting, settingSchema } from "./lib/policyConfig";
@@ -22,7 +23,7 @@ export const MAX_LIFETIME_DAYS: NumberSetting = {
 };
 
 /** Messages for a credential or Key Vault secret with no end, an unreadable end, or a life over `maxLifetimeDays`. */
-export function lifetimeViolations(resource: ResourceView, now: DateTime, maxLifetimeDays: number): string[] {
+export function lifetimeViolations(resource: ResourceView, now: DateTime, maxLifetimeDays: number, tenant?: TenantLifetime): string[] {
     const validity = validityOf(resource.type, resource.props);
     if (!validity) return [];
     const what = describeResource(resource.type, resource.name);
@@ -47,9 +48,14 @@ export function lifetimeViolations(resource: ResourceView, now: DateTime, maxLif
             const periodStart = start.state === "missing" ? keyrelayPeriodStart(resource.type, resource.props, resource.urn, resource.parent) : undefined;
             const from = start.state === "known" ? start.at : periodStart ?? now;
             const lifeDays = daysBetween(from, end.at);
-            if (lifeDays <= maxLifetimeDays) return [];
             const origin = start.state === "known" ? `${start.field} ${toRfc3339(start.at)}`
                 : periodStart ? `its period start (keyrelay-period-start) ${toRfc3339(periodStart)}` : "now";
+            // The tenant's passwordLifetime binds credentials only; Entra refuses a longer one outright.
+            if (tenant && validity.kind === "credential" && lifeDays > tenant.days && tenant.days < maxLifetimeDays) {
+                return [`${what} lives ${formatDayCount(lifeDays)}, from ${origin} to ${end.field} ${toRfc3339(end.at)}, over the tenant's passwordLifetime ${tenant.text} (${formatDayCount(tenant.days)}, its app management policy): ` +
+                    `Entra refuses it with CredentialInvalidLifetimeAsPerAppPolicy. Set rotation.validFor to ${tenant.text} or less (keyrelay doctor reads the tenant's policies).`];
+            }
+            if (lifeDays <= maxLifetimeDays) return [];
             return [`${what} lives ${formatDayCount(lifeDays)}, from ${origin} to ${end.field} ${toRfc3339(end.at)}, over the maximum of ${maxLifetimeDays} days. ` +
                 `Set ${end.field} at most ${maxLifetimeDays} days after the start; with keyrelay, shorten rotation.validFor or rotation.every.`];
         }
@@ -60,9 +66,11 @@ export const credentialLifetime: ResourceValidationPolicy = {
     name: CREDENTIAL_LIFETIME,
     description: "Entra credentials and Key Vault secrets must have an end date, at most maxLifetimeDays after their start.",
     enforcementLevel: "mandatory",
-    configSchema: { properties: { [MAX_LIFETIME_DAYS.key]: settingSchema(MAX_LIFETIME_DAYS) } },
+    configSchema: { properties: { [MAX_LIFETIME_DAYS.key]: settingSchema(MAX_LIFETIME_DAYS), [TENANT_MAX_LIFETIME.key]: TENANT_MAX_LIFETIME.schema } },
     validateResource: (args, reportViolation) => {
-        const maxLifetimeDays = readNumberSetting(CREDENTIAL_LIFETIME, args.getConfig<Record<string, unknown>>(), MAX_LIFETIME_DAYS);
-        for (const message of lifetimeViolations(viewOfResourceArgs(args), DateTime.utc(), maxLifetimeDays)) reportViolation(message);
+        const config = args.getConfig<Record<string, unknown>>();
+        const maxLifetimeDays = readNumberSetting(CREDENTIAL_LIFETIME, config, MAX_LIFETIME_DAYS);
+        const tenant = readTenantMaxLifetime(CREDENTIAL_LIFETIME, config);
+        for (const message of lifetimeViolations(viewOfResourceArgs(args), DateTime.utc(), maxLifetimeDays, tenant)) reportViolation(message);
     },
 };

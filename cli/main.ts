@@ -7,6 +7,7 @@ import { CliContext, processContext } from "./context";
 import { EXIT_OK, EXIT_USAGE, exitCodeOf } from "./errors";
 import { isKeyrelayError } from "../lib/errors";
 import { errorLine, errorLines } from "../lib/terminalText";
+import { DEFAULT_AUDIT_TIMEOUT } from "./audit/budget";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -76,6 +77,19 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
             onResult(await verifyCommand(options, context));
         });
 
+    program.command("doctor")
+        .description("Before any pulumi up: whether the tenant's app management policies and the deployer's ownership allow rotating the declared fleet")
+        .option("--program <dir>", "Pulumi program directory, as for plan")
+        .option("--stack <name>", "stack whose config file Pulumi.<name>.yaml is used", "example")
+        .option("--graph-url <url>", "Microsoft Graph root for sovereign clouds", "https://graph.microsoft.com")
+        .option("--authority-host <url>", "Entra authority host (default: AZURE_AUTHORITY_HOST, else public cloud)")
+        .option("--timeout <duration>", "overall deadline (seconds, or 60s, 5m, PT2M)", "60s")
+        .option("--json", "print the report as JSON (schema keyrelay-doctor/1)")
+        .action(async (options) => {
+            (await import("./plan/typescriptPrograms")).registerTypeScript(path.resolve(context.cwd ?? process.cwd(), options.program ?? "."));
+            onResult(await (await import("./doctor/command")).doctorCommand(options, context));
+        });
+
     const collect = (value: string, previous: string[] = []) => [...previous, value];
     program.command("audit")
         .description("Every credential in the tenant (Microsoft Graph) and every Key Vault secret that belongs to an app, checked against them: findings with fixed codes. Never prints a value; at most Entra's 3-character hint.")
@@ -84,7 +98,8 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .option("--warn-days <days>", "credential-expiring under this many days", "30")
         .option("--graph-url <url>", "Microsoft Graph root for sovereign clouds; the token scope is <url>/.default", "https://graph.microsoft.com")
         .option("--authority-host <url>", "Entra authority host (default: AZURE_AUTHORITY_HOST, else public cloud)")
-        .option("--timeout <duration>", "overall deadline for Graph and the vaults, e.g. 60s, 5m", "60s")
+        .option("--timeout <duration>", "overall deadline for Graph and the vaults, e.g. 60s, 5m; the default fits 20,000 apps at Graph's and Key Vault's published limits", DEFAULT_AUDIT_TIMEOUT)
+        .option("--read-values", "also read each secret's value (needs Key Vault Secrets User): hint match, Secret ID stored as the value, whitespace")
         .option("--json", "print the report as JSON (schema keyrelay-audit/1, docs/audit.md)")
         .option("--html <file>", "also write a self-contained HTML report")
         .option("--webhook <url>", "POST the findings, signed with HMAC-SHA256 (KEYRELAY_WEBHOOK_SECRET), with a Teams card")

@@ -13,6 +13,7 @@ import { CliError, EXIT_ENVIRONMENT, environmentError, usageError } from "./erro
 import { isForeignOriginError } from "../lib/origin";
 import { sameOriginPolicy } from "../lib/originPolicy";
 import { isRepeatedNextLinkError } from "../lib/pageTrail";
+import { networkRefusalAdvice, vaultRefusalOf, vaultRefusalPolicy } from "../lib/vaultRefusal";
 
 /** Longest wait a Retry-After may ask the command for, in ms. */
 export const MAX_RETRY_AFTER_MS = 60_000;
@@ -52,7 +53,8 @@ export function createSecretClient(address: VaultAddress, context: CliContext, a
         disableChallengeResourceVerification: address.isLoopback,
         retryOptions: { maxRetries: 3, retryDelayInMs: context.retryBaseDelayMs ?? 1000, maxRetryDelayInMs: 8 * (context.retryBaseDelayMs ?? 1000) },
         // perCall: before the vault's authentication policy attaches a token (lib/originPolicy.ts).
-        additionalPolicies: [{ policy: sameOriginPolicy(address.url, deadline?.command ?? ""), position: "perCall" }, ...bounded, { policy: retryAfterCapPolicy(context.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS), position: "perRetry" }],
+        additionalPolicies: [{ policy: sameOriginPolicy(address.url, deadline?.command ?? ""), position: "perCall" }, ...bounded, { policy: retryAfterCapPolicy(context.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS), position: "perRetry" },
+            { policy: vaultRefusalPolicy() as never, position: "perRetry" }],
         ...(tlsOptions ? { tlsOptions } : {}),
     });
 }
@@ -95,6 +97,11 @@ export function vaultCallError(error: unknown, action: string, vaultUrl: string,
     const e = error as { statusCode?: number; code?: string; name?: string; message?: string; details?: { error?: { innererror?: { code?: string } } } };
     const code = e?.code;
     const message = (e?.message ?? String(error)).split(/\r?\n/)[0];
+    const refusal = vaultRefusalOf(error);
+    if (refusal && refusal.kind !== "role") {
+        const { problem, fix } = networkRefusalAdvice(vaultUrl, refusal);
+        return environmentError(`keyrelay: cannot ${action}: ${problem}. ${fix}.`);
+    }
     if (e?.statusCode === 403) {
         return vaultFailure(error, action, vaultUrl, `keyrelay: access denied to ${action} in ${vaultUrl} (403 Forbidden). Give the identity you signed in with the "${role}" role on the vault.`);
     }

@@ -5,6 +5,7 @@
 import { DateTime } from "luxon";
 import { DEFAULT_MAX_LIFETIME_DAYS, daysBetween, formatDayCount, toRfc3339 } from "./lib/contract";
 import { NumberSetting, resourcePolicy } from "./lib/resourcePolicy";
+import { TENANT_MAX_LIFETIME, TenantLifetime, readTenantMaxLifetime } from "./lib/tenantLifetime";
 import { keyrelayPeriodStart } from "./lib/keyrelayCredential";
 import { describeResource, validityOf } from "./lib/resourceKinds";
 import { readPath } from "./lib/unknownValues";
@@ -20,7 +21,7 @@ export const MAX_LIFETIME_DAYS: NumberSetting = {
 };
 
 /** Messages for a credential or Key Vault secret with no end, an unreadable end, or a life over `maxLifetimeDays`. */
-export function lifetimeViolations(resource: ResourceView, now: DateTime, maxLifetimeDays: number): string[] {
+export function lifetimeViolations(resource: ResourceView, now: DateTime, maxLifetimeDays: number, tenant?: TenantLifetime): string[] {
     const validity = validityOf(resource.type, resource.props);
     if (!validity) return [];
     const what = describeResource(resource.type, resource.name);
@@ -45,9 +46,14 @@ export function lifetimeViolations(resource: ResourceView, now: DateTime, maxLif
             const periodStart = start.state === "missing" ? keyrelayPeriodStart(resource.type, resource.props, resource.urn, resource.parent) : undefined;
             const from = start.state === "known" ? start.at : periodStart ?? now;
             const lifeDays = daysBetween(from, end.at);
-            if (lifeDays <= maxLifetimeDays) return [];
             const origin = start.state === "known" ? `${start.field} ${toRfc3339(start.at)}`
                 : periodStart ? `its period start (keyrelay-period-start) ${toRfc3339(periodStart)}` : "now";
+            // The tenant's passwordLifetime binds credentials only; Entra refuses a longer one outright.
+            if (tenant && validity.kind === "credential" && lifeDays > tenant.days && tenant.days < maxLifetimeDays) {
+                return [`${what} lives ${formatDayCount(lifeDays)}, from ${origin} to ${end.field} ${toRfc3339(end.at)}, over the tenant's passwordLifetime ${tenant.text} (${formatDayCount(tenant.days)}, its app management policy): ` +
+                    `Entra refuses it with CredentialInvalidLifetimeAsPerAppPolicy. Set rotation.validFor to ${tenant.text} or less (keyrelay doctor reads the tenant's policies).`];
+            }
+            if (lifeDays <= maxLifetimeDays) return [];
             return [`${what} lives ${formatDayCount(lifeDays)}, from ${origin} to ${end.field} ${toRfc3339(end.at)}, over the maximum of ${maxLifetimeDays} days. ` +
                 `Set ${end.field} at most ${maxLifetimeDays} days after the start; with keyrelay, shorten rotation.validFor or rotation.every.`];
         }
@@ -59,5 +65,6 @@ export const credentialLifetime = resourcePolicy({
     description: "Entra credentials and Key Vault secrets must have an end date, at most maxLifetimeDays after their start.",
     level: "mandatory",
     setting: MAX_LIFETIME_DAYS,
-    check: lifetimeViolations,
+    configProperties: { [TENANT_MAX_LIFETIME.key]: TENANT_MAX_LIFETIME.schema },
+    check: (resource, now, maxLifetimeDays, config) => lifetimeViolations(resource, now, maxLifetimeDays, readTenantMaxLifetime(CREDENTIAL_LIFETIME, config)),
 });

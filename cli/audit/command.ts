@@ -14,6 +14,8 @@ import { DEFAULT_GRAPH_URL, GraphReader, readTenant } from "./graphReader";
 import { parseSignInWindow } from "../../lib/signInMatch";
 import { readAppsWithFederatedCredentials, secretlessSection } from "./secretless";
 import { signInPart } from "./signInPart";
+import { DEFAULT_AUDIT_TIMEOUT } from "./budget";
+import { auditChecks } from "./checks";
 import { renderAuditHtml } from "./html";
 import { checkHtmlTarget, deliver, exitCodeAfterDelivery, writeHtmlReport } from "./outputs";
 import { AUDIT_SCHEMA, AuditReport, auditExitCode, formatAudit, summarize } from "./report";
@@ -32,9 +34,11 @@ export interface AuditOptions {
     authorityHost?: string;
     /** ISO-8601 window of sign-in evidence, e.g. P7D (Graph beta sign-in logs; AuditLog.Read.All, Entra ID P1/P2). */
     signIns?: string;
+    /** Read each secret's value for the value checks; default: metadata only. */
+    readValues?: boolean;
 }
 
-export const DEFAULT_AUDIT_TIMEOUT = "60s";
+export { DEFAULT_AUDIT_TIMEOUT };
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function parseGraphUrl(text: string | undefined): string {
@@ -117,7 +121,7 @@ export async function runAudit(options: AuditOptions, context: CliContext, deadl
 
     const progress = new ProgressBar(context);
     try {
-        return await deadline.run(() => auditWithin(deadline, progress, { context, warnDays, graphUrl, vaults, map, authorityHost, tlsCa, signIns: options.signIns }));
+        return await deadline.run(() => auditWithin(deadline, progress, { context, warnDays, graphUrl, vaults, map, authorityHost, tlsCa, signIns: options.signIns, readValues: options.readValues === true }));
     } finally {
         progress.end();
     }
@@ -132,9 +136,10 @@ interface AuditInputs {
     authorityHost: string | undefined;
     tlsCa: string | undefined;
     signIns: string | undefined;
+    readValues: boolean;
 }
 
-async function auditWithin(deadline: Deadline, progress: ProgressBar, { context, warnDays, graphUrl, vaults, map, authorityHost, tlsCa, signIns }: AuditInputs): Promise<AuditReport> {
+async function auditWithin(deadline: Deadline, progress: ProgressBar, { context, warnDays, graphUrl, vaults, map, authorityHost, tlsCa, signIns, readValues }: AuditInputs): Promise<AuditReport> {
     const credential = createAzureCredential({
         authorityHost, additionalPolicies: [{ policy: deadline.policy(), position: "perRetry" }],
         ...(tlsCa ? { tlsOptions: { ca: tlsCa } } : {}),
@@ -150,9 +155,9 @@ async function auditWithin(deadline: Deadline, progress: ProgressBar, { context,
         keyIds.set(key, [...(keyIds.get(key) ?? []), ...app.passwordCredentials.map((p) => p.keyId), ...app.keyCredentials.map((k) => k.keyId)]);
     }
     const vaultPart = vaults.length > 0
-        ? await readVaults({ vaults, map, authorityHost, deadline, keyIdsOf: (clientId) => keyIds.get(clientId.toLowerCase()) ?? [], onProgress: (e) => progress.vaults(e) }, context)
+        ? await readVaults({ vaults, map, authorityHost, deadline, readValues, keyIdsOf: (clientId) => keyIds.get(clientId.toLowerCase()) ?? [], onProgress: (e) => progress.vaults(e) }, context)
         : { secrets: [], requests: [], notes: [] };
-    const judgement = judgeAudit({ apps: tenant.apps, policies: tenant.policies, secrets: vaultPart.secrets, now, warnDays });
+    const judgement = judgeAudit({ apps: tenant.apps, policies: tenant.policies, secrets: vaultPart.secrets, now, warnDays, checkLifetime: !tenant.policySkipped });
     const extra = await secretlessAndSignIns(signIns, tenant.apps, judgement, {
         graphUrl, credential, deadline, tlsCa, authorityHost: authorityHost ?? "https://login.microsoftonline.com", onPage: (_c, n) => progress.graph(n),
     }, now);
@@ -164,6 +169,7 @@ async function auditWithin(deadline: Deadline, progress: ProgressBar, { context,
         graphUrl,
         vaults,
         warnDays,
+        checks: auditChecks({ readValues, vaults: vaults.length, policySkipped: tenant.policySkipped }),
         credentials: judgement.credentials,
         secrets: judgement.secrets,
         findings,

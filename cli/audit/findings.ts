@@ -9,6 +9,7 @@ import {
     GraphPasswordCredential, TenantPolicies,
 } from "./model";
 import { SecretValueFacts } from "./valueFacts";
+import { matchByMetadata } from "./metadataMatch";
 
 /** The display name RotatingPassword gives each credential: "<name> (keyrelay slot a, from 2026-01-01)". */
 const KEYRELAY_DISPLAY_NAME = /\(keyrelay slot [a-z], from \d{4}-\d{2}-\d{2}\)$/;
@@ -25,7 +26,10 @@ export interface SecretReading {
     source: "tag" | "map";
     expiresOn: Date | undefined;
     managedByKeyrelay: boolean;
-    facts: SecretValueFacts;
+    /** The value's facts, only with --read-values; without them the secret is matched by its tags and expiry. */
+    facts?: SecretValueFacts;
+    /** Its key-id tag (keyrelay writes the credential's keyId there). */
+    keyIdTag?: string;
 }
 
 export interface AuditInput {
@@ -34,6 +38,8 @@ export interface AuditInput {
     secrets: readonly SecretReading[];
     now: DateTime;
     warnDays: number;
+    /** False when the policies could not be read: no lifetime finding then. Default true. */
+    checkLifetime?: boolean;
 }
 
 export interface AuditJudgement {
@@ -142,7 +148,7 @@ function judgeCredentials(input: AuditInput, heldBy: Map<string, string[]>): { c
                     + (managed ? "keyrelay should have rotated it by now: run pulumi up for the stack." : "Plan the rotation now: issue a new one and update every consumer before that day."),
                     { keyId: c.keyId }));
             }
-            if (type === "password" && lifetimeDays !== null && lifetimeDays > limit.days + 1 / 1440) {
+            if (input.checkLifetime !== false && type === "password" && lifetimeDays !== null && lifetimeDays > limit.days + 1 / 1440) {
                 findings.push(finding("credential-lifetime-over-policy", ref, app.appId,
                     `The ${what} is valid for ${Math.round(lifetimeDays)} days (${day(start)} to ${day(end)}), over the ${Math.round(limit.days)}-day limit (${limit.source}). `
                     + "Replace it with a shorter-lived one, or let keyrelay rotate it.",
@@ -163,7 +169,7 @@ interface SecretJudgement {
     findings: Finding[];
 }
 
-function judgeSecret(reading: SecretReading, appsByClientId: Map<string, DirectoryApp[]>, passwordsByHint: Map<string, { app: DirectoryApp; password: GraphPasswordCredential }[]>, now: DateTime): SecretJudgement {
+function judgeSecret(reading: SecretReading, appsByClientId: Map<string, DirectoryApp[]>, passwordsByHint: Map<string, { app: DirectoryApp; password: GraphPasswordCredential }[]>, ownerOfKeyId: Map<string, DirectoryApp>, now: DateTime): SecretJudgement {
     const { facts } = reading;
     const apps = appsByClientId.get(reading.clientId.toLowerCase()) ?? [];
     const app = apps.find((a) => a.kind === "application") ?? apps[0];
@@ -173,7 +179,7 @@ function judgeSecret(reading: SecretReading, appsByClientId: Map<string, Directo
     const secretLabel = `Key Vault secret "${reading.name}" in ${reading.vault}`;
     const secret: AuditedSecret = {
         vault: reading.vault, name: reading.name, clientId: reading.clientId, source: reading.source, app: ref,
-        hint: facts.shownHint, expiresOn: reading.expiresOn ? DateTime.fromJSDate(reading.expiresOn, { zone: "utc" }).toISO({ suppressMilliseconds: true }) : null,
+        hint: facts?.shownHint ?? null, matchedBy: null, expiresOn: reading.expiresOn ? DateTime.fromJSDate(reading.expiresOn, { zone: "utc" }).toISO({ suppressMilliseconds: true }) : null,
         matchedKeyId: null, managedByKeyrelay: reading.managedByKeyrelay, findings: [],
     };
     const add = (code: FindingCode, message: string, keyId?: string) => {
@@ -188,40 +194,52 @@ function judgeSecret(reading: SecretReading, appsByClientId: Map<string, Directo
         add("secret-stale", `${secretLabel} is for client id ${reading.clientId} (its ${reading.source === "tag" ? "client-id tag" : "--map entry"}), which no app or service principal in this tenant has: the app was deleted, or the id is wrong. Fix the ${reading.source === "tag" ? "tag" : "mapping"}, or delete the secret.`);
         return done();
     }
-    if (facts.problems.length > 0) {
-        add("secret-value-whitespace", `The value of ${secretLabel} ${facts.problems.join(", ")}: Entra compares secrets byte for byte, so sign-in fails with AADSTS7000215. Store the value again without them.`);
-    }
-    if (facts.guidShaped) {
-        const same = facts.equalsKeyId ? [...app.passwordCredentials, ...app.keyCredentials].find((c) => c.keyId === facts.equalsKeyId) : undefined;
-        add("secret-holds-secret-id", `${secretLabel} holds a GUID, the Secret ID of a client secret, not its Value`
-            + (same ? `: it is the Secret ID of ${label(app)}'s credential ${same.displayName ? `"${same.displayName}"` : ""} that ends ${day(time(same.endDateTime))}` : "")
-            + `. Sign-in fails with AADSTS7000215. Create a new client secret for ${label(app)} and store its Value (shown once, at creation).`);
-        return done();
-    }
-
     const passwords = apps.flatMap((a) => a.passwordCredentials);
-    const live = passwords.filter((p) => isLive(p, now));
-    const matching = live.filter((p) => p.hint === facts.hint)
-        .sort((a, b) => (time(b.startDateTime)?.toMillis() ?? 0) - (time(a.startDateTime)?.toMillis() ?? 0));
-    const matched = matching[0];
-    if (!matched) {
-        // A password without a hint could be the one: no verdict then.
-        if (live.some((p) => !p.hint)) return done();
-        const others = (passwordsByHint.get(facts.hint) ?? []).filter((o) => o.app.appId.toLowerCase() !== app.appId.toLowerCase() && isLive(o.password, now));
-        if (others.length > 0) {
-            const names = [...new Map(others.map((o) => [o.app.appId, o.app])).values()].slice(0, MAX_CANDIDATES).map(label);
-            add("secret-wrong-app", `${secretLabel} is tagged for ${label(app)}, but no live client secret of that app ${startsLike(facts)}; one of ${names.join(", ")} does. `
-                + `The value probably belongs to another app (or is stale). Store a client secret of ${label(app)} instead, or fix the ${reading.source === "tag" ? "client-id tag" : "--map entry"}.`);
+    let matched: GraphPasswordCredential;
+    if (!facts) {
+        const outcome = matchByMetadata(reading, apps, ownerOfKeyId, now);
+        if (outcome.kind === "unmatched") return done();
+        if (outcome.kind === "finding") {
+            add(outcome.code, outcome.describe(secretLabel, label(app)), outcome.keyId);
             return done();
         }
-        const expired = passwords.filter((p) => p.hint === facts.hint && !isLive(p, now));
-        add("secret-stale", `No live client secret of ${label(app)} ${startsLike(facts)}, the value in ${secretLabel}: `
-            + (expired.length > 0 ? `it is the expired ${credentialLabel(expired[0])} (ended ${day(time(expired[0].endDateTime))})` : "its credential was removed or has expired")
-            + `, so sign-in fails. Store the app's current client secret${reading.managedByKeyrelay ? " (run pulumi up for the keyrelay stack)" : ""}.`,
-        expired[0]?.keyId);
-        return done();
-    }
+        matched = outcome.password;
+        secret.matchedBy = outcome.by;
+    } else {
+        if (facts.problems.length > 0) {
+            add("secret-value-whitespace", `The value of ${secretLabel} ${facts.problems.join(", ")}: Entra compares secrets byte for byte, so sign-in fails with AADSTS7000215. Store the value again without them.`);
+        }
+        if (facts.guidShaped) {
+            const same = facts.equalsKeyId ? [...app.passwordCredentials, ...app.keyCredentials].find((c) => c.keyId === facts.equalsKeyId) : undefined;
+            add("secret-holds-secret-id", `${secretLabel} holds a GUID, the Secret ID of a client secret, not its Value`
+                + (same ? `: it is the Secret ID of ${label(app)}'s credential ${same.displayName ? `"${same.displayName}"` : ""} that ends ${day(time(same.endDateTime))}` : "")
+                + `. Sign-in fails with AADSTS7000215. Create a new client secret for ${label(app)} and store its Value (shown once, at creation).`);
+            return done();
+        }
 
+        const live = passwords.filter((p) => isLive(p, now));
+        const matching = live.filter((p) => p.hint === facts.hint)
+            .sort((a, b) => (time(b.startDateTime)?.toMillis() ?? 0) - (time(a.startDateTime)?.toMillis() ?? 0));
+        if (!matching[0]) {
+            // A password without a hint could be the one: no verdict then.
+            if (live.some((p) => !p.hint)) return done();
+            const others = (passwordsByHint.get(facts.hint) ?? []).filter((o) => o.app.appId.toLowerCase() !== app.appId.toLowerCase() && isLive(o.password, now));
+            if (others.length > 0) {
+                const names = [...new Map(others.map((o) => [o.app.appId, o.app])).values()].slice(0, MAX_CANDIDATES).map(label);
+                add("secret-wrong-app", `${secretLabel} is tagged for ${label(app)}, but no live client secret of that app ${startsLike(facts)}; one of ${names.join(", ")} does. `
+                    + `The value probably belongs to another app (or is stale). Store a client secret of ${label(app)} instead, or fix the ${reading.source === "tag" ? "client-id tag" : "--map entry"}.`);
+                return done();
+            }
+            const expired = passwords.filter((p) => p.hint === facts.hint && !isLive(p, now));
+            add("secret-stale", `No live client secret of ${label(app)} ${startsLike(facts)}, the value in ${secretLabel}: `
+                + (expired.length > 0 ? `it is the expired ${credentialLabel(expired[0])} (ended ${day(time(expired[0].endDateTime))})` : "its credential was removed or has expired")
+                + `, so sign-in fails. Store the app's current client secret${reading.managedByKeyrelay ? " (run pulumi up for the keyrelay stack)" : ""}.`,
+            expired[0]?.keyId);
+            return done();
+        }
+        matched = matching[0];
+        secret.matchedBy = "hint";
+    }
     secret.matchedKeyId = matched.keyId;
     const end = time(matched.endDateTime);
     const vaultExpiry = reading.expiresOn ? DateTime.fromJSDate(reading.expiresOn, { zone: "utc" }) : undefined;
@@ -250,7 +268,8 @@ export function judgeAudit(input: AuditInput): AuditJudgement {
             passwordsByHint.set(password.hint, list);
         }
     }
-    const secretJudgements = input.secrets.map((s) => judgeSecret(s, appsByClientId, passwordsByHint, input.now));
+    const ownerOfKeyId = new Map(input.apps.flatMap((app) => app.passwordCredentials.map((p) => [p.keyId.toLowerCase(), app] as const)));
+    const secretJudgements = input.secrets.map((s) => judgeSecret(s, appsByClientId, passwordsByHint, ownerOfKeyId, input.now));
     const heldBy = new Map<string, string[]>();
     for (const { secret } of secretJudgements) {
         if (secret.matchedKeyId) heldBy.set(secret.matchedKeyId, [...(heldBy.get(secret.matchedKeyId) ?? []), `${secret.vault}/${secret.name}`]);

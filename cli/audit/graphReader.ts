@@ -21,6 +21,8 @@ export const MAX_RETRY_AFTER_MS = 60_000;
 const MAX_ATTEMPTS_PER_REQUEST = 6;
 
 const APP_SELECT = "id,appId,displayName,signInAudience,createdDateTime,passwordCredentials,keyCredentials";
+// No createdDateTime: servicePrincipal v1.0 has none (microsoft-graph-docs-contrib api-reference/v1.0/resources/serviceprincipal.md),
+// so lifetimePolicy.ts applies a restrictForAppsCreatedAfterDateTime to a service principal whose creation time is unknown.
 const SERVICE_PRINCIPAL_SELECT = "id,appId,displayName,signInAudience,passwordCredentials,keyCredentials";
 
 /** Least-privileged permission for each path (the Permissions tables of the List pages on learn.microsoft.com). */
@@ -50,6 +52,8 @@ export interface GraphReadResult {
     throttled: number;
     /** What could not be read, and what that leaves out. */
     notes: string[];
+    /** Why the policy check cannot run (Graph refused the policy endpoints), when it cannot. */
+    policySkipped?: string;
 }
 
 interface GraphPage<T> {
@@ -199,7 +203,7 @@ export async function readTenant(options: GraphReadOptions): Promise<GraphReadRe
             reader.list<unknown>("applications", `${base}/applications?${query({ $select: APP_SELECT, $top: String(GRAPH_MAX_PAGE_SIZE) })}`),
             readOwnerless(reader, base, notes),
             reader.list<unknown>("servicePrincipals", `${base}/servicePrincipals?${query({ $select: SERVICE_PRINCIPAL_SELECT, $top: String(GRAPH_MAX_PAGE_SIZE) })}`),
-            readPolicies(reader, base),
+            readPoliciesOrSkip(reader, base),
         ]);
         const withoutOwner = new Set(ownerless ?? []);
         const read = (raws: unknown[], kind: DirectoryApp["kind"]): DirectoryApp[] => raws.flatMap((raw, i) => {
@@ -212,7 +216,8 @@ export async function readTenant(options: GraphReadOptions): Promise<GraphReadRe
             ...read(servicePrincipals, "servicePrincipal").filter((s) => s.passwordCredentials.length + s.keyCredentials.length > 0),
         ];
         markDuplicateKeyIds(apps);
-        return { apps, policies, requests: reader.requests, pages: reader.pages, throttled: reader.throttled, notes };
+        if (policies.skipped) notes.push(`The app management policies could not be read (${policies.skipped}): credential-lifetime-over-policy was not checked. Grant Policy.Read.All to include it.`);
+        return { apps, policies: policies.policies, requests: reader.requests, pages: reader.pages, throttled: reader.throttled, notes, ...(policies.skipped ? { policySkipped: policies.skipped } : {}) };
     } finally {
         reader.close();
     }
@@ -247,6 +252,16 @@ async function readOwnerless(reader: GraphReader, base: string, notes: string[])
         if (!isBadRequest(error)) throw error;
         notes.push("Graph answered neither owners/$count nor $expand=owners: apps without an owner are not reported.");
         return undefined;
+    }
+}
+
+/** The policies, or why not: a 403 there (no Policy.Read.All) skips one check instead of the whole audit. */
+async function readPoliciesOrSkip(reader: GraphReader, base: string): Promise<{ policies: TenantPolicies; skipped?: string }> {
+    try {
+        return { policies: await readPolicies(reader, base) };
+    } catch (error) {
+        if ((error as { status?: number }).status !== 403) throw error;
+        return { policies: { tenantDefault: undefined, appPolicies: [] }, skipped: "Graph answered 403 to /v1.0/policies: no Policy.Read.All" };
     }
 }
 

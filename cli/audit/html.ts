@@ -5,6 +5,7 @@ import { DateTime } from "luxon";
 import { escapeXml, renderTimelineSvg, TimelineApp } from "../timeline";
 import { oneLine } from "../../lib/terminalText";
 import { AuditReport, findingPlace } from "./report";
+import { checksLine } from "./checks";
 import { AuditedCredential } from "./model";
 import { secretlessHeadlineHtml } from "./secretless";
 
@@ -62,7 +63,7 @@ export function renderAuditHtml(report: AuditReport): string {
         + `<td data-sort="${c.lifetimeDays ?? ""}">${c.lifetimeDays === null ? "-" : Math.round(c.lifetimeDays)}</td>`
         + `<td>${c.managedByKeyrelay ? (c.retiring ? "keyrelay (retiring)" : "keyrelay") : ""}</td><td>${esc(c.heldBy.join(", "))}</td></tr>`).join("\n");
     const secretRows = report.secrets.map((x) => `<tr class="secret"><td><code>${esc(new URL(x.vault).host)}</code></td><td>${esc(x.name)}</td><td>${esc(x.app?.displayName ?? "-")}</td>`
-        + `<td><code>${esc(x.clientId)}</code></td><td>${x.source}</td><td><code>${x.hint ? `${esc(x.hint)}…` : "-"}</code></td><td>${day(x.expiresOn)}</td><td><code>${esc(x.matchedKeyId ?? "-")}</code></td><td>${esc(x.findings.join(", ") || "ok")}</td></tr>`).join("\n");
+        + `<td><code>${esc(x.clientId)}</code></td><td>${x.source}</td><td><code>${x.hint === null ? "not read" : x.hint ? `${esc(x.hint)}…` : "-"}</code></td><td>${day(x.expiresOn)}</td><td><code>${esc(x.matchedKeyId ?? "-")}</code></td><td>${esc(x.findings.join(", ") || "ok")}</td></tr>`).join("\n");
     const verdict = report.exitCode === 2 ? "critical findings" : report.exitCode === 1 ? "warnings" : "clean";
     return `<!DOCTYPE html>
 <html lang="en">
@@ -93,6 +94,7 @@ code{font-size:11px}
 <h1>keyrelay audit: ${esc(verdict)}</h1>
 ${secretlessHeadlineHtml(report.secretless)}
 <p>${esc(report.graphUrl)}, ${esc(report.checkedAt)}; warn under ${report.warnDays} days; vaults: ${esc(report.vaults.map((v) => new URL(v).host).join(", ") || "none")}. Exit code ${report.exitCode}.</p>
+<p id="checks">${esc(checksLine(report.checks))}</p>
 <div class="summary">
 <div class="critical"><b id="count-critical">${s.critical}</b>critical</div>
 <div class="warning"><b id="count-warning">${s.warning}</b>warnings</div>

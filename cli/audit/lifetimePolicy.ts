@@ -22,6 +22,8 @@ function passwordLifetimeOf(restrictions: CredentialRestriction[] | null | undef
     if (typeof restriction?.maxLifetime !== "string") return undefined;
     const after = typeof restriction.restrictForAppsCreatedAfterDateTime === "string" ? DateTime.fromISO(restriction.restrictForAppsCreatedAfterDateTime, { zone: "utc" }) : undefined;
     const created = app.createdDateTime ? DateTime.fromISO(app.createdDateTime, { zone: "utc" }) : undefined;
+    // Only a creation time before the cut-off exempts: a service principal has none in Graph v1.0
+    // (servicePrincipal resource, v1.0), and Entra's rule cannot be shown not to bind it.
     if (after?.isValid && created?.isValid && created < after) return undefined;
     const lifetime = Duration.fromISO(restriction.maxLifetime);
     if (!lifetime.isValid) return undefined;

@@ -151,8 +151,10 @@ export interface AuditedSecret {
     /** How it was tied to the app: its client-id tag, or --map. */
     source: "tag" | "map";
     app: AppRef | undefined;
-    /** First three characters of the value, as Entra shows a password's hint; "" for a value of 12 characters or fewer. */
-    hint: string;
+    /** First three characters of the value, as Entra shows a password's hint; null unless --read-values, and "" for a value of 12 characters or fewer. */
+    hint: string | null;
+    /** How the credential it holds was found: its key-id tag, its expiry, or (with --read-values) its hint; null when none matched. */
+    matchedBy: "key-id tag" | "expiry" | "hint" | null;
     expiresOn: string | null;
     /** keyId of the app's password whose hint the value matches. */
     matchedKeyId: string | null;

@@ -7,6 +7,7 @@ import { AuditJudgement } from "./findings";
 import { AuditedCredential, AuditedSecret, Finding, TenantPolicies } from "./model";
 import { SecretlessSection, formatShare } from "./secretless";
 import type { SignInPart } from "./signInPart";
+import { AuditChecks, checksLine } from "./checks";
 
 export const AUDIT_SCHEMA = "keyrelay-audit/1";
 
@@ -16,6 +17,8 @@ export interface AuditReport {
     graphUrl: string;
     vaults: string[];
     warnDays: number;
+    /** Which checks ran, and which were skipped and why. */
+    checks: AuditChecks;
     credentials: AuditedCredential[];
     secrets: AuditedSecret[];
     findings: Finding[];
@@ -66,7 +69,8 @@ export function findingPlace(f: Finding): string {
 export function formatAudit(report: AuditReport): string {
     const s = report.summary;
     const header = `keyrelay audit of ${report.graphUrl} at ${report.checkedAt} (warn under ${report.warnDays} days): `
-        + `${s.apps} apps, ${s.servicePrincipals} service principals with credentials, ${s.credentials} credentials, ${s.secrets} vault secrets checked.`;
+        + `${s.apps} apps, ${s.servicePrincipals} service principals with credentials, ${s.credentials} credentials, ${s.secrets} vault secrets checked.\n`
+        + checksLine(report.checks);
     const graphPages = Object.values(report.requests.graphPages).reduce((a, b) => a + b, 0);
     const secretless = report.secretless
         ? `Secretless: ${formatShare(report.secretless.secretlessShare)} of app registrations with credentials (${report.secretless.federatedOnly} federated only, ${report.secretless.both} with both: the secret can go, ${report.secretless.secretsOnly} secrets only).`

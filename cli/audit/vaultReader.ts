@@ -8,6 +8,7 @@ import { createSecretClient, parseVaultAddress, vaultCallError } from "../vaultA
 import { Deadline } from "../../lib/deadline";
 import { SecretReading } from "./findings";
 import { secretValueFacts } from "./valueFacts";
+import { KEY_ID_TAG } from "./metadataMatch";
 
 /** Key Vault's largest page for a secret listing ("maxresults ... Maximum 25": Get Secrets, Key Vault REST API). */
 const LIST_PAGE_SIZE = 25;
@@ -22,6 +23,8 @@ export interface VaultReadOptions {
     deadline: Deadline;
     /** Key ids of the app with this client id (lower case), for spotting a Secret ID stored as the value. */
     keyIdsOf: (clientId: string) => string[];
+    /** Read each secret's value for the value checks (--read-values); otherwise metadata only. */
+    readValues?: boolean;
     onProgress?: (event: { vault: string; listed: number; read: number; toRead: number }) => void;
 }
 
@@ -66,6 +69,13 @@ export async function readVaults(options: VaultReadOptions, context: CliContext)
             if (deadline.expired) throw deadline.timeoutError(new URL(address.url).host);
             throw vaultCallError(error, "list secrets", address.url, "Key Vault Secrets User");
         }
+        if (!options.readValues) {
+            result.secrets.push(...owned.map((item) => ({
+                vault: address.url, name: item.properties.name, clientId: item.clientId, source: item.source,
+                expiresOn: item.properties.expiresOn, managedByKeyrelay: isManagedByKeyrelay(item.properties), keyIdTag: item.properties.tags?.[KEY_ID_TAG],
+            })));
+            continue;
+        }
         let next = 0;
         const worker = async () => {
             while (next < owned.length) {
@@ -82,7 +92,7 @@ export async function readVaults(options: VaultReadOptions, context: CliContext)
                 result.secrets.push({
                     vault: address.url, name: item.properties.name, clientId: item.clientId, source: item.source,
                     expiresOn: item.properties.expiresOn, managedByKeyrelay: isManagedByKeyrelay(item.properties),
-                    facts: secretValueFacts(value, options.keyIdsOf(item.clientId)),
+                    facts: secretValueFacts(value, options.keyIdsOf(item.clientId)), keyIdTag: item.properties.tags?.[KEY_ID_TAG],
                 });
                 options.onProgress?.({ vault: address.url, listed: counts.listed, read: counts.reads, toRead: owned.length });
             }

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as https from "https";
 import type { TokenCredential } from "@azure/core-auth";
 import { KeyrelayError } from "../../lib/errors";
+import { handedOverTokenCredential } from "../../lib/handedOverToken";
 
 /** Microsoft's public-cloud and sovereign authority hosts, where instance discovery works (Microsoft Cloud Germany, login.microsoftonline.de, closed in October 2021). */
 export const KNOWN_AUTHORITY_HOSTS = [
@@ -33,6 +34,8 @@ export interface AzureCredentialOptions {
     additionalPolicies?: { policy: unknown; position: "perCall" | "perRetry" }[];
     /** Where the pipeline's variables are read; default process.env. */
     env?: NodeJS.ProcessEnv;
+    /** Where a sign-in note goes (ARM_OIDC_TOKEN's lifetime); default stderr. */
+    log?: (line: string) => void;
 }
 
 /** The audience Entra ID expects in a federated token (workload identity federation). */
@@ -40,21 +43,28 @@ export const FEDERATED_TOKEN_AUDIENCE = "api://AzureADTokenExchange";
 /** The Azure DevOps OIDC endpoint's API version, as @azure/identity's AzurePipelinesCredential sends it. */
 export const AZURE_DEVOPS_OIDC_API_VERSION = "7.1";
 
-/** Where a fresh federated token comes from, each time Entra ID needs one. */
+/** Where a federated token comes from, each time Entra ID needs one. */
 export type FederatedTokenSource =
     | { kind: "token-file"; path: string }
     | { kind: "github"; requestUrl: string; requestToken: string }
-    | { kind: "azure-devops"; requestUrl: string; systemAccessToken: string; serviceConnectionId: string };
+    | { kind: "azure-devops"; requestUrl: string; systemAccessToken: string; serviceConnectionId: string }
+    /** ARM_OIDC_TOKEN (Pulumi ESC's azure-login, Pulumi Deployments): one token, handed over once, never renewed. */
+    | { kind: "handed-over"; token: string };
 
 export type AzureCredentialRoute =
     | { kind: "federated"; tenantId: string; clientId: string; source: FederatedTokenSource }
     | { kind: "default" };
 
+/** The service connection variables, the provider's first (terraform-provider-azurerm/azuread `ado_pipeline_service_connection_id`). */
+const SERVICE_CONNECTION_VARIABLES = ["ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID", "ARM_OIDC_AZURE_SERVICE_CONNECTION_ID", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"];
+
 /**
  * Which sign-in the pipeline's environment calls for. The ARM_* variables are the ones the Pulumi
- * Azure providers read (and Terraform's azurerm/azuread before them); DefaultAzureCredential reads none
- * of them. A token handed over once (ARM_OIDC_TOKEN) is left to the providers: it expires after 5
- * minutes on GitHub and 10 on Azure DevOps, so keyrelay asks for a fresh one instead.
+ * Azure providers read (and Terraform's azurerm/azuread before them), each with the platform's own
+ * variable as its fallback (ARM_OIDC_REQUEST_URL or SYSTEM_OIDCREQUESTURI, ARM_OIDC_REQUEST_TOKEN or
+ * SYSTEM_ACCESSTOKEN); DefaultAzureCredential reads none of them. Routes that fetch a fresh token
+ * come first: GitHub's lives about 5 minutes and Azure DevOps' about 10. ARM_OIDC_TOKEN is used only
+ * when no such route exists, because it is one token that expires mid-run.
  */
 export function azureCredentialRoute(env: NodeJS.ProcessEnv): AzureCredentialRoute {
     const clientId = env.ARM_CLIENT_ID || env.AZURE_CLIENT_ID;
@@ -65,18 +75,26 @@ export function azureCredentialRoute(env: NodeJS.ProcessEnv): AzureCredentialRou
     if (env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
         return federated({ kind: "github", requestUrl: env.ACTIONS_ID_TOKEN_REQUEST_URL, requestToken: env.ACTIONS_ID_TOKEN_REQUEST_TOKEN });
     }
-    if (env.ARM_OIDC_REQUEST_URL && env.SYSTEM_ACCESSTOKEN) {
-        const serviceConnectionId = env.ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID || env.ARM_OIDC_AZURE_SERVICE_CONNECTION_ID || env.AZURESUBSCRIPTION_SERVICE_CONNECTION_ID;
-        if (!serviceConnectionId) {
-            throw new KeyrelayError("InvalidEnvironment", "keyrelay: ARM_OIDC_REQUEST_URL and SYSTEM_ACCESSTOKEN are set (Azure DevOps OIDC), but not the service connection",
-                { fix: "Set ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID to the Azure Resource Manager service connection's id" });
+    const requestUrl = env.ARM_OIDC_REQUEST_URL || env.SYSTEM_OIDCREQUESTURI;
+    const serviceConnectionVariable = SERVICE_CONNECTION_VARIABLES.find((name) => env[name]);
+    if (serviceConnectionVariable) {
+        const systemAccessToken = env.ARM_OIDC_REQUEST_TOKEN || env.SYSTEM_ACCESSTOKEN;
+        if (!requestUrl || !systemAccessToken) {
+            const missing = !requestUrl ? "ARM_OIDC_REQUEST_URL (or SYSTEM_OIDCREQUESTURI)" : "SYSTEM_ACCESSTOKEN (or ARM_OIDC_REQUEST_TOKEN)";
+            throw new KeyrelayError("PipelineSignInIncomplete", `keyrelay: ${serviceConnectionVariable} names an Azure DevOps service connection, but ${missing} is not set`,
+                { fix: "Map the secret System.AccessToken into the step (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)); Azure DevOps sets SYSTEM_OIDCREQUESTURI itself" });
         }
-        return federated({ kind: "azure-devops", requestUrl: env.ARM_OIDC_REQUEST_URL, systemAccessToken: env.SYSTEM_ACCESSTOKEN, serviceConnectionId });
+        return federated({ kind: "azure-devops", requestUrl, systemAccessToken, serviceConnectionId: env[serviceConnectionVariable]! });
+    }
+    if (env.ARM_OIDC_REQUEST_URL && env.SYSTEM_ACCESSTOKEN && !env.ARM_OIDC_REQUEST_TOKEN) {
+        throw new KeyrelayError("PipelineSignInIncomplete", "keyrelay: ARM_OIDC_REQUEST_URL and SYSTEM_ACCESSTOKEN are set (Azure DevOps OIDC), but not the service connection",
+            { fix: "Set ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID to the Azure Resource Manager service connection's id" });
     }
     if (env.ARM_OIDC_REQUEST_URL && env.ARM_OIDC_REQUEST_TOKEN) {
         // The providers' generic form of GitHub's variables.
         return federated({ kind: "github", requestUrl: env.ARM_OIDC_REQUEST_URL, requestToken: env.ARM_OIDC_REQUEST_TOKEN });
     }
+    if (env.ARM_OIDC_TOKEN) return federated({ kind: "handed-over", token: env.ARM_OIDC_TOKEN });
     return { kind: "default" };
 }
 
@@ -137,16 +155,18 @@ export async function fetchFederatedToken(source: FederatedTokenSource, tlsOptio
             if (typeof answer.oidcToken !== "string") throw federatedTokenError("the Azure DevOps OIDC token endpoint's answer has no oidcToken");
             return answer.oidcToken;
         }
+        case "handed-over":
+            return source.token;
     }
 }
 
 /**
- * The pipeline's federated identity when its variables are there (ARM_CLIENT_ID/ARM_TENANT_ID with
- * ARM_OIDC_TOKEN_FILE_PATH, GitHub's ACTIONS_ID_TOKEN_REQUEST_*, or Azure DevOps' ARM_OIDC_REQUEST_URL
- * with SYSTEM_ACCESSTOKEN) through ClientAssertionCredential, which asks for a fresh federated token
- * each time it needs an Entra token; otherwise DefaultAzureCredential (environment, workload identity,
- * managed identity, Azure CLI). Both honour AZURE_AUTHORITY_HOST and turn instance discovery off for
- * hosts that are not Microsoft's own (Azure Stack, private clouds).
+ * The pipeline's federated identity when its variables are there (see azureCredentialRoute):
+ * Azure DevOps through @azure/identity's AzurePipelinesCredential, the others through
+ * ClientAssertionCredential, both asking for a fresh federated token each time they need an Entra
+ * token (ARM_OIDC_TOKEN excepted: one token, logged with its lifetime); otherwise
+ * DefaultAzureCredential (environment, workload identity, managed identity, Azure CLI). All honour
+ * AZURE_AUTHORITY_HOST and turn instance discovery off for hosts that are not Microsoft's own.
  *
  * @example
  * ```ts
@@ -167,12 +187,15 @@ export function createAzureCredential(options: AzureCredentialOptions = {}): Tok
         ...(disableInstanceDiscovery ? { disableInstanceDiscovery: true } : {}),
         ...(options.tlsOptions ? { tlsOptions: options.tlsOptions } : {}),
         ...(options.additionalPolicies ? { additionalPolicies: options.additionalPolicies } : {}),
-    };
+    } as ConstructorParameters<typeof identity.ClientAssertionCredential>[3];
     const route = azureCredentialRoute(env);
-    if (route.kind === "federated") {
-        return new identity.ClientAssertionCredential(route.tenantId, route.clientId,
-            () => fetchFederatedToken(route.source, options.tlsOptions),
-            common as ConstructorParameters<typeof identity.ClientAssertionCredential>[3]);
+    if (route.kind === "default") return new identity.DefaultAzureCredential(common as ConstructorParameters<typeof identity.DefaultAzureCredential>[0]);
+    const { source, tenantId, clientId } = route;
+    // AzurePipelinesCredential reads SYSTEM_OIDCREQUESTURI from process.env itself, so it is used when
+    // that is the URL the route chose; an ARM_OIDC_REQUEST_URL elsewhere gets the same POST from fetchFederatedToken.
+    if (source.kind === "azure-devops" && process.env.SYSTEM_OIDCREQUESTURI === source.requestUrl) {
+        return new identity.AzurePipelinesCredential(tenantId, clientId, source.serviceConnectionId, source.systemAccessToken, common);
     }
-    return new identity.DefaultAzureCredential(common as ConstructorParameters<typeof identity.DefaultAzureCredential>[0]);
+    const assertion = new identity.ClientAssertionCredential(tenantId, clientId, () => fetchFederatedToken(source, options.tlsOptions), common);
+    return source.kind === "handed-over" ? handedOverTokenCredential(assertion, source.token, options.log ?? ((line) => console.error(line))) : assertion;
 }

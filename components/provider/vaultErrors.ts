@@ -3,6 +3,7 @@
 // The secret's value never reaches a message: the service's text is redacted before it is quoted.
 import { VaultAction, VaultError, VaultErrorDetails, isVaultError } from "../../lib/errors";
 import { THROTTLE_BUDGET_ADVICE } from "./vaultRetrySettings";
+import { PURGE_PROTECTION_ADVICE, networkRefusalAdvice, vaultRefusalOf } from "../../lib/vaultRefusal";
 
 /** Key Vault roles named in errors. */
 export const SECRETS_OFFICER_ROLE = "Key Vault Secrets Officer";
@@ -51,6 +52,12 @@ export function vaultRequestError(target: VaultRequestTarget, error: unknown, va
     if (details.status === 429) {
         return new VaultError(details, `${what}: the vault kept answering 429 (throttled) after the bounded retries: ${detail}`, { fix: THROTTLE_BUDGET_ADVICE });
     }
+    // A firewall or private-link refusal is a network problem, not a missing role (lib/vaultRefusal.ts).
+    const refusal = vaultRefusalOf(error);
+    if (refusal && refusal.kind !== "role") {
+        const { problem, fix } = networkRefusalAdvice(target.vaultUrl, refusal);
+        return new VaultError(details, `${what}: ${problem}`, { fix });
+    }
     if (details.status === 403) {
         return new VaultError(details, `${what}: access denied (HTTP 403 ${details.serviceCode ?? "Forbidden"}); the vault said: ${detail}`,
             { fix: `Give the identity running Pulumi the "${SECRETS_OFFICER_ROLE}" role on the vault (or on this secret)` });
@@ -79,7 +86,7 @@ export function softDeletedError(target: VaultRequestTarget & { secret: string }
     return new VaultError(detailsOf(recover, recoverError),
         `${vaultRequestSubject({ ...target, action: "set" })}: a deleted secret of that name is waiting to be purged (soft-deleted), and recovering it failed`,
         { fix: `Recover it (az keyvault secret recover --vault-name ${vaultName} --name ${target.secret}) to keep its old versions, ` +
-            `or purge it (az keyvault secret purge --vault-name ${vaultName} --name ${target.secret}), then run again; ` +
+            `or purge it (az keyvault secret purge --vault-name ${vaultName} --name ${target.secret}), then run again (${PURGE_PROTECTION_ADVICE}); ` +
             `or give the identity running Pulumi the "${SECRETS_OFFICER_ROLE}" role, which may recover. (${cause})` });
 }
 

@@ -39,8 +39,8 @@ export function readNumberSetting(policyName: string, config: Record<string, unk
     return raw;
 }
 
-/** @internal A resource check: messages for one resource at `now`, with the policy's setting (NaN when it has none). */
-export type ResourceCheck = (resource: ResourceView, now: DateTime, setting: number) => string[];
+/** @internal A resource check: messages for one resource at `now`, with the policy's setting (NaN when it has none) and its whole config. */
+export type ResourceCheck = (resource: ResourceView, now: DateTime, setting: number, config: Record<string, unknown> | undefined) => string[];
 /** @internal A stack check: violations over every resource of the stack. */
 export type StackCheck = (resources: readonly StackResourceView[], now: DateTime, setting: number) => StackViolation[];
 
@@ -49,6 +49,8 @@ interface PolicySpec {
     readonly description: string;
     readonly level: EnforcementLevel;
     readonly setting?: NumberSetting;
+    /** Further configSchema properties, read by the check from its config argument. */
+    readonly configProperties?: Record<string, object>;
 }
 
 /** @internal */
@@ -58,17 +60,18 @@ export function resourcePolicy(spec: PolicySpec & { check: ResourceCheck }): Res
 /** @internal */
 export function resourcePolicy(spec: PolicySpec & { stackCheck: StackCheck }): StackValidationPolicy;
 export function resourcePolicy(spec: PolicySpec & { check?: ResourceCheck; stackCheck?: StackCheck }): ResourceValidationPolicy | StackValidationPolicy {
-    const { name, description, level, setting, check, stackCheck } = spec;
+    const { name, description, level, setting, configProperties, check, stackCheck } = spec;
+    const properties = { ...(setting ? { [setting.key]: settingSchema(setting) } : {}), ...configProperties };
     const settingOf = (config: Record<string, unknown> | undefined) => (setting ? readNumberSetting(name, config, setting) : Number.NaN);
     return {
         name,
         description,
         enforcementLevel: level,
-        ...(setting ? { configSchema: { properties: { [setting.key]: settingSchema(setting) } } } : {}),
+        ...(Object.keys(properties).length > 0 ? { configSchema: { properties } } : {}),
         ...(check ? {
             validateResource: ((args, reportViolation) => {
-                const value = settingOf(args.getConfig<Record<string, unknown>>());
-                for (const message of check(viewOfResourceArgs(args), DateTime.utc(), value)) reportViolation(message);
+                const config = args.getConfig<Record<string, unknown>>();
+                for (const message of check(viewOfResourceArgs(args), DateTime.utc(), settingOf(config), config)) reportViolation(message);
             }) satisfies ResourceValidationPolicy["validateResource"],
         } : {}),
         ...(stackCheck ? {

@@ -83,7 +83,7 @@ describe("keyrelay audit --html", function () {
         bed = await startAuditBed(findingsTenant);
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "keyrelay-audit-html-"));
         const file = path.join(dir, "audit.html");
-        const { code, out, err } = await bed.run(["--vault", bed.vault.url, ...bed.fixture.map.flatMap((m) => ["--map", m]), "--html", file]);
+        const { code, out, err } = await bed.run(["--vault", bed.vault.url, ...bed.fixture.map.flatMap((m) => ["--map", m]), "--read-values", "--html", file]);
         assert.equal(code, EXIT_CRITICAL, err);
         assert.match(out, new RegExp(`HTML report: ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`));
         html = fs.readFileSync(file, "utf8");

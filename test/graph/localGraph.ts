@@ -19,6 +19,7 @@
 // - GET /policies/defaultAppManagementPolicy (tenantAppManagementPolicy), GET /policies/appManagementPolicies,
 //   GET /policies/appManagementPolicies/{id}/appliesTo, all needing Policy.Read.All:
 //   https://learn.microsoft.com/graph/api/tenantappmanagementpolicy-get, appmanagementpolicy-list, appmanagementpolicy-list-appliesto
+// - GET /servicePrincipals/{id}/ownedObjects (Application.Read.All): serviceprincipal-list-ownedobjects; /me only with a delegated token
 // Uncertain detail, designed not to matter: the exact code and text Graph sends for $top > 999
 // (keyrelay never asks for more than 999); here a 400 in Graph's documented error shape.
 import * as crypto from "crypto";
@@ -305,6 +306,25 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
         if (path === "/beta/auditLogs/signIns") {
             require(oid, "AuditLog.Read.All");
             return signInPage(url, tenant.signIns ?? [], base, options.signInLogs ?? {}, (status, code, message) => { throw new GraphError(status, code, message); });
+        }
+        // List ownedObjects of a service principal (https://learn.microsoft.com/graph/api/serviceprincipal-list-ownedobjects):
+        // Application.Read.All; the apps and service principals whose owners include it, as directoryObjects.
+        const ownedBy = /^\/v1\.0\/servicePrincipals\/([^/]+)\/ownedObjects$/.exec(path);
+        if (ownedBy) {
+            require(oid, "Application.Read.All");
+            const owner = decodeURIComponent(ownedBy[1]);
+            const objects = [
+                ...tenant.applications.filter((a) => a.owners.some((o) => o.id === owner)).map((a) => ({ "@odata.type": "#microsoft.graph.application", id: a.id, appId: a.appId, displayName: a.displayName })),
+                ...tenant.servicePrincipals.filter((x) => x.owners.some((o) => o.id === owner)).map((x) => ({ "@odata.type": "#microsoft.graph.servicePrincipal", id: x.id, appId: x.appId, displayName: x.displayName })),
+            ];
+            const select = url.searchParams.get("$select")?.split(",");
+            const views = select ? objects.map((o) => Object.fromEntries(Object.entries(o).filter(([k]) => k === "@odata.type" || select.includes(k)))) : objects;
+            return paged(views, url, pageSize(url, MAX_PAGE_SIZE), "directoryObjects");
+        }
+        // /me needs a signed-in user; this stand-in's tokens are all app-only (client credentials),
+        // and Graph answers those 400 "/me request is only valid with delegated authentication flow."
+        if (path.startsWith("/v1.0/me/") || path === "/v1.0/me") {
+            throw new GraphError(400, "BadRequest", "/me request is only valid with delegated authentication flow.");
         }
         throw new GraphError(400, "BadRequest", `Resource not found for the segment '${path.split("/").pop()}'.`);
     }

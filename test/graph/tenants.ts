@@ -93,7 +93,7 @@ function emptyPolicy(isEnabled: boolean, applicationPasswords: StandInRestrictio
     };
 }
 
-/** Tags keyrelay's VaultSecret writes. */
+/** Tags keyrelay's VaultSecret writes (key-id too: components/rotatedAppRegistration.ts). */
 function keyrelayTags(app: StandInDirectoryObject): Record<string, string> {
     return { "managed-by": "keyrelay", app: app.displayName, "client-id": app.appId, "next-rotation": "2099-01-01T00:00:00Z" };
 }
@@ -105,7 +105,7 @@ function keyrelayApp(b: Builder, name: string, retiringEndsIn: number) {
         { from: retiringEndsIn - 91, to: retiringEndsIn + 90, displayName: `${name} (keyrelay slot b, from ${b.now.plus({ days: retiringEndsIn - 91 }).toISODate()})` },
     ]);
     const inService = b.passwordOf(app, 1);
-    return { app, secret: { name: `${name}-client-secret`, value: inService.secretValue, exp: Math.floor(DateTime.fromISO(inService.endDateTime).toSeconds()), tags: keyrelayTags(app) } };
+    return { app, secret: { name: `${name}-client-secret`, value: inService.secretValue, exp: Math.floor(DateTime.fromISO(inService.endDateTime).toSeconds()), tags: { ...keyrelayTags(app), "key-id": inService.keyId } } };
 }
 
 /** A hand-managed app with one healthy password and its secret in the vault, tagged by hand. */

@@ -85,6 +85,18 @@ describe("policy credential-lifetime", () => {
         await assert.rejects(violations(password, { maxLifetimeDays: "90" }), /maxLifetimeDays is "90"/);
     });
 
+    it("reads the tenant's passwordLifetime as tenantMaxLifetime: a credential over it is refused by Entra; a Key Vault secret is not bound by it", async () => {
+        const stack = keyrelayStack(); // slot b lives 181 days
+        const password = byName(stack, "billing-api-password-b");
+        assert.deepStrictEqual(await violations(password, { tenantMaxLifetime: "P181D" }), []);
+        const [message] = await violations(password, { tenantMaxLifetime: "P180D" });
+        assert.match(message, /lives 181 days, .* over the tenant's passwordLifetime P180D \(180 days, its app management policy\): Entra refuses it with CredentialInvalidLifetimeAsPerAppPolicy\. Set rotation\.validFor to P180D or less/);
+        assert.deepStrictEqual(await violations(byName(stack, "billing-api-secret"), { tenantMaxLifetime: "P30D" }), []);
+        assert.match((await violations(password, { tenantMaxLifetime: "P400D", maxLifetimeDays: 180 }))[0], /over the maximum of 180 days/, "the stricter limit speaks");
+        await assert.rejects(violations(password, { tenantMaxLifetime: "180 days" }), /tenantMaxLifetime is "180 days", not an ISO-8601 duration such as "P180D"/);
+        await assert.rejects(violations(password, { tenantMaxLifetime: 180 }), /tenantMaxLifetime is 180/);
+    });
+
     it("never flags an end date not known yet", async () => {
         assert.deepStrictEqual(await violations(plainResource(PASSWORD, "p", { endDate: UNKNOWN, startDate: UNKNOWN })), []);
     });

@@ -65,7 +65,8 @@ describe("policy pack over the analyzer protocol (run-policy-pack, as the CLI st
         }
         const schema = (name: string) => policies.find((p: any) => p.getName() === name).getConfigschema()?.getProperties()?.toJavaScript();
         assert.deepStrictEqual(schema("credential-expiry-near"), { minDaysRemaining: { type: "integer", minimum: 0, default: 14, description: "A credential or Key Vault secret must have at least this many days left." } });
-        assert.deepStrictEqual(Object.keys(schema("credential-lifetime")), ["maxLifetimeDays"]);
+        assert.deepStrictEqual(Object.keys(schema("credential-lifetime")), ["maxLifetimeDays", "tenantMaxLifetime"]);
+        assert.strictEqual(schema("credential-lifetime").tenantMaxLifetime.type, "string");
         assert.strictEqual(schema("credential-lifetime").maxLifetimeDays.default, 365);
     });
 

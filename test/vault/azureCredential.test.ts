@@ -5,7 +5,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ClientAssertionCredential, DefaultAzureCredential } from "@azure/identity";
+import * as https from "https";
+import { AzurePipelinesCredential, ClientAssertionCredential, DefaultAzureCredential } from "@azure/identity";
 import { DateTime, Settings } from "luxon";
 import { azureCredentialRoute, createAzureCredential, isKnownAuthorityHost } from "../../components/provider/azureCredential";
 import { OidcIssuer, startOidcIssuer } from "./oidcIssuer";
@@ -26,7 +27,7 @@ describe("createAzureCredential", function () {
     after(async () => tokens?.close());
 
     /** The pipeline variables that would pick a federated route, cleared so these tests see only their own. */
-    const NO_PIPELINE = { ARM_CLIENT_ID: undefined, ARM_TENANT_ID: undefined, ARM_OIDC_TOKEN_FILE_PATH: undefined, ACTIONS_ID_TOKEN_REQUEST_URL: undefined, ACTIONS_ID_TOKEN_REQUEST_TOKEN: undefined, ARM_OIDC_REQUEST_URL: undefined, ARM_OIDC_REQUEST_TOKEN: undefined, SYSTEM_ACCESSTOKEN: undefined };
+    const NO_PIPELINE = { ARM_CLIENT_ID: undefined, ARM_TENANT_ID: undefined, ARM_OIDC_TOKEN_FILE_PATH: undefined, ACTIONS_ID_TOKEN_REQUEST_URL: undefined, ACTIONS_ID_TOKEN_REQUEST_TOKEN: undefined, ARM_OIDC_REQUEST_URL: undefined, ARM_OIDC_REQUEST_TOKEN: undefined, SYSTEM_ACCESSTOKEN: undefined, SYSTEM_OIDCREQUESTURI: undefined, ARM_OIDC_TOKEN: undefined, ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID: undefined, ARM_OIDC_AZURE_SERVICE_CONNECTION_ID: undefined, AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: undefined };
     const env = () => ({
         ...NO_PIPELINE, AZURE_TENANT_ID: tokens.tenantId, AZURE_CLIENT_ID: app.clientId, AZURE_CLIENT_SECRET: app.secret, AZURE_AUTHORITY_HOST: tokens.authorityHost,
     });
@@ -108,8 +109,14 @@ describe("createAzureCredential", function () {
             assert.equal((azureCredentialRoute({ ...r.github, ...r["token-file"] }) as any).source.kind, "token-file");
             assert.equal((azureCredentialRoute({ AZURE_CLIENT_ID: "c", AZURE_TENANT_ID: "t", ACTIONS_ID_TOKEN_REQUEST_URL: "https://x", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "y" }) as any).source.kind, "github");
             assert.deepEqual(azureCredentialRoute({ ACTIONS_ID_TOKEN_REQUEST_URL: "https://x", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "y" }), { kind: "default" }, "no client id: nothing to federate");
-            assert.deepEqual(azureCredentialRoute({ ...base(), ARM_OIDC_TOKEN: "handed-over-once" }), { kind: "default" }, "a handed-over token is not a route");
+            assert.deepEqual((azureCredentialRoute({ ...base(), ARM_OIDC_TOKEN: "handed-over-once" }) as any).source, { kind: "handed-over", token: "handed-over-once" });
+            assert.equal((azureCredentialRoute({ ...r.github, ARM_OIDC_TOKEN: "handed-over-once" }) as any).source.kind, "github", "a route that fetches fresh tokens wins over ARM_OIDC_TOKEN");
+            assert.equal((azureCredentialRoute({ ...r["azure-devops"], ARM_OIDC_TOKEN: "handed-over-once" }) as any).source.kind, "azure-devops");
             assert.throws(() => azureCredentialRoute({ ...base(), ARM_OIDC_REQUEST_URL: "https://x", SYSTEM_ACCESSTOKEN: "y" }), /ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID/);
+            // The provider's variables with the platform's as fallbacks: SYSTEM_OIDCREQUESTURI alone, ARM_OIDC_REQUEST_TOKEN for the system token.
+            assert.deepEqual((azureCredentialRoute({ ...base(), SYSTEM_OIDCREQUESTURI: "https://dev.example/oidctoken", ARM_OIDC_REQUEST_TOKEN: "sys", ARM_OIDC_AZURE_SERVICE_CONNECTION_ID: "sc" }) as any).source,
+                { kind: "azure-devops", requestUrl: "https://dev.example/oidctoken", systemAccessToken: "sys", serviceConnectionId: "sc" });
+            assert.throws(() => azureCredentialRoute({ ...base(), SYSTEM_OIDCREQUESTURI: "https://dev.example/oidctoken", ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID: "sc" }), /SYSTEM_ACCESSTOKEN.*System\.AccessToken/);
         });
 
         for (const route of ["token-file", "github", "azure-devops"] as const) {
@@ -117,7 +124,7 @@ describe("createAzureCredential", function () {
                 fs.writeFileSync(tokenFile, issuer.mint());
                 const issuedBefore = issuer.issued.length;
                 const credential = createAzureCredential({ env: routes()[route], tlsOptions: { ca } });
-                assert.ok(credential instanceof ClientAssertionCredential);
+                assert.ok(credential instanceof ClientAssertionCredential, "ARM_OIDC_REQUEST_URL apart from SYSTEM_OIDCREQUESTURI: keyrelay's own request");
                 const token = await credential.getToken("https://vault.azure.net/.default");
                 const claims = federatedTokens.verifyAccessToken(token!.token, "https://vault.azure.net");
                 assert.equal(claims.appid, pipelineApp.clientId);
@@ -127,6 +134,64 @@ describe("createAzureCredential", function () {
                 assert.deepEqual(issuer.refused, []);
             });
         }
+
+        it("Azure DevOps in its own pipeline (SYSTEM_OIDCREQUESTURI set): AzurePipelinesCredential posts the exact request and signs in", async () => {
+            const ado = { ...base(), SYSTEM_OIDCREQUESTURI: issuer.azureDevOpsRequestUrl, SYSTEM_ACCESSTOKEN: issuer.systemAccessToken, ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID: issuer.serviceConnectionId };
+            const credential = withEnv(ado, () => createAzureCredential({ env: ado, tlsOptions: { ca } }));
+            assert.ok(credential instanceof AzurePipelinesCredential);
+            const token = await credential.getToken("https://vault.azure.net/.default");
+            assert.equal(federatedTokens.verifyAccessToken(token!.token, "https://vault.azure.net").appid, pipelineApp.clientId);
+            assert.equal(issuer.issued.at(-1)?.endpoint, "azure-devops");
+            assert.deepEqual(issuer.refused, []);
+        });
+
+        /** One raw request to the issuer, to prove it refuses what a platform would refuse. */
+        const raw = (url: string, method: string, headers: Record<string, string>) => new Promise<number>((resolve, reject) => {
+            const request = https.request(url, { method, headers, ca }, (response) => { response.resume(); resolve(response.statusCode ?? 0); });
+            request.on("error", reject);
+            request.end();
+        });
+
+        it("the issuer refuses each platform's request without its method, headers or query", async () => {
+            const ado = `${issuer.azureDevOpsRequestUrl}?api-version=7.1&serviceConnectionId=${issuer.serviceConnectionId}`;
+            const adoHeaders = { authorization: `Bearer ${issuer.systemAccessToken}`, "x-tfs-fedauthredirect": "Suppress", "content-type": "application/json" };
+            assert.equal(await raw(ado, "POST", adoHeaders), 200, "control: the full request");
+            const { "x-tfs-fedauthredirect": _omit, ...noSuppress } = adoHeaders;
+            assert.equal(await raw(ado, "POST", noSuppress), 302);
+            assert.equal(await raw(ado, "GET", adoHeaders), 405);
+            assert.equal(await raw(ado.replace("7.1", "7.0"), "POST", adoHeaders), 400);
+            assert.equal(await raw(issuer.azureDevOpsRequestUrl, "POST", adoHeaders), 400);
+            assert.equal(await raw(ado, "POST", { ...adoHeaders, authorization: "" }), 401);
+            const gh = `${issuer.githubRequestUrl}&audience=api://AzureADTokenExchange`;
+            assert.equal(await raw(gh, "GET", { authorization: `Bearer ${issuer.githubRequestToken}` }), 200, "control: the full request");
+            assert.equal(await raw(gh, "POST", { authorization: `Bearer ${issuer.githubRequestToken}` }), 405);
+            assert.equal(await raw(gh, "GET", {}), 401);
+            assert.equal(await raw(issuer.githubRequestUrl, "GET", { authorization: `Bearer ${issuer.githubRequestToken}` }), 400);
+            assert.equal(await raw(gh.replace("api-version=2.0&", ""), "GET", { authorization: `Bearer ${issuer.githubRequestToken}` }), 400);
+            assert.equal(issuer.refused.length, 9);
+            issuer.refused.splice(0);
+        });
+
+        it("ARM_OIDC_TOKEN (Pulumi ESC, Deployments): signs in, logs how long the one token lives, and names it when Entra refuses it as expired", async () => {
+            const start = DateTime.now().toMillis();
+            Settings.now = () => start;
+            const lines: string[] = [];
+            const handedOver = issuer.mint("api://AzureADTokenExchange", 3600);
+            const credential = createAzureCredential({ env: { ...base(), ARM_OIDC_TOKEN: handedOver }, tlsOptions: { ca }, log: (line) => lines.push(line) });
+            const token = await credential.getToken("https://vault.azure.net/.default");
+            assert.equal(federatedTokens.verifyAccessToken(token!.token, "https://vault.azure.net").appid, pipelineApp.clientId);
+            assert.equal(lines.length, 1);
+            assert.match(lines[0], /ARM_OIDC_TOKEN.*lives 60 min, expires at .*\(60 min left\).*AADSTS700024/);
+            assert.ok(!lines[0].includes(handedOver.split(".")[1]), "the token itself is never logged");
+            Settings.now = () => start + 90 * 60_000;
+            await assert.rejects(credential.getToken("https://vault.azure.net/.default"), (e: Error & { code?: string }) => {
+                assert.equal(e.code, "HandedOverTokenExpired");
+                assert.match(e.message, /refused ARM_OIDC_TOKEN as expired \(AADSTS700024\).*60 min after it was issued/);
+                assert.match(e.message, /Open the ESC environment again/);
+                return true;
+            });
+            assert.equal(lines.length, 1, "the note is printed once");
+        });
 
         it("a pipeline token from another subject is refused with AADSTS70021, and nothing else is tried", async () => {
             const other = await startOidcIssuer({ subject: "repo:contoso/other:ref:refs/heads/main" });

@@ -93,7 +93,12 @@ export interface LocalVaultOptions {
     /** Delay before a deletion shows in deletedsecrets; default 0. */
     deleteDelayMs?: number;
     recoverableDays?: number;
+    /** Network access: "open" (default), "firewall" (only `allowedAddresses`), "private-link" (public access disabled). */
+    network?: VaultNetwork;
 }
+
+/** How the vault's networking admits a caller, as the vault's firewall and private endpoint settings do. */
+export type VaultNetwork = { mode: "open" } | { mode: "firewall"; allowedAddresses?: string[] } | { mode: "private-link" };
 
 export interface VaultRequest {
     method: string;
@@ -120,6 +125,7 @@ export interface LocalVault {
     setRateLimit(limit: RateLimit | undefined): void;
     /** A hostile vault: every listing page's nextLink replaced by what this returns (undefined: none); pass undefined to stop. */
     rewriteNextLink(to: ((link: string | null, requestUrl: string) => string | undefined) | undefined): void;
+    setNetwork(network: VaultNetwork): void;
     readonly requests: VaultRequest[];
     close(): Promise<void>;
 }
@@ -159,6 +165,7 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
     const requests: VaultRequest[] = [];
     const acceptedAt: number[] = [];
     let rateLimit = options.rateLimit;
+    let network: VaultNetwork = options.network ?? { mode: "open" };
     let base = "";
 
     const attributesOf = (v: SecretVersion) => ({
@@ -228,6 +235,27 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
             throw new VaultHttpError(403, "Forbidden",
                 `Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nCaller: appid=${claims.appid};oid=${claims.oid};iss=${claims.iss}\r\nAction: 'Microsoft.KeyVault/vaults/secrets/${action}/action'\r\nResource: '/secrets/${name.toLowerCase()}'\r\nAssignment: (not found)\r\nDecisionReason: 'DeniedWithNoValidRBAC'\r\nVault: local;location=local`,
                 "ForbiddenByRbac");
+        }
+    }
+
+    /**
+     * The vault's network rules, checked after the token (the refusal names the caller) and before
+     * RBAC. Bodies as Key Vault sends them: 403 Forbidden, inner code ForbiddenByFirewall, "Client
+     * address is not authorized and caller is not a trusted service.\r\nClient address: ...\r\nCaller:
+     * ...\r\nVault: ...;location=..." (hashicorp/terraform-provider-azurerm issue 4553; the Key Vault CSI
+     * provider's troubleshooting page, https://azure.github.io/secrets-store-csi-driver-provider-azure/docs/troubleshooting/),
+     * and ForbiddenByConnection, "Public network access is disabled and request is not from a trusted
+     * service nor via an approved private link." (same page).
+     */
+    function enforceNetwork(req: IncomingMessage, claims: AccessTokenClaims) {
+        const address = (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+        if (network.mode === "firewall" && !(network.allowedAddresses ?? []).includes(address)) {
+            throw new VaultHttpError(403, "Forbidden",
+                `Client address is not authorized and caller is not a trusted service.\r\nClient address: ${address}\r\nCaller: appid=${claims.appid};oid=${claims.oid};iss=${claims.iss}\r\nVault: local;location=local`,
+                "ForbiddenByFirewall");
+        }
+        if (network.mode === "private-link") {
+            throw new VaultHttpError(403, "Forbidden", "Public network access is disabled and request is not from a trusted service nor via an approved private link.\r\nVault: local;location=local", "ForbiddenByConnection");
         }
     }
 
@@ -407,6 +435,7 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
             }
             const claims = authorize(req);
             log.oid = claims.oid;
+            enforceNetwork(req, claims);
             const fault = takeFault(method, url.pathname);
             if (fault?.kind === "delay") await new Promise((r) => setTimeout(r, fault.ms));
             if (fault?.kind === "throttle") throw throttled(fault.retryAfterSeconds);
@@ -459,6 +488,7 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
         inject: (fault) => void faults.push({ ...fault, remaining: fault.count ?? 1 }),
         clearFaults: () => void faults.splice(0, faults.length),
         rewriteNextLink: (to) => { nextLinkRewrite = to; },
+        setNetwork: (next) => { network = next; },
         setRateLimit: (limit) => {
             rateLimit = limit;
             acceptedAt.splice(0, acceptedAt.length);

@@ -24,8 +24,8 @@ export interface OidcIssuer {
     azureDevOpsRequestUrl: string;
     systemAccessToken: string;
     serviceConnectionId: string;
-    /** A token signed now, as the endpoints hand them out (audience api://AzureADTokenExchange by default). */
-    mint(audience?: string): string;
+    /** A token signed now, as the endpoints hand them out (audience api://AzureADTokenExchange by default; lifetime the issuer's unless given). */
+    mint(audience?: string, lifetimeSeconds?: number): string;
     /** Tokens handed out, by endpoint. */
     readonly issued: { endpoint: "github" | "azure-devops" | "mint"; audience: string; issuedAt: number }[];
     /** Requests refused, with the reason. */
@@ -50,10 +50,10 @@ export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<
     const refused: string[] = [];
     let issuer = "";
 
-    function sign(audience: string, endpoint: OidcIssuer["issued"][number]["endpoint"]): string {
+    function sign(audience: string, endpoint: OidcIssuer["issued"][number]["endpoint"], lives = lifetime): string {
         const iat = Math.floor(DateTime.now().toSeconds());
         const header = base64url(JSON.stringify({ alg: "RS256", typ: "JWT", kid }));
-        const payload = base64url(JSON.stringify({ iss: issuer, sub: subject, aud: audience, iat, nbf: iat, exp: iat + lifetime, jti: crypto.randomUUID() }));
+        const payload = base64url(JSON.stringify({ iss: issuer, sub: subject, aud: audience, iat, nbf: iat, exp: iat + lives, jti: crypto.randomUUID() }));
         const signature = crypto.sign("RSA-SHA256", Buffer.from(`${header}.${payload}`), privateKey);
         issued.push({ endpoint, audience, issuedAt: iat });
         return `${header}.${payload}.${base64url(signature)}`;
@@ -74,18 +74,31 @@ export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<
             return send(200, { keys: [{ kty: "RSA", use: "sig", alg: "RS256", kid, ...publicKey.export({ format: "jwk" }) }] });
         }
         if (url.pathname === "/github/token") {
-            // GitHub: GET ACTIONS_ID_TOKEN_REQUEST_URL&audience=..., Bearer ACTIONS_ID_TOKEN_REQUEST_TOKEN; answer { count, value }.
+            // GitHub: GET ACTIONS_ID_TOKEN_REQUEST_URL&audience=..., Bearer ACTIONS_ID_TOKEN_REQUEST_TOKEN; answer { count, value }
+            // (@actions/core lib/oidc-utils: getCall appends `&audience=` to the runner's URL, which carries api-version).
             if (req.method !== "GET") return refuse(405, `github: ${req.method}`);
+            if (!/^Bearer /.test(req.headers.authorization ?? "")) return refuse(401, "github: no Authorization: Bearer header");
             if (bearer !== githubRequestToken) return refuse(401, "github: wrong request token");
+            if (!url.searchParams.get("api-version")) return refuse(400, "github: no api-version");
             const audience = url.searchParams.get("audience");
             if (!audience) return refuse(400, "github: no audience");
             return send(200, { count: 1, value: sign(audience, "github") });
         }
         if (url.pathname === "/ado/oidctoken") {
-            // Azure DevOps: POST SYSTEM_OIDCREQUESTURI?api-version=7.1&serviceConnectionId=..., Bearer SYSTEM_ACCESSTOKEN; answer { oidcToken }.
+            // Azure DevOps: POST SYSTEM_OIDCREQUESTURI?api-version=7.1&serviceConnectionId=..., Authorization: Bearer
+            // SYSTEM_ACCESSTOKEN, X-TFS-FedAuthRedirect: Suppress; answer { oidcToken }
+            // (node_modules/@azure/identity/dist/commonjs/credentials/azurePipelinesCredential.js, requestOidcToken).
             if (req.method !== "POST") return refuse(405, `azure-devops: ${req.method}`);
+            // Without X-TFS-FedAuthRedirect: Suppress the service answers a redirect to its sign-in page
+            // ("Prevents the service from responding with a redirect HTTP status code", the same source).
+            if ((req.headers["x-tfs-fedauthredirect"] ?? "").toString().toLowerCase() !== "suppress") {
+                refused.push("azure-devops: no X-TFS-FedAuthRedirect: Suppress");
+                res.writeHead(302, { location: `${issuer}/_signin` });
+                return res.end();
+            }
+            if (!/^Bearer /.test(req.headers.authorization ?? "")) return refuse(401, "azure-devops: no Authorization: Bearer header");
             if (bearer !== systemAccessToken) return refuse(401, "azure-devops: wrong system access token");
-            if (!url.searchParams.get("api-version")) return refuse(400, "azure-devops: no api-version");
+            if (url.searchParams.get("api-version") !== "7.1") return refuse(400, `azure-devops: api-version ${url.searchParams.get("api-version") ?? "missing"}, not 7.1`);
             if (url.searchParams.get("serviceConnectionId") !== serviceConnectionId) return refuse(404, "azure-devops: unknown service connection");
             return send(200, { oidcToken: sign("api://AzureADTokenExchange", "azure-devops") });
         }
@@ -101,7 +114,7 @@ export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<
         azureDevOpsRequestUrl: `${issuer}/ado/oidctoken`,
         systemAccessToken,
         serviceConnectionId,
-        mint: (audience = "api://AzureADTokenExchange") => sign(audience, "mint"),
+        mint: (audience = "api://AzureADTokenExchange", lives?: number) => sign(audience, "mint", lives),
         issued, refused,
         close: listening.close,
     };

@@ -228,6 +228,7 @@ describe("VaultSecret provider against a local Key Vault over HTTPS", function (
                     assert.match(e.message, /az keyvault secret recover --vault-name 127 --name app-\d+-client-secret/);
                     assert.match(e.message, /az keyvault secret purge/);
                     assert.ok(isVaultError(e) && e.action === "recover" && e.secret === inputs.name && e.status === 403);
+                    assert.match(e.message, /purge protection on, purge is refused .*so recover the secret instead/);
                     assert.match(e.message, /Key Vault Secrets Officer/);
                     assert.ok(!e.message.includes(inputs.value));
                     return true;

@@ -65,7 +65,7 @@ export async function collectStatus(options: StatusOptions, context: CliContext)
     } catch (error) {
         if (context.isTTY) context.stderr("\n");
         if (isCliError(error)) throw error;
-        throw deadlineError(deadline, address.url, authorityHost) ?? vaultCallError(error, "list secrets", address.url, "Key Vault Secrets User");
+        throw deadlineError(deadline, address.url, authorityHost) ?? vaultCallError(error, "list secrets", address.url, "Key Vault Reader");
     } finally {
         if (context.isTTY && pages > 0) context.stderr("\n");
     }

@@ -21,7 +21,7 @@ const EXAMPLE_OUTPUTS = new Set([...fs.readFileSync(path.join(ROOT, "examples", 
 function yamlFiles(dir: string): string[] {
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
         const full = path.join(dir, e.name);
-        return e.isDirectory() ? yamlFiles(full) : /\.ya?ml$/.test(e.name) && e.name !== "Pulumi.yaml" ? [full] : [];
+        return e.isDirectory() ? yamlFiles(full) : /\.ya?ml$/.test(e.name) && !/^Pulumi(\.[\w-]+)?\.ya?ml$/.test(e.name) ? [full] : [];
     });
 }
 
@@ -103,6 +103,37 @@ function checkCommand(words: string[], file: string): void {
     }
 }
 
+/** Files a script reads (`*.json` arguments) and writes (`> file`). */
+function filesOf(script: string): { reads: Set<string>; writes: Set<string> } {
+    const reads = new Set<string>(), writes = new Set<string>();
+    for (const words of commandsOf(script)) {
+        words.forEach((word, i) => {
+            if (words[i - 1] === ">") writes.add(word);
+            else if (/^[\w.-]+\.json$/.test(word)) reads.add(word);
+        });
+        for (const inner of words.filter((w) => w.startsWith("$("))) for (const f of filesOf(inner.slice(2, -1)).reads) reads.add(f);
+    }
+    return { reads, writes };
+}
+
+/** Every line holding a GUID is explained by the comment above it (past lines that hold GUIDs themselves) or on it. */
+function unexplainedGuids(text: string): string[] {
+    const lines = text.split("\n");
+    const guid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+    return lines.filter((line, i) => {
+        if (!guid.test(line) || /^\s*(#|\/\/)/.test(line) || /\s#\s/.test(line)) return false;
+        let above = i - 1;
+        while (above >= 0 && guid.test(lines[above]) && !/^\s*#/.test(lines[above])) above--;
+        return !(above >= 0 && /^\s*#/.test(lines[above]));
+    });
+}
+
+/** The steps of each pipeline, as { if/condition, script }. */
+function stepsOf(name: string, doc: any): Array<{ when?: string; script: string; step: any }> {
+    const steps: any[] = name.startsWith("github/") ? doc.jobs.rotate.steps : doc.stages[0].jobs[0].strategy.runOnce.deploy.steps;
+    return steps.map((step) => ({ when: step.if ?? step.condition, script: scriptsOf(step).join("\n"), step }));
+}
+
 describe("pipelines", () => {
     const files = yamlFiles(PIPELINES);
     const parsed = new Map(files.map((f) => [path.relative(PIPELINES, f), yaml.load(fs.readFileSync(f, "utf8")) as any]));
@@ -139,6 +170,42 @@ describe("pipelines", () => {
         assert.throws(() => checkCommand(["wget", "x"], file), /unknown command "wget"/);
         assert.deepEqual(commandsOf(`for uri in $(jq -r '.[]' f.json); do\n  npx keyrelay verify --vault "\${uri%/secrets/*}" && echo ok | sort\ndone`),
             [["for", "uri", "in", "$(jq -r '.[]' f.json)"], ["do"], ["npx", "keyrelay", "verify", "--vault", "${uri%/secrets/*}"], ["echo", "ok"], ["sort"], ["done"]]);
+    });
+
+    it("reports status even when the rotation failed, from the stack's outputs, not from a file another step writes", () => {
+        for (const [name, doc] of parsed) {
+            const steps = stepsOf(name, doc);
+            const status = steps.filter((s) => /npx keyrelay status /.test(s.script));
+            assert.equal(status.length, 1, `${name}: one status step`);
+            const [step] = status;
+            assert.match(String(step.when), /always\(\)|!cancelled\(\)|not\(canceled\(\)\)|succeededOrFailed\(\)/, `${name}: status must run after a failed pulumi up`);
+            const { reads, writes } = filesOf(step.script);
+            assert.ok(reads.size > 0, `${name}: status reads the stack's outputs`);
+            for (const file of reads) assert.ok(writes.has(file), `${name}: the status step reads ${file}, which only another step writes`);
+            assert.ok(steps.indexOf(step) > steps.findIndex((s) => /pulumi up --yes/.test(s.script)), `${name}: status after the update`);
+        }
+        assert.deepEqual([...filesOf("jq -r '.[]' a.json > b.json\nfor v in $(jq -r '.[]' c.json | sort); do echo; done").reads].sort(), ["a.json", "c.json"]);
+    });
+
+    it("installs the Pulumi CLI with Pulumi's own task or action, at a pinned version in Azure DevOps, never by curl | sh", () => {
+        for (const [name, doc] of parsed) {
+            for (const words of scriptsOf(doc).flatMap(commandsOf)) assert.notEqual(words[0], "curl", `${name}: ${words.join(" ")}`);
+            assert.doesNotMatch(fs.readFileSync(path.join(PIPELINES, name), "utf8"), /get\.pulumi\.com[^\n]*\|\s*(ba)?sh/, name);
+        }
+        const devops = parsed.get("azure-devops/keyrelay-rotate.yml");
+        const pulumiTask = stepsOf("azure-devops/", devops).find((s) => String(s.step.task) === "Pulumi@1")!.step;
+        assert.equal(pulumiTask.inputs.versionSpec, "$(pulumiVersion)");
+        assert.equal(devops.variables.pulumiVersion, packageJson.devDependencies["@pulumi/pulumi"], "the CLI pinned at the SDK version this package is tested with");
+        assert.ok(pulumiTask.inputs.stack && pulumiTask.inputs.command, "the task needs a stack and a command");
+        const github = parsed.get("github/keyrelay-rotate.yml");
+        assert.ok(github.jobs.rotate.steps.some((s: any) => String(s.uses).startsWith("pulumi/actions@")));
+    });
+
+    it("leaves no GUID unexplained: each placeholder says where its value comes from", () => {
+        const all = [...yamlFiles(PIPELINES), ...fs.readdirSync(path.join(PIPELINES, "pulumi-deployments")).map((f) => path.join(PIPELINES, "pulumi-deployments", f))];
+        for (const file of new Set(all)) assert.deepEqual(unexplainedGuids(fs.readFileSync(file, "utf8")), [], path.relative(ROOT, file));
+        assert.deepEqual(unexplainedGuids("a: 1\nid: 00000000-0000-0000-0000-000000000000\n"), ["id: 00000000-0000-0000-0000-000000000000"]);
+        assert.deepEqual(unexplainedGuids("# from the portal\nid: 00000000-0000-0000-0000-000000000000\nother: 00000000-0000-0000-0000-000000000001\n"), []);
     });
 
     it("runs daily at the hour keyrelay plan simulates, and on demand, never two at once", () => {
@@ -204,10 +271,49 @@ describe("pipelines", () => {
             }, "keyrelay-deployments", "prod", false);
         });
 
+        const DEPLOYMENTS = path.join(PIPELINES, "pulumi-deployments");
+        const exampleConfig = (yaml.load(fs.readFileSync(path.join(DEPLOYMENTS, "Pulumi.example.yaml"), "utf8")) as any).config as Record<string, unknown>;
+
+        it("is a program that installs on its own: package.json with its SDKs, an example stack file with every key", () => {
+            const own = JSON.parse(fs.readFileSync(path.join(DEPLOYMENTS, "package.json"), "utf8"));
+            for (const dependency of ["@pulumi/pulumi", "@pulumi/pulumiservice"]) {
+                const range = own.dependencies[dependency];
+                assert.ok(range, `pulumi-deployments/package.json lacks ${dependency}`);
+                assert.equal(range, `^${packageJson.devDependencies[dependency]}`, `${dependency}: the version this repository tests with`);
+            }
+            assert.equal(own.engines.node, ">=22");
+            const projectName = (yaml.load(fs.readFileSync(path.join(DEPLOYMENTS, "Pulumi.yaml"), "utf8")) as any).name;
+            const source = fs.readFileSync(path.join(DEPLOYMENTS, "rotationSchedule.ts"), "utf8");
+            const keys = new Set([...source.matchAll(/config\.(?:require|get|getBoolean)\("(\w+)"\)/g)].map((m) => `${projectName}:${m[1]}`));
+            assert.deepEqual(Object.keys(exampleConfig).sort(), [...keys].sort(), "the example stack sets every key the program reads");
+            const examplesProject = (yaml.load(fs.readFileSync(path.join(ROOT, "examples", "Pulumi.yaml"), "utf8")) as any).name;
+            assert.equal(exampleConfig[`${projectName}:project`], examplesProject, "the example rotates the example program's project");
+        });
+
+        it("requires the project of the program it rotates, and says which key is missing", async () => {
+            const { settingsFromConfig } = await import("../pipelines/pulumi-deployments/rotationSchedule");
+            const withoutProject = Object.fromEntries(Object.entries(exampleConfig).filter(([k]) => !k.endsWith(":project")).map(([k, v]) => [k, String(v)]));
+            pulumi.runtime.setAllConfig(withoutProject);
+            assert.throws(() => settingsFromConfig(new pulumi.Config("keyrelay-deployments")), /keyrelay-deployments:project/);
+        });
+
+        it("previews with the installed policy pack before each update unless a policy group enforces it", async () => {
+            const { preRunCommands, settingsFromConfig } = await import("../pipelines/pulumi-deployments/rotationSchedule");
+            pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(exampleConfig).map(([k, v]) => [k, String(v)])));
+            const settings = settingsFromConfig(new pulumi.Config("keyrelay-deployments"));
+            const commands = preRunCommands(settings);
+            assert.deepEqual(commands, ["npm ci", "pulumi preview --stack contoso/platform-secrets/example --policy-pack node_modules/keyrelay/policies"]);
+            for (const command of commands) checkCommand(commandsOf(command)[0], path.join(DEPLOYMENTS, "rotationSchedule.ts"));
+            assert.deepEqual(preRunCommands({ ...settings, policyPreview: false }), ["npm ci"]);
+            const operations = fs.readFileSync(path.join(ROOT, "docs", "operations.md"), "utf8");
+            assert.match(operations, /policy groups?[^.]*paid/i, "docs/operations.md says policy groups need a paid edition");
+            assert.match(operations, /--policy-pack node_modules\/keyrelay\/policies/);
+        });
+
         it("schedules a daily `pulumi up` with Azure OIDC and the same cron", async () => {
             pulumi.runtime.setAllConfig({
-                "keyrelay-deployments:organization": "contoso", "keyrelay-deployments:stack": "prod",
-                "keyrelay-deployments:repoUrl": "https://github.com/contoso/platform-secrets.git",
+                "keyrelay-deployments:organization": "contoso", "keyrelay-deployments:stack": "prod", "keyrelay-deployments:project": "platform-secrets",
+                "keyrelay-deployments:repoUrl": "https://github.com/contoso/platform-secrets.git", "keyrelay-deployments:policyPreview": "false",
                 "keyrelay-deployments:azureClientId": "c1", "keyrelay-deployments:azureTenantId": "t1", "keyrelay-deployments:azureSubscriptionId": "s1",
             });
             const { declareRotationSchedule, settingsFromConfig, DAILY_ROTATION_CRON } = await import("../pipelines/pulumi-deployments/rotationSchedule");
@@ -215,7 +321,7 @@ describe("pipelines", () => {
             const declared = declareRotationSchedule(settingsFromConfig());
             assert.equal(await new Promise((resolve) => declared.scheduleId.apply(resolve)), "sched-1");
             const settings = registered.find((r) => r.type === "pulumiservice:index:DeploymentSettings")!.inputs;
-            assert.deepEqual({ organization: settings.organization, project: settings.project, stack: settings.stack }, { organization: "contoso", project: "keyrelay", stack: "prod" });
+            assert.deepEqual({ organization: settings.organization, project: settings.project, stack: settings.stack }, { organization: "contoso", project: "platform-secrets", stack: "prod" });
             assert.deepEqual(settings.operationContext.oidc, { azure: { clientId: "c1", tenantId: "t1", subscriptionId: "s1" } });
             assert.deepEqual(settings.sourceContext.git, { repoUrl: "https://github.com/contoso/platform-secrets.git", branch: "refs/heads/main" });
             assert.deepEqual(settings.operationContext.preRunCommands, ["npm ci"]);

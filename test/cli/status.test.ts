@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { DateTime } from "luxon";
 import { runCli } from "../../cli/main";
 import { EXIT_CRITICAL, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, EXIT_WARNING } from "../../cli/exitCodes";
-import { LocalVault, startLocalVault } from "../vault/localVault";
+import { LocalVault, VAULT_ROLES, startLocalVault } from "../vault/localVault";
 import { TokenServer, startTokenServer } from "../vault/tokenServer";
 import { capturedContext, closedPort, signInOperator } from "./fixtures";
 
@@ -118,7 +118,15 @@ describe("keyrelay status (against the local HTTPS vault)", function () {
         const vault = await vaultWith(() => undefined, { roles: { [operatorObjectId]: [] } });
         const { code, err } = await status(["--vault", vault.url]);
         assert.equal(code, EXIT_ENVIRONMENT);
-        assert.match(err, /^keyrelay: access denied to list secrets in https:\/\/127\.0\.0\.1:\d+ \(403 Forbidden\)\. Give the identity you signed in with the "Key Vault Secrets User" role on the vault\.\n$/);
+        assert.match(err, /^keyrelay: access denied to list secrets in https:\/\/127\.0\.0\.1:\d+ \(403 Forbidden\)\. Give the identity you signed in with the "Key Vault Reader" role on the vault\.\n$/);
+    });
+
+    it("needs only Key Vault Reader: it lists metadata and never reads a value", async () => {
+        const vault = await vaultWith((v) => keyrelaySecret(v, "fresh", 150, 60), { roles: { [operatorObjectId]: VAULT_ROLES["Key Vault Reader"] } });
+        const { code, err } = await status(["--vault", vault.url]);
+        assert.equal(code, EXIT_OK, err);
+        assert.ok(vault.requests.length > 0);
+        assert.ok(vault.requests.every((r) => r.status !== 403), "no request needed more than metadata");
     });
 
     it("says in one line that an unreachable vault cannot be reached, and exits 4", async () => {

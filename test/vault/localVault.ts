@@ -18,6 +18,9 @@ const ALL_ACTIONS: VaultAction[] = ["getSecret", "readMetadata", "setSecret", "u
 export const VAULT_ROLES: Record<string, VaultAction[]> = {
     "Key Vault Secrets Officer": ALL_ACTIONS,
     "Key Vault Secrets User": ["getSecret", "readMetadata"],
+    // Data action Microsoft.KeyVault/vaults/secrets/readMetadata/action only: lists and reads a secret's
+    // attributes, never its value (Built-in roles: Key Vault Reader, learn.microsoft.com/azure/role-based-access-control/built-in-roles/security#key-vault-reader).
+    "Key Vault Reader": ["readMetadata"],
 };
 
 export interface SecretVersion {

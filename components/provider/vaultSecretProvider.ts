@@ -14,6 +14,7 @@ import {
 import { UNKNOWN_INPUT, parseRfc3339, vaultSecretInputProblems } from "../validate";
 import { InputError } from "../../lib/errors";
 import { VaultAction, isVaultError } from "../../lib/errors";
+import { CredentialProofOptions, proofInputProblems, proveBeforeWrite } from "./proveBeforeWrite";
 import { isLoopbackUrl, isUnresolvedError, UNRESOLVED_HOST_CODES } from "../../lib/network";
 import { VaultPacer, newVaultPacer } from "./vaultPacer";
 import { withThrottleRetry } from "./vaultRetry";
@@ -47,6 +48,8 @@ export interface VaultSecretProviderOptions {
     sleep?: (ms: number) => Promise<void>;
     /** Where delete says it left a secret in place; default console.warn (the engine shows a provider's stderr). */
     warn?: (message: string) => void;
+    /** The proof's endpoint, CA and timing; default the vault's cloud (or AZURE_AUTHORITY_HOST) at production timing. */
+    proof?: CredentialProofOptions;
 }
 
 export { SECRETS_OFFICER_ROLE } from "./vaultErrors";
@@ -210,7 +213,7 @@ function outputsOf(inputs: VaultSecretFields, written: KeyVaultSecret): VaultSec
 
 /** Only the fields VaultSecret owns: the engine's inputs also carry `__provider`. */
 function fieldsOf(props: VaultSecretFields): VaultSecretFields {
-    const { vaultUrl, name, value, expiresOn, notBefore, contentType, tags, retainOnDelete, writer, adopt } = props;
+    const { vaultUrl, name, value, expiresOn, notBefore, contentType, tags, retainOnDelete, writer, adopt, proof } = props;
     return {
         vaultUrl: canonicalVaultUrl(vaultUrl), name, value, expiresOn,
         ...(notBefore ? { notBefore } : {}),
@@ -219,6 +222,7 @@ function fieldsOf(props: VaultSecretFields): VaultSecretFields {
         ...(retainOnDelete !== undefined && retainOnDelete !== null ? { retainOnDelete } : {}),
         ...(writer ? { writer } : {}),
         ...(adopt !== undefined && adopt !== null ? { adopt } : {}),
+        ...(proof !== undefined && proof !== null ? { proof } : {}),
     };
 }
 
@@ -273,7 +277,7 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
     const provider: VaultSecretProvider = {
         // The inputs that were still Outputs when the program declared the resource are known here, before any write.
         async check(_olds: Partial<VaultSecretFields>, news: VaultSecretFields) {
-            const problems = vaultSecretInputProblems(news, DateTime.utc());
+            const problems = [...vaultSecretInputProblems(news, DateTime.utc()), ...proofInputProblems(news)];
             const label = typeof news.name === "string" && news.name !== UNKNOWN_INPUT ? `VaultSecret for secret ${JSON.stringify(news.name)}` : "VaultSecret";
             const inputs = typeof news.vaultUrl === "string" && news.vaultUrl !== UNKNOWN_INPUT ? { ...news, vaultUrl: canonicalVaultUrl(news.vaultUrl) } : news;
             return {
@@ -291,6 +295,8 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
         },
         async create(inputs: VaultSecretFields) {
             const fields = fieldsOf(inputs);
+            // Proven before anything reaches the vault: a credential that does not work is never promoted.
+            await proveBeforeWrite(fields, undefined, options.proof);
             const written = await writeVaultSecret(vaultCall(options, fields.vaultUrl), fields);
             return { id: secretUriOf(fields), outs: outputsOf(fields, written) };
         },
@@ -299,6 +305,7 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
             if (!vaultSecretChange(olds, fields).writesVersion) {
                 return { outs: { ...fields, contentType: fields.contentType || DEFAULT_CONTENT_TYPE, tags: withManagedTag(fields.tags, fields.writer), versionId: olds.versionId ?? "", version: olds.version ?? "", secretUri: secretUriOf(fields) } };
             }
+            if (fields.value !== olds.value) await proveBeforeWrite(fields, olds.version, options.proof);
             const written = await writeVaultSecret(vaultCall(options, fields.vaultUrl), fields, olds.version);
             return { outs: outputsOf(fields, written) };
         },

@@ -27,10 +27,10 @@ export interface CredentialProofArgs {
     clientId?: pulumi.Input<string>;
 }
 
-/** What the provider receives: the budget fixed, the tenant resolved. */
+/** What the provider receives: the tenant resolved; attempts and within default in the provider. */
 export interface CredentialProofFields {
-    attempts: number;
-    within: string;
+    attempts?: number;
+    within?: string;
     tenantId: string;
     clientId?: string;
 }
@@ -78,7 +78,7 @@ export function checkProofArgs(resource: string, proof: unknown, field = "proof"
 }
 
 /** The budget in force: defaults applied, `within` in milliseconds. Call after proofProblems found none. */
-export function proofBudget(proof: Pick<CredentialProofFields, "attempts" | "within"> | Partial<CredentialProofFields>): { attempts: number; withinMs: number; within: string } {
+export function proofBudget(proof: Pick<CredentialProofFields, "attempts" | "within">): { attempts: number; withinMs: number; within: string } {
     const within = proof.within ?? DEFAULT_PROOF_WITHIN;
     return { attempts: proof.attempts ?? DEFAULT_PROOF_ATTEMPTS, within, withinMs: Duration.fromISO(within).toMillis() };
 }

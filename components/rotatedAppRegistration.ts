@@ -10,6 +10,8 @@ import {
     readerKeys, registerSecretWriter, secretOwnership,
 } from "./validate";
 import { VaultSecret } from "./vaultSecret";
+import { deployingClientConfig } from "./deploymentIdentity";
+import { CredentialProofArgs, checkProofArgs } from "./proofSettings";
 import { InputError } from "../lib/errors";
 
 /** Built-in role "Key Vault Secrets User": read secret contents. */
@@ -56,25 +58,18 @@ export interface RotatedAppRegistrationArgs {
     retainOnDelete?: boolean;
     /** Take over a secret whose newest version another stack wrote, for the one run that moves it here; default false (see VaultSecretArgs.adopt). */
     adopt?: boolean;
-}
-
-const processWideDeployment = {};
-
-const deployingPrincipalByDeployment = new WeakMap<object, pulumi.Output<string>>();
-
-function currentDeployment(): object {
-    return (pulumi.runtime.getMonitor() as object | undefined) ?? processWideDeployment;
+    /**
+     * Proof before promote: each new password gets a token from Entra `attempts` times in a row
+     * (default 3) within `within` (default PT5M) before Key Vault points at it; otherwise the run
+     * fails and Key Vault keeps the previous one. `false` only where the deployment cannot reach
+     * Entra's token endpoint (docs/proof.md).
+     */
+    proof?: Pick<CredentialProofArgs, "attempts" | "within"> | false;
 }
 
 /** The object id of the principal running the deployment: one getClientConfig per deployment. */
 function deployingPrincipal(): pulumi.Output<string> {
-    const deployment = currentDeployment();
-    let objectId = deployingPrincipalByDeployment.get(deployment);
-    if (!objectId) {
-        objectId = azuread.getClientConfigOutput().objectId;
-        deployingPrincipalByDeployment.set(deployment, objectId);
-    }
-    return objectId;
+    return deployingClientConfig().objectId;
 }
 
 /** The deploying principal first, then the user's owners, each once. */
@@ -92,6 +87,7 @@ export function validateRotatedAppRegistration(name: string, args: RotatedAppReg
     checkReaders(args.readers, args.vault.resourceId, resource);
     readerKeys(args.readers ?? [], resource);
     checkSignInAudience(args.application?.signInAudience, resource);
+    checkProofArgs(resource, args.proof);
     secretOwnership(pulumi.runtime.getMonitor() as object | undefined).claim(vaultUrl, args.vault.secretName, resource);
     return vaultUrl;
 }
@@ -158,6 +154,7 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
             },
             ...(args.retainOnDelete !== undefined ? { retainOnDelete: args.retainOnDelete } : {}),
             ...(args.adopt !== undefined ? { adopt: args.adopt } : {}),
+            proof: args.proof === false ? false : { ...args.proof, tenantId: deployingClientConfig().tenantId, clientId: this.application.clientId },
         }, parent);
 
         readerKeys(args.readers ?? [], `RotatedAppRegistration "${name}"`).forEach(({ key, principalId }, index) => {

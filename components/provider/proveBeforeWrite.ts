@@ -2,6 +2,7 @@
 // asks Entra's token endpoint for a client-credentials token, N times in a row within a budget
 // (credentialProof.ts). If it cannot, nothing is written: Key Vault keeps pointing at the previous
 // credential, which the rotation's overlap keeps valid, and the next scheduled run tries again.
+import type { DateTime } from "luxon";
 import { classifyTokenRefusal } from "../../cli/aadsts";
 import { CredentialProofError } from "../../lib/errors";
 import { TokenAnswer, requestClientCredentialsToken } from "../../lib/tokenEndpoint";
@@ -46,6 +47,8 @@ export interface CredentialProofOptions {
     timeScale?: number;
     /** Waits between token requests; default setTimeout. */
     sleep?: (ms: number) => Promise<void>;
+    /** The clock the budget is measured on; default luxon's. */
+    now?: () => DateTime;
     env?: NodeJS.ProcessEnv;
 }
 
@@ -113,7 +116,7 @@ export async function proveBeforeWrite(fields: VaultSecretFields, previousVersio
     if (!proof) return undefined;
     const budget = proofBudget(proof);
     const { authorityHost, scope } = proofEndpoint(fields.vaultUrl, options.env, options.authorityHost);
-    const timing: ProofTiming = proofTiming(timeScaleOf(options), options.sleep);
+    const timing: ProofTiming = { ...proofTiming(timeScaleOf(options), options.sleep), ...(options.now ? { now: options.now } : {}) };
     const request = ask ?? ((timeoutMs: number) => requestClientCredentialsToken(authorityHost, proof.tenantId, proof.clientId, fields.value, scope, options.ca, { timeoutMs }));
     const outcome = await proveCredential(request, budget, timing);
     if (!outcome.proven) throw credentialProofError(fields, { ...proof, within: budget.within, attempts: budget.attempts }, outcome, previousVersion, authorityHost);

@@ -13,7 +13,7 @@ import {
 } from "./vaultSecretDiff";
 import { UNKNOWN_INPUT, parseRfc3339, vaultSecretInputProblems } from "../validate";
 import { InputError } from "../../lib/errors";
-import { VaultAction, isVaultError } from "../../lib/errors";
+import { VaultAction, isCredentialProofError, isVaultError } from "../../lib/errors";
 import { CredentialProofOptions, proofInputProblems, proveBeforeWrite } from "./proveBeforeWrite";
 import { isLoopbackUrl, isUnresolvedError, UNRESOLVED_HOST_CODES } from "../../lib/network";
 import { VaultPacer, newVaultPacer } from "./vaultPacer";
@@ -241,6 +241,8 @@ function authorityHostname(): string {
  * so its text is the only sign; when the reason is an authority host that does not resolve, say that instead.
  */
 async function explainUnresolvedAuthority(error: unknown, target: VaultRequestTarget): Promise<unknown> {
+    // A failed proof names its own endpoint (the vault's cloud, not necessarily AZURE_AUTHORITY_HOST).
+    if (isCredentialProofError(error)) return error;
     const message = (error as Error)?.message ?? "";
     if (!/endpoints_resolution_error|getaddrinfo/.test(message) && !UNRESOLVED_HOST_CODES.some((code) => message.includes(code))) return error;
     const host = authorityHostname();

@@ -53,7 +53,7 @@ const REPOSITORY = path.resolve(__dirname, "..", "..");
  */
 export async function installedKeyrelay(programDir: string): Promise<string> {
     const packageDir = path.join(programDir, "node_modules", "keyrelay");
-    for (const dir of ["components", path.join("policies", "lib")]) {
+    for (const dir of ["components", path.join("components", "provider"), "lib", "cli", path.join("policies", "lib")]) {
         const target = path.join(packageDir, "bin", dir);
         fs.mkdirSync(target, { recursive: true });
         for (const file of fs.readdirSync(path.join(REPOSITORY, dir)).filter((f) => f.endsWith(".ts"))) {
@@ -70,7 +70,7 @@ export async function installedKeyrelay(programDir: string): Promise<string> {
     const { createVaultSecretProvider } = await import("../../components/provider/vaultSecretProvider");
     const serializeClosure = await import("@pulumi/pulumi/runtime/closure/serializeClosure");
     const provider = loadingVaultSecretProvider(
-        { packageName: "keyrelay", pathInPackage: "bin/components/vaultSecretProvider.js", file: "/home/deployer/elsewhere/node_modules/keyrelay/bin/components/vaultSecretProvider.js" },
+        { packageName: "keyrelay", pathInPackage: "bin/components/provider/vaultSecretProvider.js", file: "/home/deployer/elsewhere/node_modules/keyrelay/bin/components/provider/vaultSecretProvider.js" },
         createVaultSecretProvider());
     return (await serializeClosure.serializeFunction(() => provider, { allowSecrets: true })).text;
 }

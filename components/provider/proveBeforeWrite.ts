@@ -97,7 +97,8 @@ export function credentialProofError(fields: VaultSecretFields, proof: { tenantI
     const diagnosis = classifyTokenRefusal(refusal?.code, { clientId: proof.clientId, tenant: proof.tenantId, secretName: fields.name }, quotable(refusal?.description, fields.value));
     const why = outcome.stop === "budget" ? `within ${proof.within}` : "(a refusal that waiting does not change)";
     return new CredentialProofError({ ...details, aadstsCode: refusal?.code },
-        `${subject} ${why}: ${tally}; Entra's last answer: ${diagnosis.problem}. ${kept}`,
+        // verify's wording speaks of the value in the vault; here the value is the new one, not written.
+        `${subject} ${why}: ${tally}; Entra's last answer: ${diagnosis.problem.replace(`the value in "${fields.name}"`, `the new value for "${fields.name}"`)}. ${kept}`,
         { fix: proofFix(diagnosis.cause, proof.within, proof.clientId, refusal?.code, diagnosis.fix) });
 }
 

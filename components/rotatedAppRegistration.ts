@@ -10,6 +10,8 @@ import { VaultSecret } from "./vaultSecret";
 import { FederatedTrust } from "./federatedTrusts";
 import { declareFederatedCredentials } from "./federatedCredentials";
 import { ConsumerKind, consumersTag } from "../policies/lib/consumerHints";
+import { deployingClientConfig } from "./deploymentIdentity";
+import { CredentialProofArgs } from "./proofSettings";
 import { InputError } from "../lib/errors";
 
 /** Built-in role "Key Vault Secrets User": read secret contents. */
@@ -63,25 +65,18 @@ export interface RotatedAppRegistrationArgs {
     federated?: FederatedTrust[];
     /** Who reads the secret (a hint, recorded as an application tag); the pack's prefer-federated reads it. */
     consumers?: ConsumerKind[];
-}
-
-const processWideDeployment = {};
-
-const deployingPrincipalByDeployment = new WeakMap<object, pulumi.Output<string>>();
-
-function currentDeployment(): object {
-    return (pulumi.runtime.getMonitor() as object | undefined) ?? processWideDeployment;
+    /**
+     * Proof before promote: each new password gets a token from Entra `attempts` times in a row
+     * (default 3) within `within` (default PT5M) before Key Vault points at it; otherwise the run
+     * fails and Key Vault keeps the previous one. `false` only where the deployment cannot reach
+     * Entra's token endpoint (docs/proof.md).
+     */
+    proof?: Pick<CredentialProofArgs, "attempts" | "within"> | false;
 }
 
 /** The object id of the principal running the deployment: one getClientConfig per deployment. */
 export function deployingPrincipal(): pulumi.Output<string> {
-    const deployment = currentDeployment();
-    let objectId = deployingPrincipalByDeployment.get(deployment);
-    if (!objectId) {
-        objectId = azuread.getClientConfigOutput().objectId;
-        deployingPrincipalByDeployment.set(deployment, objectId);
-    }
-    return objectId;
+    return deployingClientConfig().objectId;
 }
 
 /** The deploying principal first, then the user's owners, each once. */
@@ -173,6 +168,7 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
             },
             ...(args.retainOnDelete !== undefined ? { retainOnDelete: args.retainOnDelete } : {}),
             ...(args.adopt !== undefined ? { adopt: args.adopt } : {}),
+            proof: args.proof === false ? false : { ...args.proof, tenantId: deployingClientConfig().tenantId, clientId: this.application.clientId },
         }, parent);
 
         declareFederatedCredentials(this, name, this.application.id, [...plan.federated]);

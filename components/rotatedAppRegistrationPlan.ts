@@ -9,6 +9,7 @@ import { DEFAULT_EVERY, RotationSettings } from "./schedule";
 import { FederatedCredentialSpec, federatedCredentials } from "./federatedTrusts";
 import { CONSUMER_KINDS, ConsumerKind, isConsumerKind } from "../policies/lib/consumerHints";
 import { InputError } from "../lib/errors";
+import { checkProofArgs } from "./proofSettings";
 import {
     checkReaders, checkRotatedAppRegistrationShape, checkSecretName, checkSignInAudience, checkVaultUrl, isPulumiOutput, readerKeys,
 } from "./validate";
@@ -53,6 +54,7 @@ export function parseRotatedAppRegistrationArgs(name: string, args: RotatedAppRe
     checkSignInAudience(args.application?.signInAudience, resource);
     const federated = federatedCredentials(resource, args.federated ?? []);
     checkConsumers(resource, args.consumers);
+    checkProofArgs(resource, args.proof);
     return {
         resource,
         schedule,

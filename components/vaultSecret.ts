@@ -4,6 +4,9 @@ import { checkVaultSecretInputs, secretOwnership, secretWriterLabel } from "./va
 import { canonicalVaultUrl } from "./provider/vaultSecretDiff";
 import { createVaultSecretProvider } from "./provider/vaultSecretProvider";
 import { loadingVaultSecretProvider, providerModuleLocation } from "./provider/vaultSecretProviderLocation";
+import { CLIENT_ID_TAG } from "./provider/proveBeforeWrite";
+import { CredentialProofArgs, checkProofArgs } from "./proofSettings";
+import { deployingClientConfig } from "./deploymentIdentity";
 
 export interface VaultSecretArgs {
     /** Vault URI, https://<name>.vault.azure.net. Changing it replaces the secret. */
@@ -28,6 +31,27 @@ export interface VaultSecretArgs {
      * secret to this stack, then remove it.
      */
     adopt?: pulumi.Input<boolean>;
+    /**
+     * Proof before promote (docs/proof.md): before a new value is written, it must get a client-credentials
+     * token from Entra `attempts` times in a row (default 3) within `within` (default PT5M), or nothing is
+     * written. On by default when the tags name the app (a `client-id` tag); `false` for a value that is
+     * not a client secret, or where the deployment cannot reach Entra's token endpoint.
+     */
+    proof?: CredentialProofArgs | false;
+}
+
+/** The proof the provider runs: defaults applied, the tenant resolved; undefined for no proof. */
+function proofInput(proof: CredentialProofArgs | false | undefined, tags: VaultSecretArgs["tags"]): pulumi.Input<object> | false | undefined {
+    if (proof === false) return false;
+    const tagged = tags !== undefined && !pulumi.Output.isInstance(tags) && !(tags instanceof Promise) && CLIENT_ID_TAG in (tags as object);
+    if (proof === undefined && !tagged) return undefined;
+    const { attempts, within, tenantId, clientId } = proof ?? {};
+    return pulumi.output({
+        ...(attempts !== undefined ? { attempts } : {}),
+        ...(within !== undefined ? { within } : {}),
+        tenantId: tenantId ?? deployingClientConfig().tenantId,
+        ...(clientId !== undefined ? { clientId } : {}),
+    });
 }
 
 /** The stack this program deploys: "<organization>/<project>/<stack>", tagged on every version it writes. */
@@ -76,6 +100,7 @@ export class VaultSecret extends pulumi.dynamic.Resource {
     constructor(name: string, args: VaultSecretArgs, opts?: pulumi.CustomResourceOptions) {
         const resource = `VaultSecret "${name}"`;
         checkVaultSecretInputs(resource, args ?? {}, (value) => pulumi.Output.isInstance(value) || value instanceof Promise);
+        checkProofArgs(resource, args?.proof, "proof", (value) => pulumi.Output.isInstance(value) || value instanceof Promise);
         const vaultUrl = typeof args.vaultUrl === "string" ? canonicalVaultUrl(args.vaultUrl) : args.vaultUrl;
         let value = args.value;
         if (typeof vaultUrl === "string" && typeof args.name === "string") {
@@ -91,7 +116,7 @@ export class VaultSecret extends pulumi.dynamic.Resource {
         super(
             vaultSecretProvider,
             name,
-            { versionId: undefined, version: undefined, secretUri: undefined, ...args, vaultUrl, writer: writerStack(), value: pulumi.secret(value) },
+            { versionId: undefined, version: undefined, secretUri: undefined, ...args, vaultUrl, writer: writerStack(), value: pulumi.secret(value), proof: proofInput(args.proof, args.tags) },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["value"] }),
             VAULT_SECRET_MODULE,
             VAULT_SECRET_TYPE_NAME,

@@ -121,3 +121,45 @@ export class GraphError extends KeyrelayError implements GraphErrorDetails {
 export function isGraphError(error: unknown): error is GraphError {
     return isKeyrelayError(error) && error.code === "GraphRequestFailed" && typeof (error as GraphError).graphUrl === "string";
 }
+
+export interface CredentialProofDetails {
+    readonly vaultUrl: string;
+    readonly secret: string;
+    readonly clientId: string;
+    readonly tenantId: string;
+    /** The AADSTS code of Entra's last refusal, when it gave one. */
+    readonly aadstsCode?: number;
+    /** Token requests made, and how many succeeded in a row at the end. */
+    readonly requests: number;
+    readonly successesInRow: number;
+}
+
+/**
+ * A new credential that did not prove itself at Entra's token endpoint within its budget, so
+ * Key Vault was not written (docs/proof.md). Carries no secret and no token.
+ */
+export class CredentialProofError extends KeyrelayError implements CredentialProofDetails {
+    readonly vaultUrl: string;
+    readonly secret: string;
+    readonly clientId: string;
+    readonly tenantId: string;
+    readonly aadstsCode: number | undefined;
+    readonly requests: number;
+    readonly successesInRow: number;
+
+    constructor(details: CredentialProofDetails, problem: string, options: KeyrelayErrorOptions = {}) {
+        super("CredentialNotProven", problem, options);
+        this.name = "CredentialProofError";
+        this.vaultUrl = details.vaultUrl;
+        this.secret = details.secret;
+        this.clientId = details.clientId;
+        this.tenantId = details.tenantId;
+        this.aadstsCode = details.aadstsCode;
+        this.requests = details.requests;
+        this.successesInRow = details.successesInRow;
+    }
+}
+
+export function isCredentialProofError(error: unknown): error is CredentialProofError {
+    return isKeyrelayError(error) && error.code === "CredentialNotProven" && typeof (error as CredentialProofError).clientId === "string";
+}

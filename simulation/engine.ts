@@ -14,7 +14,9 @@
  * when an input that forces replacement changes (every ApplicationPassword input; a VaultSecret's
  * vault or name, by the provider's own diff); creates the replacement before the old one is
  * deleted; deletes replaced and no-longer-declared resources at the end of a successful run;
- * records each VaultSecret create/update that writes a version. A run whose program or hook
+ * records each VaultSecret create/update that writes a version, after the provider's own proof
+ * (proveBeforeWrite) has run against the simulated directory on a simulated clock, each new
+ * password accepted only after its propagation delay (simulation/entraTokens.ts). A run whose program or hook
  * fails deletes nothing, and keeps the old state of whatever failed.
  * The luxon clock is pinned to the run's instant while the program runs.
  *
@@ -35,6 +37,9 @@ import {
 } from "./azureRules";
 import { settle, withoutSdkDiagnostics } from "./programLoading";
 import { checkNewFederatedCredential } from "./federatedCredentialRules";
+import { proveBeforeWrite } from "../components/provider/proveBeforeWrite";
+import type { ProofOutcome } from "../components/provider/credentialProof";
+import { DEFAULT_PROPAGATION_DELAY, PropagationDelay, simulatedTokenAnswer } from "./entraTokens";
 
 // Earlier callers import these from the engine; they live beside the rules and the loader now.
 export { COMPUTED_WHEN_OMITTED, REPLACE_ON_CHANGE, START_DATE_TOLERANCE_MS, ServiceRefusal, TYPES, vaultKey } from "./azureRules";
@@ -82,6 +87,8 @@ export interface RunReport {
     updated: { old: SimulatedResource; new: SimulatedResource }[];
     deleted: SimulatedResource[];
     vaultWrites: VaultVersion[];
+    /** Every proof a VaultSecret write ran (on the simulated clock), proven or not. */
+    proofs: { secret: string; keyId?: string; outcome?: ProofOutcome; error?: Error }[];
     /** Empty when the run succeeded. */
     errors: Error[];
     stackOutputs: Record<string, unknown>;
@@ -105,6 +112,8 @@ export interface SimulatedEngineOptions {
      * Default: the stack config's `keyrelay:maxLifetime`, the limit the stack says its tenant has.
      */
     passwordMaxLifetime?: string;
+    /** How long Entra takes to accept each new password (the proof waits for it); default DEFAULT_PROPAGATION_DELAY. */
+    propagation?: PropagationDelay;
 }
 
 export const DEFAULT_DEPLOYING_PRINCIPAL = "5f1b2c3d-0000-4000-a000-00000000d3b1";
@@ -223,7 +232,7 @@ export class SimulatedEngine {
 
     /** One `pulumi up` at `at`. */
     async run(at: DateTime): Promise<RunReport> {
-        const report: RunReport = { at, created: [], replaced: [], updated: [], deleted: [], vaultWrites: [], errors: [], stackOutputs: {} };
+        const report: RunReport = { at, created: [], replaced: [], updated: [], deleted: [], vaultWrites: [], proofs: [], errors: [], stackOutputs: {} };
         const registered = new Set<string>();
         const pendingDeletes: SimulatedResource[] = [];
         const pinned = at.toMillis();
@@ -349,7 +358,7 @@ export class SimulatedEngine {
             return created;
         }
         if (declared.type === TYPES.vaultSecret && vaultSecretChange(old.inputs, declared.inputs).writesVersion) {
-            await this.writeVault(at, declared.inputs as VaultSecretFields, "update", report);
+            await this.writeVault(at, declared.inputs as VaultSecretFields, "update", report, old.inputs.value);
         }
         const updated: SimulatedResource = { ...declared, id: old.id, outputs: { ...old.outputs, ...declared.inputs }, createdAt: old.createdAt };
         this.state.set(declared.urn, updated);
@@ -434,7 +443,8 @@ export class SimulatedEngine {
         return [...this.directory.values()].filter((c) => c.applicationId === application.id && !c.deletedAt).length;
     }
 
-    private async writeVault(at: DateTime, secret: VaultSecretFields, kind: "create" | "update", report: RunReport): Promise<void> {
+    private async writeVault(at: DateTime, secret: VaultSecretFields, kind: "create" | "update", report: RunReport, previousValue?: string): Promise<void> {
+        if (kind === "create" || secret.value !== previousValue) await this.prove(at, secret, report);
         if (this.options.onVaultWrite) await this.options.onVaultWrite(secret, kind);
         const version: VaultVersion = {
             vaultUrl: secret.vaultUrl, name: secret.name, value: secret.value, expiresOn: secret.expiresOn,
@@ -443,6 +453,27 @@ export class SimulatedEngine {
         const key = vaultKey(secret.vaultUrl, secret.name);
         this.vault.set(key, [...(this.vault.get(key) ?? []), version]);
         report.vaultWrites.push(version);
+    }
+
+    /** The provider's own proof (proveBeforeWrite), against the simulated directory on a simulated clock. */
+    private async prove(at: DateTime, secret: VaultSecretFields, report: RunReport): Promise<void> {
+        let elapsedMs = 0;
+        const now = () => at.plus(elapsedMs);
+        const tenant = {
+            tenantId: DEFAULT_TENANT_ID,
+            applicationOf: (clientId: string) => this.applicationBy("clientId", clientId)?.id,
+            credentials: () => this.directory.values(),
+            propagation: this.options.propagation ?? DEFAULT_PROPAGATION_DELAY,
+        };
+        const entry: RunReport["proofs"][number] = { secret: secret.name, keyId: secret.tags?.["key-id"] };
+        report.proofs.push(entry);
+        try {
+            entry.outcome = await proveBeforeWrite(secret, undefined, { sleep: async (ms) => { elapsedMs += ms; }, now, timeScale: 1, env: {} },
+                async () => simulatedTokenAnswer(tenant, { tenantId: secret.proof ? secret.proof.tenantId : "", clientId: secret.proof && secret.proof.clientId || secret.tags?.["client-id"] || "", secret: secret.value }, now()));
+        } catch (error) {
+            entry.error = error as Error;
+            throw error;
+        }
     }
 
     private deleted(resource: SimulatedResource, at: DateTime): void {

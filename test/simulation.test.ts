@@ -41,6 +41,8 @@ class InvariantChecker {
     private readonly retiredAt = new Map<string, DateTime>();
     /** Per app and period index: creates, deletes and Key Vault writes seen. */
     readonly churn = new Map<string, { creates: number; deletes: number; writes: number; otherChanges: number }>();
+    /** Key Vault writes, each checked to follow a proof of its credential. */
+    proofs = 0;
 
     constructor(private readonly engine: SimulatedEngine, private readonly apps: App[], private readonly onTime: boolean) {}
 
@@ -48,6 +50,13 @@ class InvariantChecker {
         const heldAtStart = new Map(this.apps.map((app) => [app.name, this.engine.latestVersion(app.vaultUrl, app.secretName)?.tags["key-id"]]));
         const report = await this.engine.run(at);
         assert.deepEqual(report.errors.map((e) => e.message), [], `run at ${at.toISO()}`);
+        // Proof before promote: every write of a new value followed a proof of that very credential.
+        for (const write of report.vaultWrites) {
+            const proof = report.proofs.find((p) => p.secret === write.name && p.keyId === write.tags["key-id"]);
+            assert.ok(proof?.outcome?.proven, `${write.name} at ${at.toISO()}: written without a proof`);
+            assert.ok(proof.outcome.requests.filter((r) => r.ok).length >= 3, `${write.name}: proven by 3 token requests in a row`);
+            this.proofs++;
+        }
         for (const app of this.apps) this.checkApp(app, at, report, heldAtStart.get(app.name));
         this.checkLifetimes();
         this.previousAt = at;
@@ -148,6 +157,9 @@ describe("time-travel simulation of the reference stack", function () {
             runs++;
         }
         assert.equal(runs, 1096);
+        const writes = engine.runs.reduce((n, r) => n + r.vaultWrites.length, 0);
+        assert.equal(checker.proofs, writes, "each rotation in the three years is proven");
+        assert.ok(writes >= 40, `${writes} writes`);
 
         // 6: in every full period after the first deployment: one credential created, one deleted, one write, nothing else.
         for (const app of apps) {

@@ -1,10 +1,10 @@
 // keyrelay verify: read the newest version of a secret and prove it works by asking Entra for a
 // token with it (client-credentials grant). The value is held in memory only; output shows a hint.
-import * as https from "https";
+import { type TokenAnswer, requestClientCredentialsToken } from "../../lib/tokenEndpoint";
 import { DateTime, Duration } from "luxon";
 import { CliContext } from "../context";
 import { EXIT_CRITICAL, EXIT_OK, environmentError, isCliError, usageError } from "../errors";
-import { PROPAGATION_CODES, TokenRefusal, aadstsCodeOf, classifyTokenRefusal } from "./aadsts";
+import { PROPAGATION_CODES, TokenRefusal, aadstsCodeOf, classifyTokenRefusal } from "../../lib/aadsts";
 import { Deadline, isUnresolvedError, parseTimeout } from "../../lib/deadline";
 import { authorityHostOf, createSecretClient, deadlineError, parseVaultAddress, vaultCallError } from "../vaultAccess";
 import { valueHint, valueNotes } from "../../policies/lib/hygieneProblems";
@@ -52,51 +52,8 @@ function parseAttempts(text: string): number {
     return n;
 }
 
-export type TokenAnswer =
-    | { ok: true }
-    | { ok: false; status: number; code: number | undefined; description: string | undefined };
-
-/** Per-request limits of the token request: its timeout, and a signal that ends it at once. */
-export interface TokenRequestLimits {
-    timeoutMs: number;
-    signal?: AbortSignal;
-}
-
-/** POST {authority}/{tenant}/oauth2/v2.0/token; resolves with Entra's verdict, rejects only when the endpoint cannot be reached or does not answer in time. */
-export function requestClientCredentialsToken(authorityHost: string, tenant: string, clientId: string, secret: string, scope: string, ca?: string,
-    limits: TokenRequestLimits = { timeoutMs: 30_000 }): Promise<TokenAnswer> {
-    const url = new URL(`${authorityHost}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`);
-    const body = new URLSearchParams({ client_id: clientId, client_secret: secret, scope, grant_type: "client_credentials" }).toString();
-    return new Promise((resolve, reject) => {
-        const request = https.request(url, {
-            method: "POST",
-            headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) },
-            timeout: limits.timeoutMs,
-            ...(limits.signal ? { signal: limits.signal } : {}),
-            ...(ca ? { ca } : {}),
-        }, (response) => {
-            // Never followed: the secret is in the body (lib/redirects.ts).
-            const redirect = refuseRedirect(url.toString(), response.statusCode ?? 0, response.headers.location, "verify");
-            if (redirect) {
-                response.resume();
-                return reject(redirect);
-            }
-            const chunks: Buffer[] = [];
-            response.on("data", (c: Buffer) => chunks.push(c));
-            response.on("end", () => {
-                const text = Buffer.concat(chunks).toString("utf8");
-                let parsed: { access_token?: string; error_description?: string } | undefined;
-                try { parsed = JSON.parse(text); } catch { parsed = undefined; }
-                if (response.statusCode === 200 && parsed?.access_token) return resolve({ ok: true });
-                resolve({ ok: false, status: response.statusCode ?? 0, code: aadstsCodeOf(parsed), description: parsed?.error_description ?? text.slice(0, 200) });
-            });
-            response.on("error", reject);
-        });
-        request.on("timeout", () => request.destroy(Object.assign(new Error(`no answer in ${limits.timeoutMs / 1000} s`), { code: "ETIMEDOUT" })));
-        request.on("error", reject);
-        request.end(body);
-    });
-}
+export type { TokenAnswer, TokenRequestLimits } from "../../lib/tokenEndpoint";
+export { requestClientCredentialsToken } from "../../lib/tokenEndpoint";
 
 /** Longest --wait: propagation takes minutes; a day is a typo, and --timeout bounds it anyway. */
 export const MAX_WAIT = Duration.fromObject({ days: 1 });

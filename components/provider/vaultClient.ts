@@ -1,5 +1,6 @@
 // The provider's client: one SecretClient per vault per process, built with keyrelay's retry
 // settings and pipeline policies, and the paced, retried call every provider method goes through.
+import type { CredentialProofOptions } from "./proveBeforeWrite";
 import { SecretClient, SecretClientOptions } from "@azure/keyvault-secrets";
 import { VaultAction } from "../../lib/errors";
 import { isLoopbackUrl } from "../../lib/network";
@@ -24,6 +25,8 @@ export interface VaultSecretProviderOptions {
     sleep?: (ms: number) => Promise<void>;
     /** Where delete says it left a secret in place; default console.warn (the engine shows a provider's stderr). */
     warn?: (message: string) => void;
+    /** The proof's endpoint, CA and timing; default the vault's cloud (or AZURE_AUTHORITY_HOST) at production timing. */
+    proof?: CredentialProofOptions;
 }
 
 function normalizedVaultUrl(vaultUrl: string): string {

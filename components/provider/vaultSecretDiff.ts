@@ -1,6 +1,7 @@
 // Which VaultSecret input changes write a new Key Vault version, and which replace the secret.
 // Pure, so the provider and the engine-playing test harness decide the same way.
 import { DateTime } from "luxon";
+import type { CredentialProofFields } from "../proofSettings";
 
 export interface VaultSecretFields {
     vaultUrl: string;
@@ -17,6 +18,8 @@ export interface VaultSecretFields {
     writer?: string;
     /** Write over a newest version another stack wrote (taking the secret over); default false. */
     adopt?: boolean;
+    /** Prove a new value at Entra's token endpoint before writing it (docs/proof.md); false or absent: no proof. */
+    proof?: CredentialProofFields | false;
 }
 
 /** Tag the provider adds to every version it writes. */
@@ -94,6 +97,8 @@ function sameField(field: keyof VaultSecretFields, olds: Partial<VaultSecretFiel
         case "retainOnDelete":
         case "adopt":
             return Boolean(olds[field]) === Boolean(news[field]);
+        case "proof":
+            return JSON.stringify(olds.proof ?? null) === JSON.stringify(news.proof ?? null);
         case "writer":
             // A state written before writers were tagged has none: the next write tags it.
             return (olds.writer || undefined) === (news.writer || undefined);
@@ -112,7 +117,7 @@ export interface VaultSecretChange {
 }
 
 export function vaultSecretChange(olds: Partial<VaultSecretFields>, news: Partial<VaultSecretFields>): VaultSecretChange {
-    const fields: (keyof VaultSecretFields)[] = [...VAULT_SECRET_REPLACE_FIELDS, ...VAULT_SECRET_VERSION_FIELDS, "retainOnDelete", "adopt"];
+    const fields: (keyof VaultSecretFields)[] = [...VAULT_SECRET_REPLACE_FIELDS, ...VAULT_SECRET_VERSION_FIELDS, "retainOnDelete", "adopt", "proof"];
     const changed = fields.filter((f) => !sameField(f, olds, news));
     const replaces = changed.filter((f) => (VAULT_SECRET_REPLACE_FIELDS as readonly string[]).includes(f));
     const writesVersion = changed.some((f) => (VAULT_SECRET_VERSION_FIELDS as readonly string[]).includes(f));

@@ -11,9 +11,10 @@ import {
     DEFAULT_CONTENT_TYPE, VaultSecretFields, WRITER_TAG, canonicalVaultUrl, vaultSecretChange, withManagedTag,
 } from "./vaultSecretDiff";
 import { UNKNOWN_INPUT, parseRfc3339, vaultSecretInputProblems } from "../validate";
-import { InputError, isVaultError } from "../../lib/errors";
+import { InputError, isCredentialProofError, isVaultError } from "../../lib/errors";
 import { isUnresolvedError, UNRESOLVED_HOST_CODES } from "../../lib/network";
 import { VaultCall, VaultSecretProviderOptions, vaultCall } from "./vaultClient";
+import { proofInputProblems, proveBeforeWrite } from "./proveBeforeWrite";
 import {
     VaultRequestTarget, innerCodeOf, softDeletedError, statusOf, unresolvedAuthorityError, vaultRequestError, writerConflictError,
 } from "./vaultErrors";
@@ -125,7 +126,7 @@ function outputsOf(inputs: VaultSecretFields, written: KeyVaultSecret): VaultSec
 
 /** Only the fields VaultSecret owns: the engine's inputs also carry `__provider`. */
 function fieldsOf(props: VaultSecretFields): VaultSecretFields {
-    const { vaultUrl, name, value, expiresOn, notBefore, contentType, tags, retainOnDelete, writer, adopt } = props;
+    const { vaultUrl, name, value, expiresOn, notBefore, contentType, tags, retainOnDelete, writer, adopt, proof } = props;
     return {
         vaultUrl: canonicalVaultUrl(vaultUrl), name, value, expiresOn,
         ...(notBefore ? { notBefore } : {}),
@@ -134,6 +135,7 @@ function fieldsOf(props: VaultSecretFields): VaultSecretFields {
         ...(retainOnDelete !== undefined && retainOnDelete !== null ? { retainOnDelete } : {}),
         ...(writer ? { writer } : {}),
         ...(adopt !== undefined && adopt !== null ? { adopt } : {}),
+        ...(proof !== undefined && proof !== null ? { proof } : {}),
     };
 }
 
@@ -152,6 +154,8 @@ function authorityHostname(): string {
  * so its text is the only sign; when the reason is an authority host that does not resolve, say that instead.
  */
 async function explainUnresolvedAuthority(error: unknown, target: VaultRequestTarget): Promise<unknown> {
+    // A failed proof names its own endpoint (the vault's cloud, not necessarily AZURE_AUTHORITY_HOST).
+    if (isCredentialProofError(error)) return error;
     const message = (error as Error)?.message ?? "";
     if (!/endpoints_resolution_error|getaddrinfo/.test(message) && !UNRESOLVED_HOST_CODES.some((code) => message.includes(code))) return error;
     const host = authorityHostname();
@@ -188,7 +192,7 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
     const provider: VaultSecretProvider = {
         // The inputs that were still Outputs when the program declared the resource are known here, before any write.
         async check(_olds: Partial<VaultSecretFields>, news: VaultSecretFields) {
-            const problems = vaultSecretInputProblems(news, DateTime.utc());
+            const problems = [...vaultSecretInputProblems(news, DateTime.utc()), ...proofInputProblems(news)];
             const label = typeof news.name === "string" && news.name !== UNKNOWN_INPUT ? `VaultSecret for secret ${JSON.stringify(news.name)}` : "VaultSecret";
             const inputs = typeof news.vaultUrl === "string" && news.vaultUrl !== UNKNOWN_INPUT ? { ...news, vaultUrl: canonicalVaultUrl(news.vaultUrl) } : news;
             return {
@@ -206,6 +210,8 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
         },
         async create(inputs: VaultSecretFields) {
             const fields = fieldsOf(inputs);
+            // Proven before anything reaches the vault: a credential that does not work is never promoted.
+            await proveBeforeWrite(fields, undefined, options.proof);
             const written = await writeVaultSecret(vaultCall(options, fields.vaultUrl), fields);
             return { id: secretUriOf(fields), outs: outputsOf(fields, written) };
         },
@@ -214,6 +220,7 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
             if (!vaultSecretChange(olds, fields).writesVersion) {
                 return { outs: { ...fields, contentType: fields.contentType || DEFAULT_CONTENT_TYPE, tags: withManagedTag(fields.tags, fields.writer), versionId: olds.versionId ?? "", version: olds.version ?? "", secretUri: secretUriOf(fields) } };
             }
+            if (fields.value !== olds.value) await proveBeforeWrite(fields, olds.version, options.proof);
             const written = await writeVaultSecret(vaultCall(options, fields.vaultUrl), fields, olds.version);
             return { outs: outputsOf(fields, written) };
         },

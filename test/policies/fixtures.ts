@@ -5,7 +5,7 @@
 import { DateTime } from "luxon";
 import { planRotatingPassword } from "../../components/rotatingPassword";
 import { toRfc3339 } from "../../components/schedule";
-import { DEFAULT_DEPLOYING_PRINCIPAL } from "../../simulation/engine";
+import { DEFAULT_DEPLOYING_PRINCIPAL, DEFAULT_TENANT_ID } from "../../simulation/engine";
 import type { FixtureResource } from "./policyHarness";
 
 export const FIXTURE_NOW = "2027-01-13T02:00:00Z";
@@ -67,6 +67,8 @@ export function keyrelayStack(at: string = FIXTURE_NOW): FixtureResource[] {
         tags: { app: "billing-api", "client-id": CLIENT_ID, "key-id": inService.keyId, "rotation-every": "P90D", "next-rotation": toRfc3339(plan.nextRotation) },
         // "<organization>/<project>/<stack>"; the mock runtime sets no organization.
         writer: "/keyrelay/example",
+        // Proof before promote: the deploying principal's tenant (getClientConfig) and the app's client id.
+        proof: { tenantId: DEFAULT_TENANT_ID, clientId: CLIENT_ID },
     };
     return [
         { type: "keyrelay:index:RotatedAppRegistration", name: "billing-api", urn: APP_URN, inputs: {}, outputs: {}, propertyDependencies: {} },
@@ -88,7 +90,7 @@ export function keyrelayStack(at: string = FIXTURE_NOW): FixtureResource[] {
             type: "pulumi-nodejs:dynamic/keyrelay:VaultSecret", name: "billing-api-secret", urn: VAULT_SECRET_URN, parent: APP_URN,
             inputs: secretInputs,
             outputs: { ...secretInputs, secretUri: "https://kv-platform.vault.azure.net/secrets/billing-api-client-secret" },
-            propertyDependencies: { value: [inServiceUrn], tags: [APPLICATION_URN, inServiceUrn], vaultUrl: [], name: [], expiresOn: [], notBefore: [], contentType: [] },
+            propertyDependencies: { value: [inServiceUrn], tags: [APPLICATION_URN, inServiceUrn], vaultUrl: [], name: [], expiresOn: [], notBefore: [], contentType: [], proof: [APPLICATION_URN] },
         },
     ];
 }

@@ -29,13 +29,18 @@ describe("a run interrupted between the new password and the Key Vault write (en
     });
     after(async () => bed?.close());
 
-    /** Would the token endpoint, at `at`, accept this value as one of the app's client secrets? */
-    async function tokenAccepted(engine: SimulatedEngine, appName: string, value: string, at: DateTime): Promise<boolean> {
-        const app = engine.resourcesOfType(TYPES.application).find((r) => r.name === appName)!;
+    /** The token endpoint learns the app's live passwords, as Entra holds them in the simulated directory. */
+    function registerApp(engine: SimulatedEngine, app: { id: string; outputs: Record<string, any> }): void {
         const secrets = [...engine.directory.values()]
             .filter((c) => c.applicationId === app.id && c.deletedAt === undefined)
             .map((c) => ({ value: c.value, startsAt: Date.parse(c.startDate), expiresAt: Date.parse(c.endDate) }));
         bed.tokens.registerClient({ clientId: app.outputs.clientId, secrets });
+    }
+
+    /** Would the token endpoint, at `at`, accept this value as one of the app's client secrets? */
+    async function tokenAccepted(engine: SimulatedEngine, appName: string, value: string, at: DateTime): Promise<boolean> {
+        const app = engine.resourcesOfType(TYPES.application).find((r) => r.name === appName)!;
+        registerApp(engine, app);
         const pinned = at.toMillis();
         const previousNow = Settings.now;
         Settings.now = () => pinned;
@@ -61,9 +66,13 @@ describe("a run interrupted between the new password and the Key Vault write (en
             config: CONFIG,
             // Every write the engine would make goes to the local vault through the provider; a fresh
             // client per write, since each run's clock (and so each token's lifetime) is another day.
+            // The provider's own proof runs too, against the local token endpoint in the local tenant.
             onVaultWrite: async (secret: VaultSecretFields) => {
-                const local = { ...secret, vaultUrl: bed.vault.url };
-                const provider = createVaultSecretProvider({ clientFor: bed.clientFactory(), settings: FAST, pacers: new Map() });
+                const app = engine.resourcesOfType(TYPES.application).find((r) => r.outputs.clientId === secret.tags?.["client-id"])!;
+                registerApp(engine, app);
+                const local = { ...secret, vaultUrl: bed.vault.url, ...(secret.proof ? { proof: { ...secret.proof, tenantId: bed.tokens.tenantId } } : {}) };
+                const provider = createVaultSecretProvider({ clientFor: bed.clientFactory(), settings: FAST, pacers: new Map(),
+                    proof: { authorityHost: bed.tokens.authorityHost, ca: bed.tls.ca, timeScale: 0.001 } });
                 const previous = written.get(secret.name);
                 const outs = previous ? (await provider.update("id", previous, local)).outs : (await provider.create(local)).outs;
                 written.set(secret.name, outs);

@@ -164,6 +164,24 @@ describe("VaultSecret through the engine's dynamic provider host (serialized, fr
         }
     });
 
+    it("proves a new client secret in the host, at the authority host of its environment, before writing it", async () => {
+        const clientId = "0a1b2c3d-0000-4000-8000-00000000b0b0";
+        bed.tokens.registerClient({ clientId, secrets: [{ value: "host-proven-secret-0123456789" }] });
+        const proof = { tenantId: bed.tokens.tenantId, within: "PT2S" };
+        const tags = { app: "proven-api", "client-id": clientId, "key-id": "kid-1" };
+        const requestsBefore = bed.tokens.tokenRequests.filter((r) => r.clientId === clientId).length;
+        await host.create(URN, { ...inputs("proven-secret", "host-proven-secret-0123456789"), tags, proof });
+        assert.equal(bed.vault.latest("proven-secret")!.value, "host-proven-secret-0123456789");
+        assert.deepEqual(bed.tokens.tokenRequests.filter((r) => r.clientId === clientId).slice(requestsBefore).map((r) => r.outcome), ["issued", "issued", "issued"]);
+
+        await assert.rejects(host.create(URN, { ...inputs("unproven-secret", "not-a-secret-of-the-app-0123"), tags, proof }), (e: Error) => {
+            assert.match(e.message, /did not write secret "unproven-secret" .* did not prove itself within PT2S: 0 of 3 token requests in a row succeeded.*AADSTS7000215/);
+            assert.ok(!e.message.includes("not-a-secret-of-the-app-0123"));
+            return true;
+        });
+        assert.equal(bed.vault.secret("unproven-secret"), undefined, "nothing reached the vault");
+    });
+
     it("an authority host that does not resolve is named as such, not as a failed EnvironmentCredential", async () => {
         const lost = await startProviderHost({ env: bed.childEnv({ [RETRY_TIME_SCALE_ENV]: "0.001", AZURE_AUTHORITY_HOST: "https://login.keyrelay-probe.invalid" }) });
         try {

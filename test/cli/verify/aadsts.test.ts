@@ -1,10 +1,10 @@
 import { strict as assert } from "assert";
-import { aadstsCodeOf, classifyTokenRefusal } from "../../../cli/verify/aadsts";
+import { aadstsCodeOf, classifyTokenRefusal } from "../../../lib/aadsts";
 import { valueHint, valueNotes } from "../../../policies/lib/hygieneProblems";
 
 const context = { clientId: "11111111-2222-3333-4444-555555555555", tenant: "contoso.onmicrosoft.com", secretName: "billing-client-secret" };
 
-describe("cli/aadsts", () => {
+describe("lib/aadsts", () => {
     it("reads the code from error_codes first, then from the description, then from a message", () => {
         assert.equal(aadstsCodeOf({ error: "invalid_client", error_codes: [7000222], error_description: "AADSTS7000215: x" }), 7000222);
         assert.equal(aadstsCodeOf({ error: "invalid_client", error_description: "AADSTS700016: Application with identifier 'x' was not found" }), 700016);

@@ -101,7 +101,7 @@ describe("docs/permissions.md", () => {
         const status = rows.find((r) => r[1].startsWith("`keyrelay status`"))!;
         assert.deepEqual(namesIn(status[2]), ["Key Vault Reader"]);
         // status lists properties only: no call in it reads a secret's value.
-        const statusSource = fs.readFileSync(path.join(ROOT, "cli", "status.ts"), "utf8");
+        const statusSource = fs.readFileSync(path.join(ROOT, "cli", "status", "report.ts"), "utf8");
         assert.match(statusSource, /listPropertiesOfSecrets/);
         assert.doesNotMatch(statusSource, /\.getSecret\(/);
     });

@@ -14,7 +14,7 @@ const packageJson = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), 
 const EXTERNAL_TOOLS = new Set(["pulumi", "jq", "sed", "sort", "curl", "sh", "echo", "export", "set", "az"]);
 const SHELL_SYNTAX = new Set(["for", "do", "done", "if", "then", "fi"]);
 /** Where a user's repository has the policy pack: inside the installed keyrelay package. */
-const INSTALLED_PACK = "node_modules/keyrelay/dist/policies";
+const INSTALLED_PACK = "node_modules/keyrelay/policies";
 /** The stack outputs of the README's example program (examples/index.ts), the one users start from. */
 const EXAMPLE_OUTPUTS = new Set([...fs.readFileSync(path.join(ROOT, "examples", "index.ts"), "utf8").matchAll(/^export const (\w+)/gm)].map((m) => m[1]));
 

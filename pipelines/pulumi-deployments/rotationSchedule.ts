@@ -1,8 +1,8 @@
 // A Pulumi Deployments schedule for the keyrelay stack: `pulumi up` daily at 03:00 UTC in Pulumi
 // Cloud, signed in to Azure by OIDC (no stored secret). The program runs on Node.js 22 (the executor image).
-// The policy pack: before each update a pre-run `pulumi preview --policy-pack node_modules/keyrelay/dist/policies`
+// The policy pack: before each update a pre-run `pulumi preview --policy-pack node_modules/keyrelay/policies`
 // fails the deployment on a mandatory violation, which works on every Pulumi Cloud edition. Server-side
-// enforcement through a policy group (`pulumi policy publish node_modules/keyrelay/dist/policies`, then add
+// enforcement through a policy group (`pulumi policy publish node_modules/keyrelay/policies`, then add
 // the pack to the stack's group) needs a paid edition; with one, set `policyPreview: false`.
 import * as pulumi from "@pulumi/pulumi";
 import * as pulumiservice from "@pulumi/pulumiservice";
@@ -29,7 +29,7 @@ export interface RotationScheduleSettings {
 }
 
 /** Where the policy pack is in a program that depends on keyrelay. */
-export const INSTALLED_POLICY_PACK = "node_modules/keyrelay/dist/policies";
+export const INSTALLED_POLICY_PACK = "node_modules/keyrelay/policies";
 
 /** Commands before each update: install, then (unless a policy group does it) preview with the pack. */
 export function preRunCommands(settings: RotationScheduleSettings): string[] {

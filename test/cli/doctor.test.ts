@@ -44,7 +44,7 @@ describe("keyrelay doctor (local Graph and token server)", function () {
     let tokenServer: TokenServer;
     let graph: LocalGraph;
     let operator: { objectId: string; restore: () => void };
-    const repository = path.resolve(__dirname, "../..");
+    const repository = path.resolve(__dirname, "../../examples/reference-stack");
 
     function tenant(passwordCredentials: StandInTenant["defaultAppManagementPolicy"]["applicationRestrictions"]["passwordCredentials"], ownedBy: string): StandInTenant {
         const app = (name: string, owner: string) => ({

@@ -1,7 +1,7 @@
 // keyrelay as a user gets it: `npm pack` (prepare builds), the tarball installed into a fresh project
 // that has its own @pulumi/pulumi (from npm's local cache, no registry), and there: the file list,
 // require("keyrelay"), a TypeScript program that type-checks, the bin, a plan, one SDK copy, and the
-// policy pack loaded from node_modules/keyrelay/dist/policies, the path the pipelines use.
+// policy pack loaded from node_modules/keyrelay/policies, the path the README and pipelines use (it forwards to dist/policies).
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -66,12 +66,13 @@ describe("the npm package, installed into a fresh project", function () {
     it("the tarball holds compiled JavaScript, declarations and the pack, and no test, bench, fixture or source file", () => {
         for (const f of ["package.json", "README.md", "cli/keyrelay.js", "dist/cli/main.js", "dist/components/index.js", "dist/components/index.d.ts",
             "dist/components/provider/vaultSecretProvider.js", "components/vaultSecretProvider.js", "dist/policies/index.js", "dist/policies/policies.js",
-            "dist/policies/policies.d.ts", "dist/policies/PulumiPolicy.yaml", "dist/policies/package.json"]) {
+            "dist/policies/policies.d.ts", "dist/policies/PulumiPolicy.yaml", "dist/policies/package.json", "policies/index.js", "policies/PulumiPolicy.yaml", "policies/package.json"]) {
             assert.ok(files.includes(f), `${f} is in the tarball`);
         }
         // Outside dist/: the bin, the module state written by 0.1.0 names, and prose only.
         assert.deepEqual(files.filter((f) => !f.startsWith("dist/") && !f.startsWith("docs/")).sort(),
-            ["README.md", "cli/keyrelay.js", "components/vaultSecretProvider.js", "package.json"]);
+            ["LICENSE", "README.md", "cli/keyrelay.js", "components/vaultSecretProvider.js", "package.json",
+                "policies/PulumiPolicy.yaml", "policies/index.js", "policies/package.json", "policies/policy-config.json"]);
         const unwanted = files.filter((f) => /(^|\/)(test|tests|bench|fixtures|examples|simulation\/fixtures)\//.test(f) || /\.test\.|\.spec\./.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")));
         assert.deepEqual(unwanted, []);
         assert.ok(!files.some((f) => /(^|\/)(index|referenceStack|stackConfig)\.js$/.test(f) && !f.startsWith("dist/")), "the reference program is not shipped");
@@ -170,9 +171,9 @@ describe("the npm package, installed into a fresh project", function () {
         assert.deepEqual(copies, [path.join("node_modules", "@pulumi", "pulumi")]);
     });
 
-    it("the policy pack starts from node_modules/keyrelay/dist/policies as the CLI starts it, compiled, and analyzes a resource over gRPC", async () => {
+    it("the policy pack starts from node_modules/keyrelay/policies (forwarding to dist/policies) as the CLI starts it, compiled, and analyzes a resource over gRPC", async () => {
         const started = Date.now();
-        pack = await startPolicyPack(path.join(app, "node_modules", "keyrelay", "dist", "policies"), { startTimeoutMs: 60_000 });
+        pack = await startPolicyPack(path.join(app, "node_modules", "keyrelay", "policies"), { startTimeoutMs: 60_000 });
         seconds["pack start (installed)"] = (Date.now() - started) / 1000;
         const info: any = await unary(pack.client, "getAnalyzerInfo", emptyRequest());
         assert.equal(info.getName(), "keyrelay-credentials");

@@ -34,7 +34,7 @@ describe("a locked-down vault (firewall, private endpoint)", function () {
             assert.ok(isVaultError(e));
             assert.equal(e.innerCode, "ForbiddenByFirewall");
             assert.equal(e.status, 403);
-            assert.match(e.message, /cannot write secret "billing-api-client-secret": the vault 127 \(https:\/\/127\.0\.0\.1:\d+\) refused this runner's network address from 127\.0\.0\.1 \(HTTP 403 ForbiddenByFirewall\)/);
+            assert.match(e.message, /cannot write secret "billing-api-client-secret" in https:\/\/127\.0\.0\.1:\d+: the vault 127 \(https:\/\/127\.0\.0\.1:\d+\) refused this runner's network address from 127\.0\.0\.1 \(HTTP 403 ForbiddenByFirewall\)/);
             assert.match(e.message, /network problem, not a missing role/);
             assert.match(e.message, /self-hosted runner.*firewall rule \(az keyvault network-rule add --name 127 --ip-address 127\.0\.0\.1;.*private endpoint/);
             assert.doesNotMatch(e.message, /Secrets Officer/);

@@ -10,7 +10,7 @@ import { isCredentialProofError } from "../lib/errors";
 import { PropagationDelay } from "../simulation/entraTokens";
 import { SimulatedEngine, TYPES, stackConfigFromFile } from "../simulation/engine";
 
-const CONFIG = stackConfigFromFile(path.join(__dirname, "..", "Pulumi.example.yaml"));
+const CONFIG = stackConfigFromFile(path.join(__dirname, "..", "examples", "reference-stack", "Pulumi.example.yaml"));
 const START = DateTime.fromISO("2026-11-26T02:00:00Z", { zone: "utc" });
 const billing = referenceApps(CONFIG["keyrelay:apps"], CONFIG["keyrelay:vaultUrl"] as string).find((a) => a.name === "billing-api")!;
 const schedule = rotationSchedule(billing.name, billing.rotation);

@@ -64,7 +64,7 @@ async function main() {
         const credentials = result.apps.reduce((n, a) => n + a.credentials.length, 0);
         console.log(JSON.stringify({
             mode, apps: result.apps.length, horizon, method: result.method, runs: result.runs, programRuns: result.programRuns, credentials,
-            violations: result.violations.length, svgBytes: fs.statSync(result.svgFile).size, wallMs: Math.round(ms),
+            violations: result.violations.length, svgBytes: fs.statSync(result.svgFile!).size, wallMs: Math.round(ms),
             peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), ...(result.note ? { note: result.note } : {}),
         }));
     } finally {

@@ -5,6 +5,8 @@ export interface CliContext {
     stderr(text: string): void;
     /** True when stdout is a terminal: progress indicators only then. */
     isTTY: boolean;
+    /** True when stderr is a terminal: progress and colours there only then. */
+    stderrIsTTY?: boolean;
     env: NodeJS.ProcessEnv;
     /** Extra CA certificates (PEM) for the vault and token endpoint; default: NODE_EXTRA_CA_CERTS does it. */
     tlsCa?: string;
@@ -21,6 +23,7 @@ export function processContext(): CliContext {
         stdout: (text) => process.stdout.write(text),
         stderr: (text) => process.stderr.write(text),
         isTTY: process.stdout.isTTY === true,
+        stderrIsTTY: process.stderr.isTTY === true,
         env: process.env,
     };
 }

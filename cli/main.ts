@@ -29,18 +29,18 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
 
     program.command("plan")
         .description("Time-travel preview of the rotation schedule (no Azure, no Pulumi CLI): runs the program under Pulumi's mock runtime and derives every day something changes from the components' schedule. A PLAN, not a deployment.")
-        .option("--program <dir>", "Pulumi program directory (holds index.ts and Pulumi.<stack>.yaml); default: the working directory when it holds a Pulumi program", undefined)
-        .option("--stack <name>", "stack whose config file Pulumi.<name>.yaml is used", "example")
+        .option("-C, --cwd <folder>", "run as if started in this folder, as pulumi --cwd: Pulumi.yaml is searched from there upward, and its main: names the program")
+        .addOption(new Option("--program <folder>", "old name of --cwd").hideHelp())
+        .option("-s, --stack <name>", "stack whose Pulumi.<name>.yaml is used (default: PULUMI_STACK, else the only Pulumi.<stack>.yaml)")
         .option("--from <date>", "first simulated day, ISO date or date-time (default: now)")
         .option("--horizon <duration>", "how far ahead to simulate, ISO-8601 duration", "P2Y")
-        .option("--svg <file>", "where to write the timeline picture", "keyrelay-plan.svg")
+        .option("--svg <file>", "write the timeline picture (SVG) to this file; nothing is written without it")
         .option("--simulate", "run the program on every day something changes (engine-playing simulation) instead of deriving those days from the schedule")
         .option("--daily", "run the program on every day (implies --simulate), for programs with time-dependent resources of their own")
         .option("--json", "print the plan as JSON")
         .addHelpText("after", EXIT_CODES_HELP)
         .action(async (options) => {
             (await import("./plan/options")).checkPlanOptions(options);
-            (await import("./plan/typescriptPrograms")).registerTypeScript(path.resolve(context.cwd ?? process.cwd(), options.program ?? "."));
             const { planCommand } = await import("./plan/command");
             onResult(await planCommand(options, context));
         });

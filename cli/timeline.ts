@@ -20,6 +20,8 @@ export interface TimelineCredential {
 
 export interface TimelineApp {
     readonly name: string;
+    /** A second line under the name, e.g. "every P90D, next 2027-03-01". */
+    readonly caption?: string;
     readonly credentials: readonly TimelineCredential[];
     readonly rotations: readonly DateTime[];
 }

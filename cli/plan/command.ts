@@ -82,8 +82,8 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
         if (/\.[cm]?tsx?$/.test(programFile) && hostTypeChecks(context.env, target.tsconfig)) {
             const errors = typeErrorsOf(programFile, target.tsconfig);
             if (errors.length > 0) {
-                throw new CliError(new KeyrelayError("ProgramFailed", `keyrelay plan: the program does not compile:\n  ${errors.join("\n  ")}`,
-                    { fix: "Fix the type errors, or set PULUMI_NODEJS_TRANSPILE_ONLY=true as for pulumi up." }), EXIT_CRITICAL);
+                // As pulumi up reports them; PULUMI_NODEJS_TRANSPILE_ONLY=true skips the check for both.
+                throw new CliError(new KeyrelayError("ProgramFailed", `keyrelay plan: the program does not compile:\n  ${errors.join("\n  ")}`), EXIT_CRITICAL);
             }
         }
     }

@@ -147,9 +147,10 @@ export interface AuditedSecret {
     app: AppRef | undefined;
     /** First three characters of the value, as Entra shows a password's hint. */
     hint: string;
-    expiresOn: string | null;
+    /** The version's expiry: endDateTime, as Graph names a credential's. */
+    endDateTime: string | null;
     /** keyId of the app's password whose hint the value matches. */
-    matchedKeyId: string | null;
+    keyId: string | null;
     managedByKeyrelay: boolean;
     findings: FindingCode[];
 }

@@ -111,7 +111,11 @@ export function verifyHint(value: string): string {
     return valueHint(value);
 }
 
+export const VERIFY_SCHEMA = "keyrelay-verify/1";
+
 export interface VerifyResult {
+    /** The JSON shape's name and version: schemas/keyrelay-verify-1.schema.json. */
+    schema: typeof VERIFY_SCHEMA;
     vault: string;
     secret: string;
     version: string | undefined;
@@ -230,7 +234,7 @@ async function verifyWithin(deadline: Deadline, options: VerifyOptions, context:
         await deadline.sleep(delay);
     }
     const result: VerifyResult = {
-        vault: address.url, secret: options.secret, version: secret.properties.version, clientId, tenant,
+        schema: VERIFY_SCHEMA, vault: address.url, secret: options.secret, version: secret.properties.version, clientId, tenant,
         hint: verifyHint(value), ok: answer.ok, attempts, tokenAttempts, propagating, waitCutByTimeout, valueWarnings: [], exitCode: answer.ok ? EXIT_OK : EXIT_CRITICAL,
     };
     if (!answer.ok) {

@@ -233,7 +233,7 @@ describe("keyrelay audit (local Graph, Key Vault and token server over HTTPS)", 
             const report = JSON.parse((await bed.run(["--vault", bed.vault.url, "--json"])).out);
             assert.deepEqual(report.findings, []);
             assert.equal(report.secrets.length, 12);
-            assert.ok(report.secrets.every((s: { matchedKeyId: string | null }) => s.matchedKeyId));
+            assert.ok(report.secrets.every((s: { keyId: string | null }) => s.keyId));
             assert.equal(report.exitCode, EXIT_OK);
         });
 

@@ -5,6 +5,8 @@ export interface CliContext {
     stderr(text: string): void;
     /** True when stdout is a terminal: progress indicators only then. */
     isTTY: boolean;
+    /** Colour severities (cli/colors.ts): stdout a terminal, no NO_COLOR, no --no-color. Set by runCli. */
+    color?: boolean;
     /** True when stderr is a terminal: progress and colours there only then. */
     stderrIsTTY?: boolean;
     env: NodeJS.ProcessEnv;

@@ -173,7 +173,7 @@ export async function auditCommand(options: AuditOptions, context: CliContext): 
 
 async function auditAndReport(options: AuditOptions, context: CliContext, deadline: Deadline): Promise<number> {
     const report = await runAudit(options, context, deadline);
-    context.stdout(options.json ? JSON.stringify(report, null, 2) + "\n" : formatAudit(report));
+    context.stdout(options.json ? JSON.stringify(report, null, 2) + "\n" : formatAudit(report, context));
     if (options.html) {
         const file = path.resolve(context.cwd ?? process.cwd(), options.html);
         try {

@@ -2,6 +2,8 @@
 // code, and the terminal table.
 import { EXIT_CRITICAL, EXIT_OK, EXIT_WARNING } from "../errors";
 import { formatTable } from "../table";
+import { paint } from "../colors";
+import type { CliContext } from "../context";
 import { AuditJudgement } from "./findings";
 import { AuditedCredential, AuditedSecret, Finding, TenantPolicies } from "./model";
 
@@ -56,7 +58,7 @@ export function findingPlace(f: Finding): string {
     return f.keyId ?? "-";
 }
 
-export function formatAudit(report: AuditReport): string {
+export function formatAudit(report: AuditReport, colors: Pick<CliContext, "color"> = {}): string {
     const s = report.summary;
     const header = `keyrelay audit of ${report.graphUrl} at ${report.checkedAt} (warn under ${report.warnDays} days): `
         + `${s.apps} apps, ${s.servicePrincipals} service principals with credentials, ${s.credentials} credentials, ${s.secrets} vault secrets checked.`;
@@ -70,7 +72,7 @@ export function formatAudit(report: AuditReport): string {
     }
     const table = formatTable(
         ["severity", "code", "app", "client id", "credential / secret"],
-        report.findings.map((f) => [f.severity, f.code, f.app?.displayName ?? "-", f.clientId, findingPlace(f)]),
+        report.findings.map((f) => [paint(colors, f.severity === "critical" ? "critical" : "warning", f.severity), f.code, f.app?.displayName ?? "-", f.clientId, findingPlace(f)]),
     );
     const messages = report.findings.map((f, i) => `${String(i + 1).padStart(3)}. ${f.code}: ${f.message}`);
     return [header, "", table, "", ...messages, "", ...report.notes.map((n) => `note: ${n}`), footer].join("\n") + "\n";

@@ -148,6 +148,6 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
 
 export async function planCommand(options: PlanOptions, context: CliContext): Promise<number> {
     const result = await runPlan(options, context);
-    context.stdout(options.json ? JSON.stringify(result, null, 2) + "\n" : formatPlan(result));
+    context.stdout(options.json ? JSON.stringify(result, null, 2) + "\n" : formatPlan(result, context));
     return result.exitCode;
 }

@@ -3,6 +3,8 @@
 import { DateTime } from "luxon";
 import { toRfc3339 } from "../../components/schedule";
 import { formatTable } from "../table";
+import { paint } from "../colors";
+import type { CliContext } from "../context";
 import type { PlannedApp, PlannedViolation } from "./derivedPlan";
 import { DAILY_RUN_HOUR_UTC } from "./options";
 import type { GraphWrites } from "./fleetFacts";
@@ -81,7 +83,7 @@ export function describeRuns(result: Pick<PlanResult, "runs" | "method" | "progr
     }
 }
 
-export function formatPlan(result: PlanResult): string {
+export function formatPlan(result: PlanResult, colors: Pick<CliContext, "color"> = {}): string {
     const lines = [`keyrelay PLAN of ${result.project} (stack ${result.stack}) from ${day(result.from)} to ${day(result.until)} (${describeRuns(result)})`, result.disclaimer];
     if (result.note) lines.push(result.note);
     lines.push("");
@@ -100,7 +102,7 @@ export function formatPlan(result: PlanResult): string {
         + " Entra allows 3,000 writes per 150 s per deploying identity (docs/operations.md).");
     if (result.ownersUndeclared.length > 0) {
         const names = result.ownersUndeclared;
-        lines.push(`Warning: ${counted(names.length, "app")} declare${names.length === 1 ? "s" : ""} no owners (${names.slice(0, 5).join(", ")}${names.length > 5 ? `, and ${names.length - 5} more` : ""}): `
+        lines.push(`${paint(colors, "warning", "Warning")}: ${counted(names.length, "app")} declare${names.length === 1 ? "s" : ""} no owners (${names.slice(0, 5).join(", ")}${names.length > 5 ? `, and ${names.length - 5} more` : ""}): `
             + "owners then follow whoever runs pulumi up. Declare them with the owners arg or the keyrelay:owners stack config.");
     }
     if (result.violations.length === 0) {
@@ -108,7 +110,7 @@ export function formatPlan(result: PlanResult): string {
     } else {
         lines.push(`Policy pack: ${counted(result.violations.length, "violation")}:`);
         for (const v of result.violations) {
-            lines.push(`  [${v.enforcementLevel}] ${v.policy} (${day(v.firstSeen)} to ${day(v.lastSeen)}, ${counted(v.runs, "run")}): ${v.message}`);
+            lines.push(`  ${paint(colors, v.enforcementLevel === "mandatory" ? "critical" : "warning", `[${v.enforcementLevel}]`)} ${v.policy} (${day(v.firstSeen)} to ${day(v.lastSeen)}, ${counted(v.runs, "run")}): ${v.message}`);
         }
     }
     lines.push("", result.disclaimer);

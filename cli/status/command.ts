@@ -4,6 +4,6 @@ import { StatusOptions, collectStatus, formatStatus } from "./report";
 
 export async function statusCommand(options: StatusOptions, context: CliContext): Promise<number> {
     const report = await collectStatus(options, context);
-    context.stdout(options.json ? JSON.stringify(report, null, 2) + "\n" : formatStatus(report));
+    context.stdout(options.json ? JSON.stringify(report, null, 2) + "\n" : formatStatus(report, context));
     return report.exitCode;
 }

@@ -3,6 +3,7 @@
 import * as https from "https";
 import { DateTime, Duration } from "luxon";
 import { CliContext } from "../context";
+import { paint } from "../colors";
 import { EXIT_CRITICAL, EXIT_OK, environmentError, isCliError, usageError } from "../errors";
 import { PROPAGATION_CODES, TokenRefusal, aadstsCodeOf, classifyTokenRefusal } from "./aadsts";
 import { Deadline, isUnresolvedError, parseTimeout } from "../../lib/deadline";
@@ -251,17 +252,17 @@ function formatTokenAttempts(attempts: readonly TokenAttempt[]): string {
     return attempts.map((a) => `#${a.attempt} ${a.ok ? "ok" : `AADSTS${a.code ?? "?"}`} ${a.latencyMs} ms`).join(", ");
 }
 
-export function formatVerify(result: VerifyResult): string {
+export function formatVerify(result: VerifyResult, colors: Pick<CliContext, "color"> = {}): string {
     if (result.ok) {
         const successes = result.tokenAttempts.filter((a) => a.ok).length;
-        return `OK: "${result.secret}" (version ${result.version?.slice(0, 8) ?? "?"}, value ${result.hint}) gets a token for app ${result.clientId} in tenant ${result.tenant}`
+        return `${paint(colors, "ok", "OK")}: "${result.secret}" (version ${result.version?.slice(0, 8) ?? "?"}, value ${result.hint}) gets a token for app ${result.clientId} in tenant ${result.tenant}`
             + `${result.attempts > successes ? ` after ${result.attempts} attempts` : ""}.\n`
             + `  token requests: ${formatTokenAttempts(result.tokenAttempts)}.\n`
             + (result.propagating ? `  note: ${PROPAGATING_NOTE}\n` : "");
     }
     const refusal = result.refusal!;
     return [
-        `FAILED: ${refusal.problem}.`,
+        `${paint(colors, "critical", "FAILED")}: ${refusal.problem}.`,
         ...(result.propagating ? [`  note: ${PROPAGATING_NOTE}`] : []),
         ...(result.waitCutByTimeout ? ["  note: stopped retrying before --wait ran out: the next retry would have passed --timeout. Raise --timeout to wait longer."] : []),
         ...result.valueWarnings.map((w) => `  note: ${w}.`),

@@ -178,7 +178,7 @@ describe("keyrelay verify (against the local HTTPS vault and token server)", fun
         const code = await runCli(["verify", "--vault", vault.url, "--secret", "good-3", "--tenant", tokenServer.tenantId, "--authority-host", `https://127.0.0.1:${port}`], context);
         assert.equal(code, EXIT_ENVIRONMENT);
         const err = context.err.join("");
-        assert.match(err, /^keyrelay: cannot get a token to read secret "good-3" in https:\/\/127\.0\.0\.1:\d+: .*Sign in with `az login`/);
+        assert.match(err, /^keyrelay verify: cannot get a token to read secret "good-3" in https:\/\/127\.0\.0\.1:\d+: .*Sign in with `az login`/);
         assert.equal(err.trim().split("\n").length, 1);
     });
 
@@ -187,7 +187,7 @@ describe("keyrelay verify (against the local HTTPS vault and token server)", fun
         const cases: Array<[string[], RegExp]> = [
             [["--secret", "bad_name"], /^keyrelay verify: --secret is "bad_name", not a Key Vault secret name/],
             [["--secret", "good-secret", "--wait", "5 minutes"], /^keyrelay verify: --wait is "5 minutes", not an ISO-8601 duration/],
-            [["--secret", "good-secret", "--authority-host", "login.example"], /^keyrelay: authority host "login\.example" \(--authority-host or AZURE_AUTHORITY_HOST\) is not an https URL/],
+            [["--secret", "good-secret", "--authority-host", "login.example"], /^keyrelay verify: authority host "login\.example" \(--authority-host or AZURE_AUTHORITY_HOST\) is not an https URL/],
             [["--secret", "no-client-id"], /^keyrelay verify: secret "no-client-id" has no client-id tag \(it was not written by keyrelay\)\. Pass --client-id/],
         ];
         for (const [args, message] of cases) {

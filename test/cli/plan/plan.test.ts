@@ -7,11 +7,8 @@ import { runCli } from "../../../cli/main";
 import { EXIT_CRITICAL, EXIT_OK, EXIT_USAGE } from "../../../cli/errors";
 import { nextDailyRun } from "../../../cli/plan/command";
 import { periodIndexAt, rotationSchedule, plannedCredentials } from "../../../components/schedule";
-import { capturedContext, parseSvg } from "../fixtures";
+import { REFERENCE_STACK, capturedContext, parseSvg } from "../fixtures";
 
-const ROOT = path.resolve(__dirname, "..", "..", "..");
-/** The repository's reference program (examples/reference-stack once the layout moves it there). */
-export const REFERENCE_STACK = fs.existsSync(path.join(ROOT, "examples", "reference-stack", "Pulumi.yaml")) ? path.join(ROOT, "examples", "reference-stack") : ROOT;
 const TODAY = DateTime.fromISO("2026-12-01T09:30:00Z", { zone: "utc" }).toMillis();
 
 describe("keyrelay plan (example config, pinned clock)", function () {

@@ -5,6 +5,7 @@ import { EXIT_CRITICAL, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, EXIT_WARNING } fr
 import { LocalVault, VAULT_ROLES, startLocalVault } from "../../vault/localVault";
 import { TokenServer, startTokenServer } from "../../vault/tokenServer";
 import { capturedContext, closedPort, signInOperator } from "../fixtures";
+import { assertMatchesSchema } from "../outputSchemas";
 
 const DAY_S = 24 * 60 * 60;
 
@@ -83,6 +84,7 @@ describe("keyrelay status (against the local HTTPS vault)", function () {
         const { code, out } = await status(["--vault", okVault.url, "--json"]);
         assert.equal(code, EXIT_OK);
         const report = JSON.parse(out);
+        assertMatchesSchema("status", report);
         assert.equal(report.exitCode, EXIT_OK);
         assert.deepEqual(report.secrets.map((s: { secret: string; verdict: string }) => [s.secret, s.verdict]), [["b-client-secret", "ok"], ["a-client-secret", "ok"]]);
         assert.equal(report.counts.ok, 2);

@@ -80,7 +80,7 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
     if (target.typescript) {
         registerTypeScript(target.workDir, target.tsconfig);
         if (/\.[cm]?tsx?$/.test(programFile) && hostTypeChecks(context.env, target.tsconfig)) {
-            const errors = typeErrorsOf(programFile, target.tsconfig);
+            const errors = typeErrorsOf(programFile, target.tsconfig, context.env);
             if (errors.length > 0) {
                 // As pulumi up reports them; PULUMI_NODEJS_TRANSPILE_ONLY=true skips the check for both.
                 throw new CliError(new KeyrelayError("ProgramFailed", `keyrelay plan: the program does not compile:\n  ${errors.join("\n  ")}`), EXIT_CRITICAL);

@@ -125,5 +125,13 @@ describe("keyrelay plan: the program and stack Pulumi would run", function () {
         // Like pulumi up with PULUMI_NODEJS_TRANSPILE_ONLY=true, the check is skipped and the program runs.
         const unchecked = spawnSync(process.execPath, [BIN, "plan", "--horizon", "P1D"], { cwd: dir, encoding: "utf8", env: { ...process.env, PULUMI_NODEJS_TRANSPILE_ONLY: "true" } });
         assert.equal(unchecked.status, 0, unchecked.stderr);
+        // The check's result is kept (in XDG_CACHE_HOME) only while the files it read are unchanged.
+        const cacheHome = path.join(dir, "cache");
+        const env = { ...process.env, XDG_CACHE_HOME: cacheHome };
+        assert.equal(spawnSync(process.execPath, [BIN, "plan", "--horizon", "P1D"], { cwd: dir, encoding: "utf8", env }).status, 2);
+        assert.equal(fs.readdirSync(path.join(cacheHome, "keyrelay", "typecheck")).length, 1);
+        fs.writeFileSync(path.join(dir, "src", "days.ts"), "export const days: number = 30;\n");
+        const fixed = spawnSync(process.execPath, [BIN, "plan", "--horizon", "P1D"], { cwd: dir, encoding: "utf8", env });
+        assert.equal(fixed.status, 0, fixed.stderr);
     });
 });

@@ -134,7 +134,7 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
             };
         }),
     }));
-    if (svgFile) fs.writeFileSync(svgFile, renderTimelineSvg({ from, to: until, today, apps: timeline, title: `${project} (stack ${stack}): keyrelay PLAN, not a deployment` }));
+    if (svgFile) fs.writeFileSync(svgFile, renderTimelineSvg({ from, to: until, today, apps: timeline, title: `${project}, stack ${stack}: rotation plan (a simulation; nothing is deployed)` }));
     const ownersUndeclared = appsWithoutDeclaredOwners(fleet.firstRun, engine.deployingPrincipal, config);
 
     return {

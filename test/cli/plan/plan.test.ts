@@ -65,7 +65,13 @@ describe("keyrelay plan (example config, pinned clock)", function () {
 
     it("writes an SVG titled with the Pulumi project, one row per app, labelled slot lanes, one bar per credential listed", () => {
         const doc = parseSvg(fs.readFileSync(path.join(dir, "plan.svg"), "utf8"));
-        assert.match(Array.from(doc.getElementsByTagName("title"))[0].textContent ?? "", /^keyrelay \(stack example\): keyrelay PLAN, not a deployment$/);
+        assert.match(Array.from(doc.getElementsByTagName("title"))[0].textContent ?? "", /^keyrelay, stack example: rotation plan \(a simulation; nothing is deployed\)$/);
+        // Each row says how often the app rotates and when next, as the text output does.
+        const captions = Array.from(doc.getElementsByTagName("text")).filter((t) => t.getAttribute("class") === "caption").map((t) => t.textContent);
+        assert.deepEqual(captions, ["billing-api", "orders-worker", "reporting-portal"].map((app) => {
+            const header = out.split("\n").find((l) => l.startsWith(`${app}:`))!;
+            return `every ${/every: (P\d+D)/.exec(fs.readFileSync(path.join(REFERENCE_STACK, "Pulumi.example.yaml"), "utf8").split(`name: ${app}`)[1])![1]}, next ${/next rotation (\S+),/.exec(header)![1]}`;
+        }));
         const rows = Array.from(doc.getElementsByTagName("g")).filter((g) => g.getAttribute("class") === "app");
         assert.deepEqual(rows.map((r) => r.getAttribute("data-app")), ["billing-api", "orders-worker", "reporting-portal"]);
         for (const row of rows) {

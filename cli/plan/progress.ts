@@ -7,16 +7,19 @@ const SHOW_AFTER_MS = 1000;
 const REDRAW_EVERY_MS = 100;
 
 export class PlanProgress {
-    private readonly started = Date.now();
+    private readonly started: number;
     private lastDrawn = 0;
     private shown = false;
 
-    constructor(private readonly context: Pick<CliContext, "stderr" | "stderrIsTTY">, private readonly what: string) {}
+    /** `now` reads elapsed time (a monotonic count of ms), not the calendar: tests pass their own. */
+    constructor(private readonly context: Pick<CliContext, "stderr" | "stderrIsTTY">, private readonly what: string, private readonly now: () => number = () => performance.now()) {
+        this.started = now();
+    }
 
     /** `done` of `total` are through. */
     update(done: number, total: number): void {
         if (!this.context.stderrIsTTY) return;
-        const now = Date.now();
+        const now = this.now();
         if (now - this.started < SHOW_AFTER_MS || now - this.lastDrawn < REDRAW_EVERY_MS) return;
         this.lastDrawn = now;
         this.shown = true;

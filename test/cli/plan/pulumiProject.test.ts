@@ -29,6 +29,32 @@ function usageMessage(f: () => unknown): string {
     assert.fail("no usage error");
 }
 
+/**
+ * What the Pulumi Node.js host runs: the SDK's own cmd/run/run.js, started as the CLI starts it
+ * (pwd and entry from pulumi's getPwdMain: a folder main becomes the pwd with entry "."; a file
+ * main, its folder and its base name). Each candidate program prints its own path.
+ */
+const RUN_AS_THE_HOST = `
+const path = require("path");
+const [pwd, entry] = process.argv.slice(1);
+const pulumi = require(require.resolve("@pulumi/pulumi", { paths: [${JSON.stringify(ROOT)}] }));
+pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: () => ({}) }, "p", "dev", false);
+process.env.PULUMI_NODEJS_TYPESCRIPT = "true";
+process.env.PULUMI_NODEJS_TRANSPILE_ONLY = "true";
+const runJs = require.resolve("@pulumi/pulumi/cmd/run/run.js", { paths: [${JSON.stringify(ROOT)}] });
+const indexJs = path.join(path.dirname(runJs), "index.js");
+require.cache[indexJs] = { id: indexJs, filename: indexJs, loaded: true, exports: { nodeJSProcessExitedAfterLoggingUserActionableMessage: 32 } };
+require(runJs).run({ _: [entry], pwd }, () => {}, (e) => console.error(String(e)), () => false).then(() => setTimeout(() => process.exit(0), 200));
+`;
+
+function hostRuns(projectDir: string): string {
+    const main = (require("js-yaml").load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { main?: string }).main;
+    const target = main ? path.join(projectDir, main) : projectDir;
+    const [pwd, entry] = !main ? [projectDir, "."] : fs.statSync(target).isDirectory() ? [target, "."] : [path.dirname(target), path.basename(target)];
+    const run = spawnSync(process.execPath, ["-e", RUN_AS_THE_HOST, pwd, entry], { encoding: "utf8", cwd: pwd });
+    return /RAN (\S+)/.exec(run.stdout)?.[1] ?? `nothing ran: ${run.stdout} ${run.stderr}`;
+}
+
 /** A user's program in src/, declaring one RotatedAppRegistration with no owners. */
 const USER_PROGRAM = `import { RotatedAppRegistration } from ${JSON.stringify(path.join(ROOT, "components"))};
 new RotatedAppRegistration("payments", { displayName: "payments", rotation: { every: "P30D" }, vault: { url: "https://kv-pay.vault.azure.net", secretName: "payments-secret" } });
@@ -53,6 +79,22 @@ describe("keyrelay plan: the program and stack Pulumi would run", function () {
         // Without main: package.json's main when that file exists (run.js), else index.ts.
         write(dir, { "Pulumi.yaml": "name: pay\nruntime: nodejs\n", "package.json": JSON.stringify({ main: "bin/index.js" }), "index.ts": "export {};\n" });
         assert.equal(resolvePulumiProgram(dir, undefined, {}).entry, path.join(dir, "index.ts"));
+    });
+
+    it("resolves main as the SDK's run.js does, checked against run.js itself", () => {
+        const says = (file: string) => `process.stdout.write("RAN " + __filename + "\\n");\nexport {};\n`;
+        const layouts: Record<string, string>[] = [
+            { "Pulumi.yaml": "name: a\nruntime: nodejs\nmain: src/index.ts\n", "src/index.ts": says("src/index.ts") },
+            { "Pulumi.yaml": "name: b\nruntime: nodejs\nmain: app\n", "app/package.json": JSON.stringify({ main: "program.ts" }), "app/program.ts": says("app/program.ts"), "app/index.ts": says("app/index.ts") },
+            { "Pulumi.yaml": "name: c\nruntime: nodejs\nmain: app\n", "app/index.ts": says("app/index.ts") },
+            { "Pulumi.yaml": "name: d\nruntime: nodejs\n", "package.json": JSON.stringify({ main: "lib/run.ts" }), "lib/run.ts": says("lib/run.ts"), "index.ts": says("index.ts") },
+            { "Pulumi.yaml": "name: e\nruntime: nodejs\n", "package.json": JSON.stringify({ main: "dist/index.js" }), "index.ts": says("index.ts") },
+        ];
+        for (const [i, files] of layouts.entries()) {
+            const project = write(path.join(dir, `p${i}`), { ...files, "Pulumi.dev.yaml": "config: {}\n" });
+            fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(project, "node_modules"), "dir");
+            assert.equal(resolvePulumiProgram(project, undefined, {}).entry, fs.realpathSync(hostRuns(project)), JSON.stringify(files));
+        }
     });
 
     it("runtime.options: typescript false refuses a .ts program; tsconfig names the compiler options, relative to main's folder", () => {

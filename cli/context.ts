@@ -5,6 +5,10 @@ export interface CliContext {
     stderr(text: string): void;
     /** True when stdout is a terminal: progress indicators only then. */
     isTTY: boolean;
+    /** Colour severities (cli/colors.ts): stdout a terminal, no NO_COLOR, no --no-color. Set by runCli. */
+    color?: boolean;
+    /** True when stderr is a terminal: progress and colours there only then. */
+    stderrIsTTY?: boolean;
     env: NodeJS.ProcessEnv;
     /** Extra CA certificates (PEM) for the vault and token endpoint; default: NODE_EXTRA_CA_CERTS does it. */
     tlsCa?: string;
@@ -21,6 +25,7 @@ export function processContext(): CliContext {
         stdout: (text) => process.stdout.write(text),
         stderr: (text) => process.stderr.write(text),
         isTTY: process.stdout.isTTY === true,
+        stderrIsTTY: process.stderr.isTTY === true,
         env: process.env,
     };
 }

@@ -217,7 +217,7 @@ async function auditAndReport(options: AuditOptions, context: CliContext, deadli
     // Checked before the audit: a path that cannot be written fails now, not after minutes of reading.
     const htmlFile = options.html !== undefined ? checkHtmlTarget(options.html, context) : undefined;
     const report = await runAudit(options, context, deadline);
-    context.stdout(options.json ? jsonForTerminal(report) + "\n" : formatAudit(report));
+    context.stdout(options.json ? jsonForTerminal(report) + "\n" : formatAudit(report, context));
     let delivered = true;
     if (htmlFile !== undefined) {
         delivered = await deliver(context, () => {

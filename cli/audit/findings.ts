@@ -179,8 +179,8 @@ function judgeSecret(reading: SecretReading, appsByClientId: Map<string, Directo
     const secretLabel = `Key Vault secret "${reading.name}" in ${reading.vault}`;
     const secret: AuditedSecret = {
         vault: reading.vault, name: reading.name, clientId: reading.clientId, source: reading.source, app: ref,
-        hint: facts?.shownHint ?? null, matchedBy: null, expiresOn: reading.expiresOn ? DateTime.fromJSDate(reading.expiresOn, { zone: "utc" }).toISO({ suppressMilliseconds: true }) : null,
-        matchedKeyId: null, managedByKeyrelay: reading.managedByKeyrelay, findings: [],
+        hint: facts?.shownHint ?? null, matchedBy: null, endDateTime: reading.expiresOn ? DateTime.fromJSDate(reading.expiresOn, { zone: "utc" }).toISO({ suppressMilliseconds: true }) : null,
+        keyId: null, managedByKeyrelay: reading.managedByKeyrelay, findings: [],
     };
     const add = (code: FindingCode, message: string, keyId?: string) => {
         findings.push(finding(code, ref, reading.clientId, message, { ...(keyId ? { keyId } : {}), ...where }));
@@ -240,7 +240,7 @@ function judgeSecret(reading: SecretReading, appsByClientId: Map<string, Directo
         matched = matching[0];
         secret.matchedBy = "hint";
     }
-    secret.matchedKeyId = matched.keyId;
+    secret.keyId = matched.keyId;
     const end = time(matched.endDateTime);
     const vaultExpiry = reading.expiresOn ? DateTime.fromJSDate(reading.expiresOn, { zone: "utc" }) : undefined;
     if (end && (!vaultExpiry || Math.abs(vaultExpiry.toMillis() - end.toMillis()) > EXPIRY_TOLERANCE_MS)) {
@@ -272,7 +272,7 @@ export function judgeAudit(input: AuditInput): AuditJudgement {
     const secretJudgements = input.secrets.map((s) => judgeSecret(s, appsByClientId, passwordsByHint, ownerOfKeyId, input.now));
     const heldBy = new Map<string, string[]>();
     for (const { secret } of secretJudgements) {
-        if (secret.matchedKeyId) heldBy.set(secret.matchedKeyId, [...(heldBy.get(secret.matchedKeyId) ?? []), `${secret.vault}/${secret.name}`]);
+        if (secret.keyId) heldBy.set(secret.keyId, [...(heldBy.get(secret.keyId) ?? []), `${secret.vault}/${secret.name}`]);
     }
     const credentialPart = judgeCredentials(input, heldBy);
     const findings = [...credentialPart.findings, ...secretJudgements.flatMap((j) => j.findings)]

@@ -63,7 +63,7 @@ export function renderAuditHtml(report: AuditReport): string {
         + `<td data-sort="${c.lifetimeDays ?? ""}">${c.lifetimeDays === null ? "-" : Math.round(c.lifetimeDays)}</td>`
         + `<td>${c.managedByKeyrelay ? (c.retiring ? "keyrelay (retiring)" : "keyrelay") : ""}</td><td>${esc(c.heldBy.join(", "))}</td></tr>`).join("\n");
     const secretRows = report.secrets.map((x) => `<tr class="secret"><td><code>${esc(new URL(x.vault).host)}</code></td><td>${esc(x.name)}</td><td>${esc(x.app?.displayName ?? "-")}</td>`
-        + `<td><code>${esc(x.clientId)}</code></td><td>${x.source}</td><td><code>${x.hint === null ? "not read" : x.hint ? `${esc(x.hint)}…` : "-"}</code></td><td>${day(x.expiresOn)}</td><td><code>${esc(x.matchedKeyId ?? "-")}</code></td><td>${esc(x.findings.join(", ") || "ok")}</td></tr>`).join("\n");
+        + `<td><code>${esc(x.clientId)}</code></td><td>${x.source}</td><td><code>${x.hint === null ? "not read" : x.hint ? `${esc(x.hint)}…` : "-"}</code></td><td>${day(x.endDateTime)}</td><td><code>${esc(x.keyId ?? "-")}</code></td><td>${esc(x.findings.join(", ") || "ok")}</td></tr>`).join("\n");
     const verdict = report.exitCode === 2 ? "critical findings" : report.exitCode === 1 ? "warnings" : "clean";
     return `<!DOCTYPE html>
 <html lang="en">

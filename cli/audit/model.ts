@@ -155,9 +155,10 @@ export interface AuditedSecret {
     hint: string | null;
     /** How the credential it holds was found: its key-id tag, its expiry, or (with --read-values) its hint; null when none matched. */
     matchedBy: "key-id tag" | "expiry" | "hint" | null;
-    expiresOn: string | null;
+    /** The version's expiry: endDateTime, as Graph names a credential's. */
+    endDateTime: string | null;
     /** keyId of the app's password whose hint the value matches. */
-    matchedKeyId: string | null;
+    keyId: string | null;
     managedByKeyrelay: boolean;
     findings: FindingCode[];
 }

@@ -3,6 +3,8 @@
 import { EXIT_CRITICAL, EXIT_OK, EXIT_WARNING } from "../errors";
 import { formatTable } from "../table";
 import { errorLine, printable } from "../../lib/terminalText";
+import { paint } from "../colors";
+import type { CliContext } from "../context";
 import { AuditJudgement } from "./findings";
 import { AuditedCredential, AuditedSecret, Finding, TenantPolicies } from "./model";
 import { SecretlessSection, formatShare } from "./secretless";
@@ -66,7 +68,7 @@ export function findingPlace(f: Finding): string {
     return f.keyId ?? "-";
 }
 
-export function formatAudit(report: AuditReport): string {
+export function formatAudit(report: AuditReport, colors: Pick<CliContext, "color"> = {}): string {
     const s = report.summary;
     const header = `keyrelay audit of ${report.graphUrl} at ${report.checkedAt} (warn under ${report.warnDays} days): `
         + `${s.apps} apps, ${s.servicePrincipals} service principals with credentials, ${s.credentials} credentials, ${s.secrets} vault secrets checked.\n`
@@ -86,7 +88,7 @@ export function formatAudit(report: AuditReport): string {
     }
     const table = formatTable(
         ["severity", "code", "app", "client id", "credential / secret"],
-        report.findings.map((f) => [f.severity, f.code, printable(f.app?.displayName ?? "-"), printable(f.clientId), printable(findingPlace(f))]),
+        report.findings.map((f) => [paint(colors, f.severity === "critical" ? "critical" : "warning", f.severity), f.code, printable(f.app?.displayName ?? "-"), printable(f.clientId), printable(findingPlace(f))]),
     );
     const messages = report.findings.map((f, i) => `${String(i + 1).padStart(3)}. ${f.code}: ${errorLine(f.message)}`);
     return [header, ...(secretless ? [secretless] : []), "", table, "", ...messages, "", ...notes, footer].join("\n") + "\n";

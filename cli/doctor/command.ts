@@ -41,7 +41,7 @@ export async function runDoctor(options: DoctorOptions, context: CliContext): Pr
     const timeoutMs = parseTimeout(options.timeout ?? "60s", "doctor");
     const authorityHost = authorityHostOf(options.authorityHost, context) ?? authorityForGraph(graphUrl);
     const now = DateTime.utc();
-    const fleet = await declaredFleet(options, context.cwd ?? process.cwd(), now);
+    const fleet = await declaredFleet(options, context, now);
     const deadline = new Deadline(timeoutMs, "doctor", new URL(graphUrl).host);
     try {
         const credential = createAzureCredential({ authorityHost, ...(context.tlsCa ? { tlsOptions: { ca: context.tlsCa } } : {}) });

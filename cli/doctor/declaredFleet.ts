@@ -1,27 +1,20 @@
 // The fleet as `keyrelay plan` loads it: the program run once under the mock runtime (the same
 // SimulatedEngine, program file and stack config), read for each Application's displayName and the
 // longest lifetime its passwords ask for. Nothing leaves the process.
-import * as fs from "fs";
-import * as path from "path";
 import { DateTime } from "luxon";
 import { KeyrelayError } from "../../lib/errors";
 import { PERIOD_START_MARKER } from "../../components/schedule";
 import { SimulatedEngine, TYPES, programFromFile, stackConfigFromFile } from "../../simulation/engine";
-import { CliError, EXIT_CRITICAL, usageError } from "../errors";
-import { defaultProgramDir, describeProgramError, projectName } from "../plan/command";
+import { CliError, EXIT_CRITICAL } from "../errors";
+import type { CliContext } from "../context";
+import { describeProgramError, targetProgram } from "../plan/command";
 import { learnFleet } from "../plan/fleetModel";
 import { DeclaredApp } from "./tenantRules";
 
 const DAY_MS = 86_400_000;
 
-export async function declaredFleet(options: { program?: string; stack?: string }, cwd: string, at: DateTime): Promise<{ project: string; stack: string; apps: DeclaredApp[] }> {
-    const programDir = path.resolve(cwd, options.program ?? defaultProgramDir(cwd));
-    const stack = options.stack ?? "example";
-    const programFile = path.join(programDir, "index.ts");
-    const configFile = path.join(programDir, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(programFile)) throw usageError(`keyrelay doctor: no index.ts in ${programDir}. Pass --program <directory of a Pulumi TypeScript program>.`);
-    if (!fs.existsSync(configFile)) throw usageError(`keyrelay doctor: no Pulumi.${stack}.yaml in ${programDir}. Pass --stack <name> of an existing stack config file.`);
-    const project = projectName(programDir);
+export async function declaredFleet(options: { cwd?: string; program?: string; stack?: string }, context: CliContext, at: DateTime): Promise<{ project: string; stack: string; apps: DeclaredApp[] }> {
+    const { project, stack, configFile, entry: programFile, workDir: programDir } = targetProgram(options, context, "doctor");
     const engine = new SimulatedEngine({ program: programFromFile(programFile), config: stackConfigFromFile(configFile), stack, project });
     const report = await engine.run(at).catch((error: Error) => {
         throw new CliError(new KeyrelayError("ProgramFailed", `keyrelay doctor: the program fails: ${describeProgramError(error, programDir)}`), EXIT_CRITICAL);

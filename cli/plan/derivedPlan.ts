@@ -20,6 +20,8 @@ export type PlannedCredentialFacts = Omit<CredentialFacts, "period">;
 export interface PlannedApp {
     name: string;
     secret: string | undefined;
+    /** The rotation period in force (the secret's rotation-every tag), ISO-8601. */
+    every: string | undefined;
     nextRotation: string | undefined;
     rotations: string[];
     credentials: PlannedCredentialFacts[];
@@ -38,6 +40,8 @@ export interface FleetPlan {
     violations: PlannedViolation[];
     /** How many times the program itself ran under the mock runtime. */
     programRuns: number;
+    /** The stack after the first run, from an empty one: what a first `pulumi up` creates. */
+    firstRun: PlanResource[];
 }
 
 /** A derived plan, or why the program has to be simulated run by run instead. */
@@ -105,9 +109,11 @@ export interface DerivedPlanInput {
     onProgramError: (at: DateTime, error: Error) => never;
     /** Called once the run has been learned from: lets go of what the program still holds (its resources, through its exports). */
     afterLearning?: () => void;
+    /** Told how many of the fleet's components have been checked, of how many. */
+    onProgress?: (done: number, total: number) => void;
 }
 
-export async function derivedPlan({ engine, policies, from, until, onProgramError, afterLearning }: DerivedPlanInput): Promise<DerivedOutcome> {
+export async function derivedPlan({ engine, policies, from, until, onProgramError, afterLearning, onProgress }: DerivedPlanInput): Promise<DerivedOutcome> {
     const learningRun = await engine.run(from);
     if (learningRun.errors.length > 0) onProgramError(from, learningRun.errors[0]);
     const learnedResources = engine.resources().map(toPlanResource);
@@ -121,7 +127,9 @@ export async function derivedPlan({ engine, policies, from, until, onProgramErro
     const programRuns = 1;
     const index = new Map(runs.map((t, i) => [t.toMillis(), i]));
     const findings = new PolicyFindings();
+    let checked = 0;
     for (const [unit, ownRuns] of runsByUnit) {
+        onProgress?.(checked++, runsByUnit.size);
         for (const { run, end, violations } of await unitFindings(unit, ownRuns, policies)) {
             const first = index.get(run.at.toMillis())!;
             const last = end === undefined ? runs.length - 1 : index.get(end.toMillis())! - 1;
@@ -138,16 +146,18 @@ export async function derivedPlan({ engine, policies, from, until, onProgramErro
         const startDateSent = [...unit.passwordsByPeriod.values()].every((p) => typeof p.inputs.startDate === "string");
         const timeline = appTimeline(unit.schedule, runsByUnit.get(unit)!, { startDateSent });
         const vaultSecret = unit.learned.find((r) => r.type === TYPE_TOKENS.vaultSecret && r.parent === unit.urn);
-        const nextRotationTag = (vaultSecret?.inputs.tags as Record<string, unknown> | undefined)?.["next-rotation"];
+        const tags = vaultSecret?.inputs.tags as Record<string, unknown> | undefined;
+        const nextRotationTag = tags?.["next-rotation"];
         return {
             name: unit.name,
             secret: vaultSecret?.inputs.name as string | undefined,
+            every: typeof tags?.["rotation-every"] === "string" ? tags["rotation-every"] as string : undefined,
             nextRotation: typeof nextRotationTag === "string" ? nextRotationTag : undefined,
             rotations: timeline.rotations,
             credentials: timeline.credentials.map(({ period: _period, ...facts }) => facts),
         };
     });
-    return { plan: { runs: runs.length, apps, violations: findings.planned(runs), programRuns } };
+    return { plan: { runs: runs.length, apps, violations: findings.planned(runs), programRuns, firstRun: learnedResources } };
 }
 
 /** The findings on a unit's resources at each of its own runs, each holding until its next run (`end`, exclusive). */

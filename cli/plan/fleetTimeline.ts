@@ -75,8 +75,10 @@ export interface CredentialFacts {
     slot: string;
     /** Period index: orders credentials, and names the derived ones. */
     period: number;
-    validFrom: string;
-    expires: string;
+    /** Graph passwordCredential startDateTime: when it becomes valid. */
+    startDateTime: string;
+    /** Graph passwordCredential endDateTime: when it expires. */
+    endDateTime: string;
     /** The run that created it. */
     issued: string;
     /** When Key Vault started pointing at it; undefined if it never served inside the horizon. */
@@ -114,7 +116,7 @@ export function appTimeline(schedule: RotationSchedule, runs: readonly AppRun[],
             if (!byPeriod.has(credential.period)) {
                 byPeriod.set(credential.period, {
                     slot: credential.slot, period: credential.period,
-                    validFrom: startDateSent ? toRfc3339(credential.startDate) : when, expires: toRfc3339(credential.endDate),
+                    startDateTime: startDateSent ? toRfc3339(credential.startDate) : when, endDateTime: toRfc3339(credential.endDate),
                     issued: when, inServiceFrom: undefined, replaced: undefined, removed: undefined,
                 });
             }

@@ -1,8 +1,5 @@
 // keyrelay plan's option checks, light enough to run before the Pulumi SDK loads: a bad --from or
 // --horizon is a usage error within the command's start-up time.
-import * as fs from "fs";
-import * as path from "path";
-import * as yaml from "js-yaml";
 import { DateTime, Duration } from "luxon";
 import { usageError } from "../errors";
 
@@ -34,12 +31,4 @@ export function parseHorizon(text: string): Duration {
 export function checkPlanOptions(options: { from?: string; horizon?: string }): void {
     parseFrom(options.from);
     parseHorizon(options.horizon ?? "P2Y");
-}
-
-/** The `name` in the program's Pulumi.yaml: the project its config keys are namespaced by. */
-export function pulumiProjectName(programDir: string): string | undefined {
-    const file = ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(programDir, f)).find((f) => fs.existsSync(f));
-    if (!file) return undefined;
-    const project = yaml.load(fs.readFileSync(file, "utf8")) as { name?: unknown } | undefined;
-    return typeof project?.name === "string" ? project.name : undefined;
 }

@@ -3,12 +3,18 @@
 import { DateTime } from "luxon";
 import { toRfc3339 } from "../../components/schedule";
 import { formatTable } from "../table";
+import { paint } from "../colors";
+import type { CliContext } from "../context";
 import type { PlannedApp, PlannedViolation } from "./derivedPlan";
 import { DAILY_RUN_HOUR_UTC } from "./options";
+import type { GraphWrites } from "./fleetFacts";
 
 export const PLAN_DISCLAIMER = "This is a PLAN: a simulation under Pulumi's mock runtime. Nothing was deployed; no Azure, Entra or Key Vault call was made.";
 
 export interface PlanOptions {
+    /** The folder to plan from, as Pulumi's --cwd; Pulumi.yaml is searched from there upward. */
+    cwd?: string;
+    /** The old name of --cwd. */
     program?: string;
     stack?: string;
     from?: string;
@@ -24,7 +30,11 @@ export interface PlanOptions {
 /** How the plan was made: "derived" from the schedule, "simulated" on every day something changes, or "daily". */
 export type PlanMethod = "derived" | "simulated" | "daily";
 
+export const PLAN_SCHEMA = "keyrelay-plan/1";
+
 export interface PlanResult {
+    /** The JSON shape's name and version: schemas/keyrelay-plan-1.schema.json. */
+    schema: typeof PLAN_SCHEMA;
     plan: true;
     disclaimer: string;
     /** The Pulumi project's name (Pulumi.yaml), else the program directory's. */
@@ -41,7 +51,12 @@ export interface PlanResult {
     note?: string;
     apps: PlannedApp[];
     violations: PlannedViolation[];
-    svgFile: string;
+    /** RotatedAppRegistrations with no declared owners (no `owners` arg, no keyrelay:owners config). */
+    ownersUndeclared: string[];
+    /** Microsoft Graph writes of the first run and of the busiest later day. */
+    graphWrites: GraphWrites;
+    /** Where the picture was written: only with --svg. */
+    svgFile?: string;
     exitCode: number;
 }
 
@@ -68,27 +83,37 @@ export function describeRuns(result: Pick<PlanResult, "runs" | "method" | "progr
     }
 }
 
-export function formatPlan(result: PlanResult): string {
+export function formatPlan(result: PlanResult, colors: Pick<CliContext, "color"> = {}): string {
     const lines = [`keyrelay PLAN of ${result.project} (stack ${result.stack}) from ${day(result.from)} to ${day(result.until)} (${describeRuns(result)})`, result.disclaimer];
     if (result.note) lines.push(result.note);
     lines.push("");
     for (const app of result.apps) {
         lines.push(`${app.name}: secret ${app.secret ?? "-"}, next rotation ${day(app.nextRotation)}, ${counted(app.rotations.length, "rotation")} in the horizon`);
-        lines.push(formatTable(["slot", "valid from", "expires", "issued", "in service", "replaced", "removed"],
-            app.credentials.map((c) => [c.slot, day(c.validFrom), day(c.expires), day(c.issued), c.inServiceFrom ? day(c.inServiceFrom) : "never", day(c.replaced), day(c.removed)])));
+        lines.push(formatTable(["slot", "issued", "expires", "in service", "replaced", "removed"],
+            app.credentials.map((c) => [c.slot, day(c.issued), day(c.endDateTime), c.inServiceFrom ? day(c.inServiceFrom) : "never", day(c.replaced), day(c.removed)])));
         lines.push("");
     }
     if (result.apps.some((a) => a.credentials.some((c) => !c.inServiceFrom))) {
-        lines.push(`"in service: never": issued before the plan's first run as a retiring credential, never the one Key Vault points at during the plan.`, "");
+        lines.push(`in service "never": declared by the first run for an earlier period, it expires without Key Vault ever pointing at it.`, "");
+    }
+    const writes = result.graphWrites;
+    lines.push(`Microsoft Graph writes: ${writes.firstRun} on the first run (${day(result.from)}); `
+        + (writes.busiestDay ? `at most ${writes.busiestDay.writes} on a later day (${writes.busiestDay.day}).` : "none on later days.")
+        + " Entra allows 3,000 writes per 150 s per deploying identity (docs/operations.md).");
+    if (result.ownersUndeclared.length > 0) {
+        const names = result.ownersUndeclared;
+        lines.push(`${paint(colors, "warning", "Warning")}: ${counted(names.length, "app")} declare${names.length === 1 ? "s" : ""} no owners (${names.slice(0, 5).join(", ")}${names.length > 5 ? `, and ${names.length - 5} more` : ""}): `
+            + "owners then follow whoever runs pulumi up. Declare them with the owners arg or the keyrelay:owners stack config.");
     }
     if (result.violations.length === 0) {
         lines.push(`Policy pack: no violations in ${counted(result.runs, "run")}.`);
     } else {
         lines.push(`Policy pack: ${counted(result.violations.length, "violation")}:`);
         for (const v of result.violations) {
-            lines.push(`  [${v.enforcementLevel}] ${v.policy} (${day(v.firstSeen)} to ${day(v.lastSeen)}, ${counted(v.runs, "run")}): ${v.message}`);
+            lines.push(`  ${paint(colors, v.enforcementLevel === "mandatory" ? "critical" : "warning", `[${v.enforcementLevel}]`)} ${v.policy} (${day(v.firstSeen)} to ${day(v.lastSeen)}, ${counted(v.runs, "run")}): ${v.message}`);
         }
     }
-    lines.push(`Timeline written to ${result.svgFile}.`, "", result.disclaimer);
+    lines.push("", result.disclaimer);
+    if (result.svgFile) lines.push(`Timeline written to ${result.svgFile}`);
     return lines.join("\n") + "\n";
 }

@@ -7,6 +7,7 @@ import { SERVES_UNTIL_MARKER, toRfc3339 } from "../../components/schedule";
 import { SimulatedEngine, TYPES, vaultKey } from "../../simulation/engine";
 import type { SimulatedResource } from "../../simulation/engine";
 import { FleetPlan, PlannedApp, PlannedCredentialFacts } from "./derivedPlan";
+import type { PlanResource } from "./fleetModel";
 import { nextDailyRun } from "./fleetTimeline";
 import { PolicyFindings, policiesAt } from "./policyFindings";
 
@@ -27,7 +28,7 @@ export function nextCredentialChange(resources: readonly SimulatedResource[], at
 
 /** The program run by the engine-playing harness on every day something changes (or every day), the policy pack after each run. */
 export async function simulatedPlan(engine: SimulatedEngine, policies: Policies, from: DateTime, until: DateTime, daily: boolean,
-    onProgramError: (at: DateTime, error: Error) => never): Promise<FleetPlan> {
+    onProgramError: (at: DateTime, error: Error) => never, onProgress?: (done: number, total: number) => void): Promise<FleetPlan> {
     const components = new Map<string, string>();
     const slotByKeyId = new Map<string, string>();
     const nextRotationByApp = new Map<string, string>();
@@ -35,8 +36,10 @@ export async function simulatedPlan(engine: SimulatedEngine, policies: Policies,
     const runDates: DateTime[] = [];
     const maxRuns = Math.ceil(until.diff(from).as("days")) + 2;
     let runs = 0;
+    let firstRun: PlanResource[] = [];
 
     for (let at = from; at <= until && runs < maxRuns;) {
+        onProgress?.(Math.round(at.diff(from).as("days")), Math.round(until.diff(from).as("days")));
         const report = await engine.run(at);
         runs++;
         if (report.errors.length > 0) onProgramError(at, report.errors[0]);
@@ -46,6 +49,7 @@ export async function simulatedPlan(engine: SimulatedEngine, policies: Policies,
         }
         for (const r of resources) if (r.type === COMPONENT_TYPE && !components.has(r.urn)) components.set(r.urn, r.name);
         if (runs === 1) {
+            firstRun = resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, inputs: r.inputs, outputs: r.outputs, propertyDependencies: r.propertyDependencies }));
             for (const r of resources) {
                 if (r.type === TYPES.vaultSecret && r.parent && components.has(r.parent)) {
                     const next = r.inputs.tags?.["next-rotation"];
@@ -72,16 +76,17 @@ export async function simulatedPlan(engine: SimulatedEngine, policies: Policies,
                 const replacedBy = servedAt >= 0 ? versions.slice(servedAt + 1).find((v) => v.tags["key-id"] !== c.keyId) : undefined;
                 return {
                     slot: slotByKeyId.get(c.keyId) ?? "?",
-                    validFrom: c.startDate, expires: c.endDate, issued: toRfc3339(c.createdAt),
+                    startDateTime: c.startDate, endDateTime: c.endDate, issued: toRfc3339(c.createdAt),
                     inServiceFrom: servedAt >= 0 ? toRfc3339(versions[servedAt].writtenAt) : undefined,
                     replaced: replacedBy ? toRfc3339(replacedBy.writtenAt) : undefined,
                     removed: c.deletedAt ? toRfc3339(c.deletedAt) : undefined,
                 };
             });
         const rotations = versions.slice(1).filter((v, i) => v.tags["key-id"] !== versions[i].tags["key-id"]).map((v) => toRfc3339(v.writtenAt));
-        return { name, secret: vaultSecret?.inputs.name, nextRotation: nextRotationByApp.get(name), rotations, credentials };
+        const every = vaultSecret?.inputs.tags?.["rotation-every"];
+        return { name, secret: vaultSecret?.inputs.name, every: typeof every === "string" ? every : undefined, nextRotation: nextRotationByApp.get(name), rotations, credentials };
     });
-    return { runs, apps, violations: violations.planned(runDates), programRuns: runs };
+    return { runs, apps, violations: violations.planned(runDates), programRuns: runs, firstRun };
 }
 
 /** "1 rotation", "2 rotations". */

@@ -1,8 +1,8 @@
 // Lets `keyrelay plan` run a Pulumi program written in TypeScript, as the Pulumi CLI's Node.js host
 // does, and only when a plan needs it: the other commands never load ts-node or the compiler.
 
-/** Registers ts-node (transpile only) for `programDir`'s own tsconfig, unless .ts files already load. */
-export function registerTypeScript(programDir: string): void {
+/** Registers ts-node (transpile only) for `programDir`'s own tsconfig (or `project`, Pulumi.yaml's runtime.options.tsconfig), unless .ts files already load. */
+export function registerTypeScript(programDir: string, project?: string): void {
     // In a clone of the repository the bin already runs under ts-node.
     if (require.extensions[".ts"]) return;
     // ts-node and typescript are optional peers of keyrelay: the copies Pulumi itself runs programs
@@ -12,6 +12,7 @@ export function registerTypeScript(programDir: string): void {
     tsNode.register({
         transpileOnly: true,
         projectSearchDir: programDir,
+        ...(project ? { project } : {}),
         // The program is required from CommonJS, whatever module system its tsconfig names.
         compilerOptions: { module: "commonjs", moduleResolution: "node" },
     });

@@ -5,6 +5,6 @@ import { StatusOptions, collectStatus, formatStatus } from "./report";
 
 export async function statusCommand(options: StatusOptions, context: CliContext): Promise<number> {
     const report = await collectStatus(options, context);
-    context.stdout(options.json ? jsonForTerminal(report) + "\n" : formatStatus(report));
+    context.stdout(options.json ? jsonForTerminal(report) + "\n" : formatStatus(report, context));
     return report.exitCode;
 }

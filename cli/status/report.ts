@@ -5,6 +5,7 @@ import { CliContext } from "../context";
 import { Deadline, isDeadlineError, parseTimeout } from "../../lib/deadline";
 import { environmentError, isCliError, usageError } from "../errors";
 import { formatTable } from "../table";
+import { Severity, paint } from "../colors";
 import { DEFAULT_WARN_DAYS, SecretStatus, countByVerdict, isManagedByKeyrelay, judgeSecret, statusExitCode } from "./verdicts";
 import { authorityHostOf, createSecretClient, deadlineError, parseVaultAddress, vaultCallError } from "../vaultAccess";
 
@@ -17,7 +18,11 @@ export interface StatusOptions {
     timeout?: string;
 }
 
+export const STATUS_SCHEMA = "keyrelay-status/1";
+
 export interface StatusReport {
+    /** The JSON shape's name and version: schemas/keyrelay-status-1.schema.json. */
+    schema: typeof STATUS_SCHEMA;
     vault: string;
     checkedAt: string;
     warnDays: number;
@@ -76,6 +81,7 @@ export async function collectStatus(options: StatusOptions, context: CliContext)
     }
     secrets.sort((a, b) => (a.daysLeft ?? -Infinity) - (b.daysLeft ?? -Infinity) || a.secret.localeCompare(b.secret));
     return {
+        schema: STATUS_SCHEMA,
         vault: address.url,
         checkedAt: now.toISO({ suppressMilliseconds: true })!,
         warnDays,
@@ -87,11 +93,13 @@ export async function collectStatus(options: StatusOptions, context: CliContext)
     };
 }
 
-export function formatStatus(report: StatusReport): string {
+const VERDICT_SEVERITY: Record<SecretStatus["verdict"], Severity> = { "ok": "ok", "due": "warning", "missing": "warning", "near expiry": "critical", "expired": "critical" };
+
+export function formatStatus(report: StatusReport, colors: Pick<CliContext, "color"> = {}): string {
     const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : "-");
     const table = formatTable(
         ["secret", "app", "client id", "expires", "days left", "next rotation", "verdict"],
-        report.secrets.map((s) => [s.secret, s.app ?? "-", s.clientId ?? "-", day(s.expiresOn), s.daysLeft === undefined ? "-" : String(s.daysLeft), day(s.nextRotation), s.verdict]),
+        report.secrets.map((s) => [s.secret, s.app ?? "-", s.clientId ?? "-", day(s.endDateTime), s.daysLeft === undefined ? "-" : String(s.daysLeft), day(s.nextRotation), paint(colors, VERDICT_SEVERITY[s.verdict], s.verdict)]),
     );
     const reasons = report.secrets.filter((s) => s.reason).map((s) => `${s.secret}: ${s.verdict}: ${s.reason}`);
     const counts = Object.entries(report.counts).filter(([, n]) => n > 0).map(([v, n]) => `${n} ${v}`).join(", ");

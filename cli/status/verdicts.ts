@@ -30,8 +30,10 @@ export interface SecretStatus {
     readonly secret: string;
     readonly app: string | undefined;
     readonly clientId: string | undefined;
-    /** RFC 3339, or undefined when the version has no expiry. */
-    readonly expiresOn: string | undefined;
+    /** The Entra credential the secret holds (its key-id tag): Graph's passwordCredential keyId. */
+    readonly keyId: string | undefined;
+    /** RFC 3339, or undefined when the version has no expiry: the credential's endDateTime, as Graph names it. */
+    readonly endDateTime: string | undefined;
     /** Whole days until expiry (whole days since, negative, once expired). */
     readonly daysLeft: number | undefined;
     /** RFC 3339, from the next-rotation tag. */
@@ -66,7 +68,8 @@ export function judgeSecret(secret: ListedSecret, now: DateTime, warnDays: numbe
         secret: printable(secret.name),
         app: printableOrUndefined(tags.app),
         clientId: printableOrUndefined(tags["client-id"]),
-        expiresOn: expires?.toISO({ suppressMilliseconds: true }) ?? undefined,
+        keyId: printableOrUndefined(tags["key-id"]),
+        endDateTime: expires?.toISO({ suppressMilliseconds: true }) ?? undefined,
         daysLeft,
         nextRotation: nextRotation?.toISO({ suppressMilliseconds: true }) ?? undefined,
     };

@@ -5,6 +5,6 @@ import { VerifyOptions, formatVerify, runVerify } from "./verify";
 
 export async function verifyCommand(options: VerifyOptions, context: CliContext): Promise<number> {
     const result = await runVerify(options, context);
-    context.stdout(options.json ? jsonForTerminal(result) + "\n" : formatVerify(result));
+    context.stdout(options.json ? jsonForTerminal(result) + "\n" : formatVerify(result, context));
     return result.exitCode;
 }

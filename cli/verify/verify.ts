@@ -3,6 +3,7 @@
 import { type TokenAnswer, requestClientCredentialsToken } from "../../lib/tokenEndpoint";
 import { DateTime, Duration } from "luxon";
 import { CliContext } from "../context";
+import { paint } from "../colors";
 import { EXIT_CRITICAL, EXIT_OK, environmentError, isCliError, usageError } from "../errors";
 import { PROPAGATION_CODES, TokenRefusal, aadstsCodeOf, classifyTokenRefusal } from "../../lib/aadsts";
 import { Deadline, isUnresolvedError, parseTimeout } from "../../lib/deadline";
@@ -77,7 +78,11 @@ export function verifyHint(value: string): string {
     return valueHint(value);
 }
 
+export const VERIFY_SCHEMA = "keyrelay-verify/1";
+
 export interface VerifyResult {
+    /** The JSON shape's name and version: schemas/keyrelay-verify-1.schema.json. */
+    schema: typeof VERIFY_SCHEMA;
     vault: string;
     secret: string;
     version: string | undefined;
@@ -197,7 +202,7 @@ async function verifyWithin(deadline: Deadline, options: VerifyOptions, context:
         await deadline.sleep(delay);
     }
     const result: VerifyResult = {
-        vault: address.url, secret: options.secret, version: secret.properties.version, clientId, tenant,
+        schema: VERIFY_SCHEMA, vault: address.url, secret: options.secret, version: secret.properties.version, clientId, tenant,
         hint: verifyHint(value), ok: answer.ok, attempts, tokenAttempts, propagating, waitCutByTimeout, valueWarnings: [], exitCode: answer.ok ? EXIT_OK : EXIT_CRITICAL,
     };
     if (!answer.ok) {
@@ -214,7 +219,7 @@ function formatTokenAttempts(attempts: readonly TokenAttempt[]): string {
     return attempts.map((a) => `#${a.attempt} ${a.ok ? "ok" : `AADSTS${a.code ?? "?"}`} ${a.latencyMs} ms`).join(", ");
 }
 
-export function formatVerify(unsafe: VerifyResult): string {
+export function formatVerify(unsafe: VerifyResult, colors: Pick<CliContext, "color"> = {}): string {
     // The client id comes from the secret's tag and the refusal quotes Entra: one clean line each (lib/terminalText.ts).
     const result: VerifyResult = {
         ...unsafe, clientId: printable(unsafe.clientId), tenant: printable(unsafe.tenant),
@@ -222,14 +227,14 @@ export function formatVerify(unsafe: VerifyResult): string {
     };
     if (result.ok) {
         const successes = result.tokenAttempts.filter((a) => a.ok).length;
-        return `OK: "${result.secret}" (version ${result.version?.slice(0, 8) ?? "?"}, value ${result.hint}) gets a token for app ${result.clientId} in tenant ${result.tenant}`
+        return `${paint(colors, "ok", "OK")}: "${result.secret}" (version ${result.version?.slice(0, 8) ?? "?"}, value ${result.hint}) gets a token for app ${result.clientId} in tenant ${result.tenant}`
             + `${result.attempts > successes ? ` after ${result.attempts} attempts` : ""}.\n`
             + `  token requests: ${formatTokenAttempts(result.tokenAttempts)}.\n`
             + (result.propagating ? `  note: ${PROPAGATING_NOTE}\n` : "");
     }
     const refusal = result.refusal!;
     return [
-        `FAILED: ${refusal.problem}.`,
+        `${paint(colors, "critical", "FAILED")}: ${refusal.problem}.`,
         ...(result.propagating ? [`  note: ${PROPAGATING_NOTE}`] : []),
         ...(result.waitCutByTimeout ? ["  note: stopped retrying before --wait ran out: the next retry would have passed --timeout. Raise --timeout to wait longer."] : []),
         ...result.valueWarnings.map((w) => `  note: ${w}.`),

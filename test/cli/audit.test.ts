@@ -16,6 +16,7 @@ import { cleanTenant, findingsTenant } from "../graph/tenants";
 import { trustedTls } from "../vault/tls";
 import { TokenServer, startTokenServer } from "../vault/tokenServer";
 import { capturedContext, closedPort, signInOperator } from "./fixtures";
+import { assertMatchesSchema } from "./outputSchemas";
 
 function subjectOf(f: { code: string; secret?: string; app?: { displayName: string } }): string {
     return f.secret ?? f.app?.displayName ?? "?";
@@ -36,6 +37,7 @@ describe("keyrelay audit (local Graph, Key Vault and token server over HTTPS)", 
             const { code, out, err } = await bed.run(["--vault", bed.vault.url, ...mapArgs(), "--json"]);
             assert.equal(code, EXIT_CRITICAL, err);
             const report = JSON.parse(out);
+            assertMatchesSchema("audit", report);
             const seen = report.findings.map((f: { code: string }) => `${f.code} ${subjectOf(f)}`).sort();
             const wanted = bed.fixture.expected.map((e) => `${e.code} ${e.subject}`).sort();
             assert.deepEqual(seen, wanted);
@@ -239,7 +241,7 @@ describe("keyrelay audit (local Graph, Key Vault and token server over HTTPS)", 
             const report = JSON.parse((await bed.run(["--vault", bed.vault.url, "--json"])).out);
             assert.deepEqual(report.findings, []);
             assert.equal(report.secrets.length, 12);
-            assert.ok(report.secrets.every((s: { matchedKeyId: string | null }) => s.matchedKeyId));
+            assert.ok(report.secrets.every((s: { keyId: string | null }) => s.keyId));
             assert.equal(report.exitCode, EXIT_OK);
         });
 

@@ -103,7 +103,7 @@ describe("keyrelay status and verify: every wait bounded, output safe", function
                 vault.inject({ fault: { kind: "throttle", retryAfterSeconds: 3600 }, method: "GET", pathPrefix: "/secrets", count: Infinity });
                 return ["status", "--vault", vault.url, "--authority-host", tokenServer.authorityHost, "--timeout", "20"];
             },
-            line: () => /^keyrelay: cannot list secrets in https:\/\/127\.0\.0\.1:\d+: the vault kept answering 429 \(throttled\) through the bounded retries\. The vault's request budget/,
+            line: () => /^keyrelay status: cannot list secrets in https:\/\/127\.0\.0\.1:\d+: the vault kept answering 429 \(throttled\) through the bounded retries\. The vault's request budget/,
             withinMs: 10_000,
         },
     ];

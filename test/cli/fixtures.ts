@@ -1,6 +1,8 @@
 // Shared by the keyrelay command's end-to-end tests: captured output, and the operator identity
 // (the one the command signs in with, through DefaultAzureCredential's environment variables).
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { DOMParser, Document } from "@xmldom/xmldom";
 import { CliContext } from "../../cli/context";
 import { trustedTls } from "../vault/tls";
@@ -68,3 +70,7 @@ export function parseSvg(svg: string): Document {
     return doc;
 }
 
+
+const REPOSITORY = path.resolve(__dirname, "..", "..");
+/** The repository's reference program: examples/reference-stack once the layout moves it there, else the root. */
+export const REFERENCE_STACK = fs.existsSync(path.join(REPOSITORY, "examples", "reference-stack", "Pulumi.yaml")) ? path.join(REPOSITORY, "examples", "reference-stack") : REPOSITORY;

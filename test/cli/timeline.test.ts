@@ -35,7 +35,7 @@ const isBar = (e: Element) => (e.getAttribute("class") ?? "").split(" ").include
 
 describe("cli/timeline", () => {
     const from = t("2026-01-01"), to = t("2027-01-01");
-    const svg = renderTimelineSvg({ from, to, today: t("2026-04-15"), apps, title: "billing-platform (stack prod): keyrelay PLAN, not a deployment" });
+    const svg = renderTimelineSvg({ from, to, today: t("2026-04-15"), apps, title: "billing-platform, stack prod: rotation plan (a simulation; nothing is deployed)" });
     const doc = parseSvg(svg);
 
     it("parses as SVG with one row per app and one bar per credential", () => {
@@ -91,9 +91,34 @@ describe("cli/timeline", () => {
         assert.equal(elements(doc, "line", "rotation").length, 2, "2027-06-01 is past the horizon");
     });
 
-    it("is titled with the project, and states that it is a plan", () => {
-        assert.equal(elements(doc, "title")[0].textContent, "billing-platform (stack prod): keyrelay PLAN, not a deployment");
-        assert.match(elements(doc, "text", "title")[0].textContent ?? "", /^billing-platform \(stack prod\): keyrelay PLAN, not a deployment$/);
+    it("shows its title once, and a legend of swatches instead of a sentence", () => {
+        assert.equal(elements(doc, "text", "title").length, 1);
+        assert.equal(elements(doc, "text", "title")[0].textContent, "billing-platform, stack prod: rotation plan (a simulation; nothing is deployed)");
+        const items = elements(doc, "g", "legend-item");
+        assert.deepEqual(items.map((i) => i.getElementsByTagName("text")[0].textContent), [
+            "valid", "in Key Vault", "never in Key Vault: declared for an earlier period, it only expires", "rotation", "today", "valid past the plan's end"]);
+        for (const item of items) assert.equal(item.childNodes.length >= 2 && (item.firstChild as Element).tagName !== "text", true, "a swatch before each word");
+        // No credential never in Key Vault: no line explaining one.
+        const allServed = parseSvg(renderTimelineSvg({ from, to, today: from, apps: [apps[0]], title: "x" }));
+        assert.ok(!elements(allServed, "g", "legend-item").some((i) => /never in Key Vault/.test(i.textContent ?? "")));
+    });
+
+    it("ticks every month up to a year, every quarter beyond, labelled above and below the rows", () => {
+        const labels = (d: Document) => elements(d, "text", "axis").map((e) => e.textContent);
+        assert.deepEqual(labels(doc).slice(0, 12), ["Feb", "Feb", "Mar", "Mar", "Apr", "Apr", "May", "May", "Jun", "Jun", "Jul", "Jul"]);
+        assert.equal(labels(doc).length, 2 * 11, "Feb 2026 to Dec 2026, top and bottom");
+        const twoYears = parseSvg(renderTimelineSvg({ from, to: t("2028-01-01"), today: from, apps, title: "x" }));
+        assert.deepEqual([...new Set(labels(twoYears))], ["Apr", "Jul", "Oct", "Jan 2027"]);
+        assert.equal(elements(twoYears, "line", "grid").length, 23, "a grid line every month");
+    });
+
+    it("labels each row with its caption (every and next rotation) and marks bars the horizon cuts", () => {
+        const captioned = parseSvg(renderTimelineSvg({ from, to, today: from, apps: [{ ...apps[0], caption: "every P90D, next 2026-03-01" }], title: "x" }));
+        assert.deepEqual(elements(captioned, "text", "caption").map((e) => e.textContent), ["every P90D, next 2026-03-01"]);
+        const shortHorizon = parseSvg(renderTimelineSvg({ from, to: t("2026-07-01"), today: from, apps, title: "x" }));
+        // Past 2026-07-01: billing's b and c, orders' a.
+        assert.equal(elements(shortHorizon, "polygon", "past-horizon").length, 3);
+        assert.equal(elements(doc, "polygon", "past-horizon").length, 0, "none cut at 2027-01-01");
     });
 
     it("refuses an empty horizon", () => {

@@ -21,7 +21,7 @@ const VAULT = "https://kv-fleet.vault.azure.net";
 /**
  * keyrelay sends no startDate, so Entra stamps a password's creation time (applicationPassword.d.ts:
  * "If this isn't specified, the current date is used"). That instant depends on when the run that
- * created it happened, not on the day rebuilt: the derived timeline carries it (validFrom), and the
+ * created it happened, not on the day rebuilt: the derived timeline carries it (startDateTime), and the
  * property test above holds it to the simulation's. Compared here: everything else.
  */
 function withoutCreationStamp(resources: readonly SimulatedResource[] | ReturnType<typeof unitResourcesAt>) {

@@ -26,7 +26,7 @@ describe("cli/fleetTimeline", () => {
     it("follows each credential: issued, in Key Vault, replaced, removed", () => {
         const timeline = appTimeline(schedule, runs);
         const day = (s: string | undefined) => s?.slice(0, 10) ?? "-";
-        assert.deepEqual(timeline.credentials.map((c) => [c.slot, day(c.validFrom), day(c.expires), day(c.issued), day(c.inServiceFrom), day(c.replaced), day(c.removed)]), [
+        assert.deepEqual(timeline.credentials.map((c) => [c.slot, day(c.startDateTime), day(c.endDateTime), day(c.issued), day(c.inServiceFrom), day(c.replaced), day(c.removed)]), [
             ["c", "2026-06-13", "2026-12-11", "2026-12-01", "-", "-", "2026-12-11"],
             ["a", "2026-09-11", "2027-03-11", "2026-12-01", "2026-12-01", "2026-12-10", "2027-03-11"],
             ["b", "2026-12-10", "2027-06-09", "2026-12-10", "2026-12-10", "2027-03-10", "2027-06-09"],
@@ -39,7 +39,7 @@ describe("cli/fleetTimeline", () => {
 
     it("a password sent without a startDate is valid from the run that created it", () => {
         const timeline = appTimeline(schedule, runs, { startDateSent: false });
-        assert.deepEqual(timeline.credentials.map((c) => c.validFrom), timeline.credentials.map((c) => c.issued));
+        assert.deepEqual(timeline.credentials.map((c) => c.startDateTime), timeline.credentials.map((c) => c.issued));
     });
 
     it("the fleet runs on every day any app needs, and on the day another credential changes", () => {

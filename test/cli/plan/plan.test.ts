@@ -5,9 +5,9 @@ import * as path from "path";
 import { DateTime, Settings } from "luxon";
 import { runCli } from "../../../cli/main";
 import { EXIT_CRITICAL, EXIT_OK, EXIT_USAGE } from "../../../cli/errors";
-import { REPOSITORY_ROOT, defaultProgramDir, nextDailyRun } from "../../../cli/plan/command";
+import { nextDailyRun } from "../../../cli/plan/command";
 import { periodIndexAt, rotationSchedule, plannedCredentials } from "../../../components/schedule";
-import { capturedContext, parseSvg } from "../fixtures";
+import { REFERENCE_STACK, capturedContext, parseSvg } from "../fixtures";
 
 const TODAY = DateTime.fromISO("2026-12-01T09:30:00Z", { zone: "utc" }).toMillis();
 
@@ -22,10 +22,10 @@ describe("keyrelay plan (example config, pinned clock)", function () {
     before(async () => {
         Settings.now = () => TODAY;
         const context = await capturedContext({ cwd: dir });
-        code = await runCli(["plan", "--svg", "plan.svg"], context);
+        code = await runCli(["plan", "--cwd", REFERENCE_STACK, "--svg", "plan.svg"], context);
         out = context.out.join("");
         const jsonContext = await capturedContext({ cwd: dir });
-        assert.equal(await runCli(["plan", "--json", "--svg", "plan2.svg", "--daily", "--horizon", "P60D"], jsonContext), EXIT_OK);
+        assert.equal(await runCli(["plan", "-C", REFERENCE_STACK, "--json", "--svg", "plan2.svg", "--daily", "--horizon", "P60D"], jsonContext), EXIT_OK);
         json = JSON.parse(jsonContext.out.join(""));
     });
     after(() => {
@@ -53,20 +53,25 @@ describe("keyrelay plan (example config, pinned clock)", function () {
         // The credential in service when the plan starts: issued by the first run, replaced at the next rotation.
         // keyrelay sends no startDate: Entra stamps the creation time, so a credential is valid from the run that issued it.
         const first = rows.find((r) => r[2] === inService.endDate.toISODate())!;
-        assert.deepEqual(first.slice(1, 6), ["2026-12-01", inService.endDate.toISODate(), "2026-12-01", "2026-12-01", inService.servesUntil.toISODate()]);
+        assert.deepEqual(first.slice(1, 5), ["2026-12-01", inService.endDate.toISODate(), "2026-12-01", inService.servesUntil.toISODate()]);
         // Every later credential is issued on the day its period starts, and serves exactly until the next one is issued.
         const later = rows.filter((r) => r[2] > inService.endDate.toISODate()!);
         assert.equal(later.length, rotations);
         later.forEach((r, i) => {
-            assert.equal(r[3], r[1], "issued on its period's first day");
-            assert.equal(r[4], r[1], "in Key Vault from that day");
-            if (i + 1 < later.length) assert.equal(r[5], later[i + 1][1], "replaced when the next is issued");
+            assert.equal(r[3], r[1], "in Key Vault from the day it is issued");
+            if (i + 1 < later.length) assert.equal(r[4], later[i + 1][1], "replaced when the next is issued");
         });
     });
 
     it("writes an SVG titled with the Pulumi project, one row per app, labelled slot lanes, one bar per credential listed", () => {
         const doc = parseSvg(fs.readFileSync(path.join(dir, "plan.svg"), "utf8"));
-        assert.match(Array.from(doc.getElementsByTagName("title"))[0].textContent ?? "", /^keyrelay \(stack example\): keyrelay PLAN, not a deployment$/);
+        assert.match(Array.from(doc.getElementsByTagName("title"))[0].textContent ?? "", /^keyrelay, stack example: rotation plan \(a simulation; nothing is deployed\)$/);
+        // Each row says how often the app rotates and when next, as the text output does.
+        const captions = Array.from(doc.getElementsByTagName("text")).filter((t) => t.getAttribute("class") === "caption").map((t) => t.textContent);
+        assert.deepEqual(captions, ["billing-api", "orders-worker", "reporting-portal"].map((app) => {
+            const header = out.split("\n").find((l) => l.startsWith(`${app}:`))!;
+            return `every ${/every: (P\d+D)/.exec(fs.readFileSync(path.join(REFERENCE_STACK, "Pulumi.example.yaml"), "utf8").split(`name: ${app}`)[1])![1]}, next ${/next rotation (\S+),/.exec(header)![1]}`;
+        }));
         const rows = Array.from(doc.getElementsByTagName("g")).filter((g) => g.getAttribute("class") === "app");
         assert.deepEqual(rows.map((r) => r.getAttribute("data-app")), ["billing-api", "orders-worker", "reporting-portal"]);
         for (const row of rows) {
@@ -78,19 +83,19 @@ describe("keyrelay plan (example config, pinned clock)", function () {
             const labels = Array.from(row.getElementsByTagName("text")).filter((t) => t.getAttribute("class") === "slot-label").map((t) => t.textContent);
             assert.deepEqual(labels, ["slot a", "slot b", "slot c"]);
             // The credential issued as retiring on the first run is never in Key Vault during the plan: hatched, and said so.
-            const never = listed.filter((l) => l.split(/\s+/)[4] === "never");
+            const never = listed.filter((l) => l.split(/\s+/)[3] === "never");
             const hatched = bars.filter((b) => (b.getAttribute("class") ?? "").includes("never-in-service"));
             assert.equal(hatched.length, never.length, `${app}: never-in-service bars`);
             assert.ok(never.length >= 1);
             assert.match(hatched[0].parentNode!.textContent ?? "", /never in Key Vault during the plan/);
         }
-        assert.match(out, /"in service: never": issued before the plan's first run as a retiring credential/);
+        assert.match(out, /in service "never": declared by the first run for an earlier period, it expires without Key Vault ever pointing at it\./);
         assert.equal(Array.from(doc.getElementsByTagName("line")).filter((l) => l.getAttribute("class") === "today").length, 1);
     });
 
     it("gives the same credentials when the program runs every day as when the plan derives the days something changes", async () => {
         const context = await capturedContext({ cwd: dir });
-        assert.equal(await runCli(["plan", "--json", "--svg", "plan3.svg", "--horizon", "P60D"], context), EXIT_OK);
+        assert.equal(await runCli(["plan", "-C", REFERENCE_STACK, "--json", "--svg", "plan3.svg", "--horizon", "P60D"], context), EXIT_OK);
         const derived = JSON.parse(context.out.join(""));
         assert.equal(derived.method, "derived");
         assert.equal(json.method, "daily");
@@ -106,8 +111,8 @@ describe("keyrelay plan (example config, pinned clock)", function () {
     it("--simulate runs the program on each day something changes, with the same result", async () => {
         const derivedContext = await capturedContext({ cwd: dir });
         const simulatedContext = await capturedContext({ cwd: dir });
-        assert.equal(await runCli(["plan", "--json", "--svg", "plan4.svg", "--horizon", "P45D", "--from", "2027-01-01"], derivedContext), EXIT_OK);
-        assert.equal(await runCli(["plan", "--json", "--svg", "plan5.svg", "--horizon", "P45D", "--from", "2027-01-01", "--simulate"], simulatedContext), EXIT_OK);
+        assert.equal(await runCli(["plan", "-C", REFERENCE_STACK, "--json", "--svg", "plan4.svg", "--horizon", "P45D", "--from", "2027-01-01"], derivedContext), EXIT_OK);
+        assert.equal(await runCli(["plan", "-C", REFERENCE_STACK, "--json", "--svg", "plan5.svg", "--horizon", "P45D", "--from", "2027-01-01", "--simulate"], simulatedContext), EXIT_OK);
         const [derived, simulated] = [JSON.parse(derivedContext.out.join("")), JSON.parse(simulatedContext.out.join(""))];
         assert.equal(simulated.method, "simulated");
         assert.equal(simulated.programRuns, simulated.runs);
@@ -118,7 +123,7 @@ describe("keyrelay plan (example config, pinned clock)", function () {
 
     it("says 1 rotation, not 1 rotations", async () => {
         const context = await capturedContext({ cwd: dir });
-        assert.equal(await runCli(["plan", "--svg", "plan6.svg", "--horizon", "P40D", "--from", "2027-01-01"], context), EXIT_OK);
+        assert.equal(await runCli(["plan", "--cwd", REFERENCE_STACK, "--svg", "plan6.svg", "--horizon", "P40D", "--from", "2027-01-01"], context), EXIT_OK);
         const text = context.out.join("");
         assert.match(text, /^orders-worker: secret orders-worker-client-secret, next rotation \d{4}-\d\d-\d\d, 1 rotation in the horizon$/m);
         assert.match(text, /^billing-api: .*, 0 rotations in the horizon$/m);
@@ -130,6 +135,7 @@ describe("keyrelay plan (example config, pinned clock)", function () {
         fs.symlinkSync(path.resolve(__dirname, "..", "..", "..", "node_modules"), path.join(program, "node_modules"), "dir");
         fs.writeFileSync(path.join(program, "index.ts"), `import * as azuread from "@pulumi/azuread";\n`
             + `new azuread.ApplicationPassword("legacy", { applicationId: "/applications/x", endDate: "2026-12-05T00:00:00Z" });\n`);
+        fs.writeFileSync(path.join(program, "Pulumi.yaml"), "name: short\nruntime: nodejs\n");
         fs.writeFileSync(path.join(program, "Pulumi.dev.yaml"), "config: {}\n");
         const context = await capturedContext({ cwd: dir });
         const result = await runCli(["plan", "--program", "short", "--stack", "dev", "--horizon", "P3D", "--svg", "short.svg"], context);
@@ -149,7 +155,7 @@ describe("keyrelay plan (example config, pinned clock)", function () {
         const result = await runCli(["plan", "--program", "broken", "--stack", "dev", "--horizon", "P3D", "--svg", "broken.svg"], context);
         assert.equal(result, EXIT_CRITICAL);
         const err = context.err.join("");
-        assert.match(err, /^keyrelay plan: the program fails on the run of 2026-12-01: the program does not compile:\n  .*broken[\\/]index\.ts\(2,\d+\): error TS\d+: Expression expected\./);
+        assert.match(err, /^keyrelay plan: the program does not compile:\n  .*broken[\\/]index\.ts\(2,\d+\): error TS\d+: Expression expected\./);
         assert.ok(!fs.existsSync(path.join(dir, "broken.svg")));
     });
 
@@ -157,10 +163,12 @@ describe("keyrelay plan (example config, pinned clock)", function () {
         const cases: Array<[string[], RegExp]> = [
             [["--from", "next tuesday"], /^keyrelay plan: --from is "next tuesday", not an ISO date/],
             [["--horizon", "P20Y"], /^keyrelay plan: --horizon is "P20Y", not an ISO-8601 duration from P1D to P3Y/],
-            [["--program", "nowhere"], /^keyrelay plan: no index\.ts in .*nowhere\. Pass --program/],
-            [["--stack", "prod"], /^keyrelay plan: no Pulumi\.prod\.yaml in .*\. Pass --stack/],
-            [["--svg", "no-such-dir/plan.svg"], /^keyrelay plan: --svg "no-such-dir\/plan\.svg": the directory .*no-such-dir does not exist\. Pass --svg <file> in an existing, writable directory\./],
-            [["--svg", "."], /^keyrelay plan: --svg "\." is a directory, not a file\./],
+            [["--program", "nowhere"], /^keyrelay plan: --cwd "nowhere": .*nowhere is not a folder\. Pass --cwd/],
+            [["--cwd", "nowhere"], /^keyrelay plan: --cwd "nowhere": .*nowhere is not a folder\. Pass --cwd/],
+            [[], /^keyrelay plan: no Pulumi\.yaml in .*keyrelay-plan-\w+ or any folder above it\. Run keyrelay plan in a Pulumi project, or pass --cwd/],
+            [["-C", REFERENCE_STACK, "--stack", "prod"], /^keyrelay plan: no Pulumi\.prod\.yaml in .* for stack prod \(stacks here: example\)\. Pass --stack/],
+            [["-C", REFERENCE_STACK, "--svg", "no-such-dir/plan.svg"], /^keyrelay plan: --svg "no-such-dir\/plan\.svg": the directory .*no-such-dir does not exist\. Pass --svg <file> in an existing, writable directory\./],
+            [["-C", REFERENCE_STACK, "--svg", "."], /^keyrelay plan: --svg "\." is a directory, not a file\./],
         ];
         for (const [args, message] of cases) {
             const context = await capturedContext({ cwd: dir });
@@ -179,15 +187,4 @@ describe("keyrelay plan (example config, pinned clock)", function () {
         assert.equal(nextDailyRun(t("2026-12-01T03:00:00Z"), t("2026-12-10T00:00:00Z")).toISO(), "2026-12-10T03:00:00.000Z");
     });
 
-    it("without --program, plans the working directory when it holds a Pulumi program (a user's project), else this repository's stack", () => {
-        const project = fs.mkdtempSync(path.join(os.tmpdir(), "keyrelay-project-"));
-        try {
-            assert.equal(defaultProgramDir(project), REPOSITORY_ROOT, "an empty directory: the reference stack, as npm start");
-            fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: platform-secrets\nruntime: nodejs\n");
-            fs.writeFileSync(path.join(project, "index.ts"), "export {};\n");
-            assert.equal(defaultProgramDir(project), project);
-        } finally {
-            fs.rmSync(project, { recursive: true, force: true });
-        }
-    });
 });

@@ -5,6 +5,7 @@ import { EXIT_CRITICAL, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, EXIT_WARNING } fr
 import { LocalVault, VAULT_ROLES, startLocalVault } from "../../vault/localVault";
 import { TokenServer, startTokenServer } from "../../vault/tokenServer";
 import { capturedContext, closedPort, signInOperator } from "../fixtures";
+import { assertMatchesSchema } from "../outputSchemas";
 
 const DAY_S = 24 * 60 * 60;
 
@@ -83,6 +84,7 @@ describe("keyrelay status (against the local HTTPS vault)", function () {
         const { code, out } = await status(["--vault", okVault.url, "--json"]);
         assert.equal(code, EXIT_OK);
         const report = JSON.parse(out);
+        assertMatchesSchema("status", report);
         assert.equal(report.exitCode, EXIT_OK);
         assert.deepEqual(report.secrets.map((s: { secret: string; verdict: string }) => [s.secret, s.verdict]), [["b-client-secret", "ok"], ["a-client-secret", "ok"]]);
         assert.equal(report.counts.ok, 2);
@@ -118,7 +120,7 @@ describe("keyrelay status (against the local HTTPS vault)", function () {
         const vault = await vaultWith(() => undefined, { roles: { [operatorObjectId]: [] } });
         const { code, err } = await status(["--vault", vault.url]);
         assert.equal(code, EXIT_ENVIRONMENT);
-        assert.match(err, /^keyrelay: access denied to list secrets in https:\/\/127\.0\.0\.1:\d+ \(403 Forbidden\)\. Give the identity you signed in with the "Key Vault Reader" role on the vault\.\n$/);
+        assert.match(err, /^keyrelay status: access denied to list secrets in https:\/\/127\.0\.0\.1:\d+ \(403 Forbidden\)\. Give the identity you signed in with the "Key Vault Reader" role on the vault\.\n$/);
     });
 
     it("needs only Key Vault Reader: it lists metadata and never reads a value", async () => {
@@ -133,15 +135,15 @@ describe("keyrelay status (against the local HTTPS vault)", function () {
         const port = await closedPort();
         const { code, err } = await status(["--vault", `https://127.0.0.1:${port}`]);
         assert.equal(code, EXIT_ENVIRONMENT);
-        assert.equal(err, `keyrelay: cannot reach the vault at https://127.0.0.1:${port} (ECONNREFUSED). Check the URL, your network, and the vault's firewall or private endpoint.\n`);
+        assert.equal(err, `keyrelay status: cannot reach the vault at https://127.0.0.1:${port} (ECONNREFUSED). Check the URL, your network, and the vault's firewall or private endpoint.\n`);
     });
 
     it("rejects bad arguments with one line and exit 3", async () => {
         const cases: Array<[string[], RegExp]> = [
-            [[], /^error: required option '--vault <url>' not specified\n$/],
+            [[], /^keyrelay status: required option '--vault <url>' not specified\n$/],
             [["--vault", "https://kv-x.vault.azure.net", "--warn-days", "soon"], /^keyrelay status: --warn-days is "soon", not a whole number of days\. Use a number from 0 to 730, e\.g\. --warn-days 30\.\n$/],
-            [["--vault", "http://kv-x.vault.azure.net"], /^keyrelay: command line: --vault is "http:\/\/kv-x\.vault\.azure\.net", not a Key Vault URL\. Use the vault's URI/],
-            [["--vault", "https://kv-x.vault.azure.net", "--bogus"], /^error: unknown option '--bogus'\n$/],
+            [["--vault", "http://kv-x.vault.azure.net"], /^keyrelay status: command line: --vault is "http:\/\/kv-x\.vault\.azure\.net", not a Key Vault URL\. Use the vault's URI/],
+            [["--vault", "https://kv-x.vault.azure.net", "--bogus"], /^keyrelay status: unknown option '--bogus'\n$/],
         ];
         for (const [args, message] of cases) {
             const context = await capturedContext();

@@ -5,6 +5,7 @@ import { EXIT_CRITICAL, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE } from "../../../c
 import { LocalVault, startLocalVault } from "../../vault/localVault";
 import { AADSTS, TokenServer, startTokenServer } from "../../vault/tokenServer";
 import { capturedContext, closedPort, signInOperator } from "../fixtures";
+import { assertMatchesSchema } from "../outputSchemas";
 
 const APP = "5e5e5e5e-aaaa-4bbb-8ccc-dddddddddddd";
 const GOOD_VALUE = "Gq7~good-client-secret-value-abcdefghijkl";
@@ -69,6 +70,7 @@ describe("keyrelay verify (against the local HTTPS vault and token server)", fun
         const { code, out } = await verify(["--secret", "with-newline", "--wait", "PT0S", "--json"]);
         assert.equal(code, EXIT_CRITICAL);
         const result = JSON.parse(out);
+        assertMatchesSchema("verify", result);
         assert.equal(result.refusal.code, 7000215);
         assert.equal(result.refusal.cause, "wrong-value");
         assert.deepEqual(result.valueWarnings, ["the value ends with a line break"]);
@@ -97,6 +99,7 @@ describe("keyrelay verify (against the local HTTPS vault and token server)", fun
             store(`hint-${name}`, value);
             const { out } = await verify(["--secret", `hint-${name}`, "--wait", "PT0S", "--json"]);
             const result = JSON.parse(out);
+            assertMatchesSchema("verify", result);
             assert.equal(result.hint, hint, name);
             if (value.length <= 12) assert.ok(!out.includes(value.slice(0, 1) + value.slice(1, 3)), "no characters of a short value");
         }
@@ -178,7 +181,7 @@ describe("keyrelay verify (against the local HTTPS vault and token server)", fun
         const code = await runCli(["verify", "--vault", vault.url, "--secret", "good-3", "--tenant", tokenServer.tenantId, "--authority-host", `https://127.0.0.1:${port}`], context);
         assert.equal(code, EXIT_ENVIRONMENT);
         const err = context.err.join("");
-        assert.match(err, /^keyrelay: cannot get a token to read secret "good-3" in https:\/\/127\.0\.0\.1:\d+: .*Sign in with `az login`/);
+        assert.match(err, /^keyrelay verify: cannot get a token to read secret "good-3" in https:\/\/127\.0\.0\.1:\d+: .*Sign in with `az login`/);
         assert.equal(err.trim().split("\n").length, 1);
     });
 
@@ -187,7 +190,7 @@ describe("keyrelay verify (against the local HTTPS vault and token server)", fun
         const cases: Array<[string[], RegExp]> = [
             [["--secret", "bad_name"], /^keyrelay verify: --secret is "bad_name", not a Key Vault secret name/],
             [["--secret", "good-secret", "--wait", "5 minutes"], /^keyrelay verify: --wait is "5 minutes", not an ISO-8601 duration/],
-            [["--secret", "good-secret", "--authority-host", "login.example"], /^keyrelay: authority host "login\.example" \(--authority-host or AZURE_AUTHORITY_HOST\) is not an https URL/],
+            [["--secret", "good-secret", "--authority-host", "login.example"], /^keyrelay verify: authority host "login\.example" \(--authority-host or AZURE_AUTHORITY_HOST\) is not an https URL/],
             [["--secret", "no-client-id"], /^keyrelay verify: secret "no-client-id" has no client-id tag \(it was not written by keyrelay\)\. Pass --client-id/],
         ];
         for (const [args, message] of cases) {

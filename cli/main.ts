@@ -86,7 +86,7 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .option("-s, --stack <name>", "the stack whose Pulumi.<stack>.yaml is read, as for plan (default: PULUMI_STACK, else the only one)")
         .option("--graph-url <url>", "Microsoft Graph root for sovereign clouds", "https://graph.microsoft.com")
         .option("--authority-host <url>", "Entra authority host (default: AZURE_AUTHORITY_HOST, else public cloud)")
-        .option("--timeout <duration>", "overall deadline (seconds, or 60s, 5m, PT2M)", "60s")
+        .option("--timeout <duration>", TIMEOUT_HELP, DEFAULT_TIMEOUT)
         .option("--json", "print the report as JSON (schema keyrelay-doctor/1)")
         .action(async (options) => {
             onResult(await (await import("./doctor/command")).doctorCommand(options, context));
@@ -100,7 +100,7 @@ export function buildProgram(context: CliContext, onResult: (code: number) => vo
         .option("--warn-days <days>", "credential-expiring under this many days", "30")
         .option("--graph-url <url>", "Microsoft Graph root for sovereign clouds; the token scope is <url>/.default", "https://graph.microsoft.com")
         .option("--authority-host <url>", "Entra authority host (default: AZURE_AUTHORITY_HOST, else public cloud)")
-        .option("--timeout <duration>", `${TIMEOUT_HELP}; audit's default fits 20,000 apps at Graph's and Key Vault's published limits`, DEFAULT_AUDIT_TIMEOUT)
+        .option("--timeout <duration>", TIMEOUT_HELP, DEFAULT_AUDIT_TIMEOUT)
         .option("--read-values", "also read each secret's value (needs Key Vault Secrets User): hint match, Secret ID stored as the value, whitespace")
         .option("--json", "print the report as JSON (schema keyrelay-audit/1, docs/audit.md)")
         .option("--html <file>", "also write a self-contained HTML report")

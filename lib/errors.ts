@@ -18,7 +18,10 @@ export class KeyrelayError extends Error {
     readonly fix: string | undefined;
 
     constructor(code: string, problem: string, options: KeyrelayErrorOptions = {}) {
-        super(options.fix ? `${problem}. ${options.fix}` : problem, options.cause === undefined ? undefined : { cause: options.cause });
+        super(options.fix ? `${problem}. ${options.fix}` : problem);
+        // Set by hand, not through Error's options: a user's program compiled for an older lib
+        // (ES2020, Pulumi's default target) type-checks these sources too.
+        if (options.cause !== undefined) Object.defineProperty(this, "cause", { value: options.cause, writable: true, configurable: true });
         this.name = "KeyrelayError";
         this.code = code;
         this.fix = options.fix;

@@ -41,10 +41,11 @@ describe("the keyrelay command line", () => {
             assert.equal(code, 0);
             assert.match(out, /\nExit codes:\n  0  [^\n]+\n(  \d  [^\n]+\n)*  3  bad arguments\n/, command);
             assert.doesNotMatch(out, /\(default: \[\]\)/, command);
-            const timeout = /--timeout <duration>\s+([\s\S]*?)\n  -/.exec(out)?.[1].replace(/\s+/g, " ");
+            // The wording is one; the default is each command's own (audit's is sized for 20,000 apps).
+            const timeout = /--timeout <duration>\s+([\s\S]*?)\n  -/.exec(out)?.[1].replace(/\s+/g, " ").replace(/ \(default: "[^"]*"\)$/, "");
             if (timeout) timeouts.add(timeout);
         }
-        assert.deepEqual([...timeouts], ["overall deadline: seconds, or 60s, 5m, PT2M; past it, exit 4 naming the host that did not answer (default: \"60s\")"]);
+        assert.deepEqual([...timeouts], ["overall deadline: seconds, or 60s, 5m, PT2M; past it, exit 4 naming the host that did not answer"]);
     });
 
     it("-V, -v and --version print the version", async () => {

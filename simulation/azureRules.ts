@@ -52,35 +52,77 @@ export const START_DATE_TOLERANCE_MS = 5 * 60 * 1000;
 const PERSONAL_ACCOUNT_AUDIENCES = new Set(["AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount"]);
 const PERSONAL_ACCOUNT_PASSWORD_CAP = 2;
 
-/** An application as the rules see it: its name, resource id and declared inputs. */
+/** An application as the rules see it: its name, resource id, declared inputs and live outputs. */
 export interface ApplicationRecord {
     readonly name: string;
     readonly id: string;
     readonly inputs: Record<string, any>;
+    /** `owners` here are the live owners, as the provider's Read records them. */
+    readonly outputs?: Record<string, any>;
+}
+
+/**
+ * Who may manage what: a principal holding a directory role such as Application Administrator
+ * manages every application; anyone else runs under Application.ReadWrite.OwnedBy.
+ * https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference#application-administrator
+ */
+export interface Deployer {
+    readonly objectId: string;
+    /** True for a directory role that manages all applications; false: Application.ReadWrite.OwnedBy. */
+    readonly administrator: boolean;
+}
+
+/** The live owners of an Application or ServicePrincipal the stack declares. */
+export function liveOwners(record: ApplicationRecord): string[] {
+    const owners = record.outputs?.owners ?? record.inputs.owners;
+    return Array.isArray(owners) ? owners.map(String) : [];
 }
 
 /**
  * Application.ReadWrite.OwnedBy lets the deploying principal manage only what it owns: "the
  * principal being used to run Terraform must be an owner of the application" (applicationPassword.d.ts),
  * "of _both_ the linked application registration, _and_ the service principal" (servicePrincipal.d.ts).
- * The provider adds the caller as owner on create and removes it when `owners` does not list it,
- * so the owners that count are the ones declared. An app this stack does not declare is taken as owned.
+ * What counts is who owns the object now (see ownersAfterCreate / ownersAfterUpdate), not what the
+ * program declares. An app this stack does not declare is taken as owned.
  */
-export function requireOwnership(application: ApplicationRecord | undefined, deployingPrincipal: string, what: string): void {
-    if (!application) return;
-    const owners: unknown[] = Array.isArray(application.inputs.owners) ? application.inputs.owners : [];
-    if (!owners.includes(deployingPrincipal)) {
+export function requireOwnership(application: ApplicationRecord | undefined, deployer: string | Deployer, what: string, verb = "create"): void {
+    const { objectId, administrator } = typeof deployer === "string" ? { objectId: deployer, administrator: false } : deployer;
+    if (!application || administrator) return;
+    const owners = liveOwners(application);
+    if (!owners.some((o) => o.toLowerCase() === objectId.toLowerCase())) {
         throw new ServiceRefusal(403, "Authorization_RequestDenied",
-            `Entra refused to create ${what} for application "${application.name}": the deploying principal ${deployingPrincipal} is not among its owners ` +
-            `(${owners.length === 0 ? "none declared" : owners.join(", ")}), and Application.ReadWrite.OwnedBy allows only owned applications. ` +
+            `Entra refused to ${verb} ${what} for application "${application.name}": the deploying principal ${objectId} is not among its owners ` +
+            `(${owners.length === 0 ? "none" : owners.join(", ")}), and Application.ReadWrite.OwnedBy allows only owned applications. ` +
             "Insufficient privileges to complete the operation");
     }
+}
+
+/**
+ * The owners the provider leaves on a new Application or ServicePrincipal: it sends the caller as the
+ * first owner, adds the listed ones, then removes the caller unless `owners` lists it (EqualFold), so
+ * with no `owners` there is none (terraform-provider-azuread application_resource.go
+ * applicationResourceCreate, service_principal_resource.go servicePrincipalResourceCreate: removeCallerOwner).
+ */
+export function ownersAfterCreate(declared: unknown): string[] {
+    return Array.isArray(declared) ? [...new Set(declared.map(String))] : [];
+}
+
+/**
+ * On update, when `owners` changed, the provider lists the live owners and adds and removes until they
+ * are exactly the declared ones (applicationResourceUpdate, servicePrincipalResourceUpdate:
+ * `tf.Difference(existingOwners, desiredOwners)`). `owners` is Optional, not Computed, so leaving it out
+ * declares the empty set. Unchanged (or under ignoreChanges), the live owners stay as they are.
+ */
+export function ownersAfterUpdate(live: readonly string[], oldDeclared: unknown, newDeclared: unknown): string[] {
+    const asSet = (v: unknown) => JSON.stringify(ownersAfterCreate(v).sort());
+    const same = asSet(oldDeclared) === asSet(newDeclared);
+    return same ? [...live] : ownersAfterCreate(newDeclared);
 }
 
 export interface NewPasswordContext {
     /** The application the password is for, when this stack declares it. */
     readonly application: ApplicationRecord | undefined;
-    readonly deployingPrincipal: string;
+    readonly deployingPrincipal: string | Deployer;
     /** The tenant's passwordLifetime maxLifetime (ISO 8601), when it has one. */
     readonly maxLifetime: string | undefined;
     /** Passwords the application holds now (not deleted). */

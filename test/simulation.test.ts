@@ -44,9 +44,9 @@ class InvariantChecker {
 
     constructor(private readonly engine: SimulatedEngine, private readonly apps: App[], private readonly onTime: boolean) {}
 
-    async run(at: DateTime): Promise<RunReport> {
+    async run(at: DateTime, deployingPrincipal?: string): Promise<RunReport> {
         const heldAtStart = new Map(this.apps.map((app) => [app.name, this.engine.latestVersion(app.vaultUrl, app.secretName)?.tags["key-id"]]));
-        const report = await this.engine.run(at);
+        const report = await this.engine.run(at, deployingPrincipal);
         assert.deepEqual(report.errors.map((e) => e.message), [], `run at ${at.toISO()}`);
         for (const app of this.apps) this.checkApp(app, at, report, heldAtStart.get(app.name));
         this.checkLifetimes();
@@ -164,6 +164,21 @@ describe("time-travel simulation of the reference stack", function () {
         // Versions accumulate: older ones stay readable.
         const billing = apps.find((a) => a.name === "billing-api")!;
         assert.ok(engine.vault.get(`${billing.vaultUrl}/secrets/${billing.secretName}`)!.length >= 12);
+    });
+
+    it("two deployers, a pipeline (Application.ReadWrite.OwnedBy) and a person, alternate daily for a year: every run succeeds and the pipeline keeps owning every app", async () => {
+        const pipeline = "5f1b2c3d-0000-4000-a000-00000000d3b1";
+        const person = "e7e70000-0000-4000-a000-0000000a11ce";
+        const apps = appsOf(DAILY_CONFIG);
+        const engine = new SimulatedEngine({ program: declareReferenceStack, config: DAILY_CONFIG, passwordMaxLifetime: "P365D", deployingPrincipal: pipeline, administrators: [person] });
+        const checker = new InvariantChecker(engine, apps, false);
+        let day = 0;
+        for (let at = START; at < START.plus({ years: 1 }); at = at.plus({ days: 1 }), day++) {
+            await checker.run(at, day % 2 === 1 ? person : undefined);
+        }
+        for (const resource of [...engine.resourcesOfType(TYPES.application), ...engine.resourcesOfType(TYPES.servicePrincipal)]) {
+            assert.deepEqual(resource.outputs.owners, [pipeline], `${resource.name}: owners`);
+        }
     });
 
     it("keeps Key Vault valid across random run schedules with gaps up to 2 × every (defaults under a 180-day tenant limit)", async () => {

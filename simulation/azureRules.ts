@@ -142,6 +142,13 @@ export function checkNewPassword(at: DateTime, name: string, inputs: Record<stri
             `Entra refused password "${name}": startDate ${startDate} is ${Math.round((at.toMillis() - start) / 60000)} minutes before the request; ` +
             "leave startDate out (Entra stamps the creation time) or send one no earlier than now");
     }
+    // An end at or before now: Entra answers KeyCredentialsInvalidEndDate (issue 16 §5; Graph addPassword,
+    // https://learn.microsoft.com/graph/api/application-addpassword, takes endDateTime as the credential's
+    // expiry). keyrelay's margin of a day is a flag, not a refusal (see PASSWORD_MIN_LIFE_MS).
+    if (inputs.endDate !== undefined && Date.parse(inputs.endDate) <= at.toMillis()) {
+        throw new ServiceRefusal(400, "KeyCredentialsInvalidEndDate",
+            `Entra refused password "${name}": endDate ${inputs.endDate} is not after the request (${toRfc3339(at)})`);
+    }
     // App management policy passwordLifetime: maxLifetime caps endDateTime - startDateTime.
     // https://learn.microsoft.com/graph/api/resources/passwordcredentialconfiguration
     if (maxLifetime !== undefined) {
@@ -162,6 +169,21 @@ export function checkNewPassword(at: DateTime, name: string, inputs: Record<stri
             `the most an app that accepts personal Microsoft accounts may have`);
     }
     return startDate;
+}
+
+/**
+ * keyrelay's margin over KeyCredentialsInvalidEndDate: a password created with less than a day to
+ * live is flagged, because the same program applied a little later (after a preview, or by a late
+ * run) sends an end Entra refuses. Not Entra's rule, so the harness reports it and does not refuse.
+ */
+export const PASSWORD_MIN_LIFE_MS = 24 * 60 * 60 * 1000;
+
+/** What a run did that Entra accepts but keyrelay must not do: reported in RunReport.flags. */
+export function passwordFlags(at: DateTime, name: string, endDate: unknown): string[] {
+    const end = typeof endDate === "string" ? Date.parse(endDate) : NaN;
+    return end - at.toMillis() < PASSWORD_MIN_LIFE_MS
+        ? [`password "${name}" was created with ${((end - at.toMillis()) / 3_600_000).toFixed(1)} hours to live, under a day`]
+        : [];
 }
 
 export function roleAssignmentKey(inputs: Record<string, any>): string {

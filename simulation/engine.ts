@@ -31,7 +31,7 @@ import { DateTime, Settings } from "luxon";
 import { vaultSecretChange, VaultSecretFields } from "../components/provider/vaultSecretDiff";
 import { PROVIDER_TYPE_TOKENS } from "../policies/lib/contract";
 import {
-    COMPUTED_WHEN_OMITTED, Deployer, REPLACE_ON_CHANGE, TYPES, checkNewPassword, claimRoleAssignment, ownersAfterCreate, ownersAfterUpdate,
+    COMPUTED_WHEN_OMITTED, Deployer, REPLACE_ON_CHANGE, TYPES, checkNewPassword, claimRoleAssignment, ownersAfterCreate, ownersAfterUpdate, passwordFlags,
     requireOwnership, roleAssignmentKey, vaultKey,
 } from "./azureRules";
 import { settle, withoutSdkDiagnostics } from "./programLoading";
@@ -85,6 +85,12 @@ export interface RunReport {
     vaultWrites: VaultVersion[];
     /** Empty when the run succeeded. */
     errors: Error[];
+    /**
+     * What Entra accepted but keyrelay must not do (azureRules.ts passwordFlags): a password created
+     * with under a day to live, and on a first deploy a password whose value never reached Key Vault
+     * (a live secret kept only in state, and a Graph write for nothing).
+     */
+    flags: string[];
     stackOutputs: Record<string, unknown>;
 }
 
@@ -235,7 +241,8 @@ export class SimulatedEngine {
     /** One `pulumi up` at `at`, by `deployingPrincipal` (default: the options' one). */
     async run(at: DateTime, deployingPrincipal?: string): Promise<RunReport> {
         this.runningAs = deployingPrincipal;
-        const report: RunReport = { at, created: [], replaced: [], updated: [], deleted: [], vaultWrites: [], errors: [], stackOutputs: {} };
+        const report: RunReport = { at, created: [], replaced: [], updated: [], deleted: [], vaultWrites: [], errors: [], flags: [], stackOutputs: {} };
+        const firstDeploy = this.state.size === 0;
         const registered = new Set<string>();
         const pendingDeletes: SimulatedResource[] = [];
         const pinned = at.toMillis();
@@ -326,6 +333,12 @@ export class SimulatedEngine {
             restoreSdkDiagnostics();
         }
 
+        if (firstDeploy) {
+            const written = new Set(report.vaultWrites.map((w) => w.value));
+            for (const password of report.created.filter((r) => r.type === TYPES.applicationPassword)) {
+                if (!written.has(password.outputs.value)) report.flags.push(`password "${password.name}" was created on a first deploy and never reached Key Vault`);
+            }
+        }
         if (report.errors.length === 0) {
             for (const resource of this.state.values()) {
                 if (!registered.has(resource.urn)) pendingDeletes.push(resource);
@@ -412,6 +425,7 @@ export class SimulatedEngine {
                 outputs.startDate = checkNewPassword(at, declared.name, inputs, {
                     application, deployingPrincipal: this.deployer, maxLifetime: this.passwordMaxLifetime, livePasswords: this.livePasswordsOf(application),
                 });
+                report.flags.push(...passwordFlags(at, declared.name, inputs.endDate));
                 outputs.keyId = this.sequence.guid();
                 outputs.value = this.sequence.secretValue();
                 id = `${inputs.applicationId}/password/${outputs.keyId}`;

@@ -231,6 +231,30 @@ describe("what Entra and ARM refuse, enforced by the harness", () => {
         assert.equal(engine.directory.size, 0);
     });
 
+    it("end dates: Entra refuses an end at or before now (KeyCredentialsInvalidEndDate); the harness flags one under a day away", async () => {
+        const program = (endDate: string) => () => {
+            const app = new azuread.Application("ends", { displayName: "ends", owners: [DEFAULT_DEPLOYING_PRINCIPAL] });
+            new azuread.ApplicationPassword("ends-password", { applicationId: app.id, endDate });
+        };
+        const past = await new SimulatedEngine({ program: program(NOW.toISO()!) }).run(NOW);
+        assert.match(past.errors.map((e) => e.message).join("\n"), /password "ends-password": endDate .* is not after the request .*HTTP 400 KeyCredentialsInvalidEndDate/);
+        const close = await new SimulatedEngine({ program: program(NOW.plus({ hours: 12 }).toISO()!) }).run(NOW);
+        assert.deepEqual(close.errors, []);
+        assert.ok(close.flags.some((f) => /password "ends-password" was created with 12.0 hours to live, under a day/.test(f)), close.flags.join("\n"));
+        const fine = await new SimulatedEngine({ program: program(NOW.plus({ days: 30 }).toISO()!) }).run(NOW);
+        assert.ok(!fine.flags.some((f) => /to live/.test(f)), fine.flags.join("\n"));
+    });
+
+    it("first deploy: the harness flags each password whose value never reaches Key Vault", async () => {
+        const { report } = await deploy(() => {
+            const app = new azuread.Application("held", { displayName: "held", owners: [DEFAULT_DEPLOYING_PRINCIPAL] });
+            const held = new azuread.ApplicationPassword("held-password", { applicationId: app.id, endDate: NOW.plus({ days: 90 }).toISO()! });
+            new azuread.ApplicationPassword("unheld-password", { applicationId: app.id, endDate: NOW.plus({ days: 90 }).toISO()! });
+            new VaultSecret("held-secret", { vaultUrl: VAULT, name: "held", value: held.value, expiresOn: held.endDate });
+        });
+        assert.deepEqual(report.flags, ['password "unheld-password" was created on a first deploy and never reached Key Vault']);
+    });
+
     it("start dates: a password whose startDate is more than five minutes before the run is refused", async () => {
         const at = (startDate: string) => new SimulatedEngine({
             program: () => new azuread.ApplicationPassword("p", { applicationId: "/applications/x", startDate, endDate: "2027-01-01T00:00:00Z" }),

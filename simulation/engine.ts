@@ -53,6 +53,8 @@ export interface SimulatedResource {
     /** Input name to the URNs its value came from. */
     propertyDependencies: Record<string, string[]>;
     createdAt: DateTime;
+    /** The resource option ignoreChanges of its last registration, when it had one. */
+    ignoreChanges?: string[];
 }
 
 export interface VaultVersion {
@@ -292,6 +294,7 @@ export class SimulatedEngine {
                 try {
                     const ignoreChanges = request?.getIgnorechangesList?.() ?? [];
                     const resource = await engine.step(at, { urn, type: args.type, name: args.name, parent, custom: args.custom ?? true, inputs, propertyDependencies }, report, pendingDeletes, ignoreChanges);
+                    if (ignoreChanges.length > 0) resource.ignoreChanges = [...ignoreChanges];
                     return { id: resource.id, state: resource.outputs };
                 } catch (error) {
                     report.errors.push(error as Error);

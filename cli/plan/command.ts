@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { DateTime } from "luxon";
 import { toRfc3339 } from "../../components/schedule";
+import { ownersWarnings } from "./ownerWarnings";
 import { SimulatedEngine, programFromFile, stackConfigFromFile } from "../../simulation/engine";
 import { CliContext } from "../context";
 import { KeyrelayError } from "../../lib/errors";
@@ -89,7 +90,8 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
     const project = projectName(programDir);
 
     const policies = await policiesOfRepository();
-    const newEngine = () => new SimulatedEngine({ program: programFromFile(programFile), config: stackConfigFromFile(configFile), stack, project });
+    let lastEngine: SimulatedEngine | undefined;
+    const newEngine = () => (lastEngine = new SimulatedEngine({ program: programFromFile(programFile), config: stackConfigFromFile(configFile), stack, project }));
     const onProgramError = (at: DateTime, error: Error): never => {
         throw new CliError(new KeyrelayError("ProgramFailed", `keyrelay plan: the program fails on the run of ${day(at)}: ${describeProgramError(error, programDir)}`, { cause: error }), EXIT_CRITICAL);
     };
@@ -129,7 +131,7 @@ export async function runPlan(options: PlanOptions, context: CliContext): Promis
 
     return {
         plan: true, disclaimer: PLAN_DISCLAIMER, project, stack, from: toRfc3339(from), until: toRfc3339(until), method,
-        runs: fleet.runs, programRuns: fleet.programRuns, ...(note ? { note } : {}), apps: fleet.apps,
+        runs: fleet.runs, programRuns: fleet.programRuns, ...(note ? { note } : {}), warnings: ownersWarnings(lastEngine?.resources() ?? []), apps: fleet.apps,
         violations: fleet.violations, svgFile,
         exitCode: fleet.violations.some((v) => v.enforcementLevel === "mandatory") ? EXIT_CRITICAL : EXIT_OK,
     };

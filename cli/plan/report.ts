@@ -39,6 +39,8 @@ export interface PlanResult {
     programRuns: number;
     /** Why a derived plan was simulated instead, when it was. */
     note?: string;
+    /** What the program should change before its first `pulumi up` (apps without declared owners). */
+    warnings: string[];
     apps: PlannedApp[];
     violations: PlannedViolation[];
     svgFile: string;
@@ -71,6 +73,7 @@ export function describeRuns(result: Pick<PlanResult, "runs" | "method" | "progr
 export function formatPlan(result: PlanResult): string {
     const lines = [`keyrelay PLAN of ${result.project} (stack ${result.stack}) from ${day(result.from)} to ${day(result.until)} (${describeRuns(result)})`, result.disclaimer];
     if (result.note) lines.push(result.note);
+    lines.push(...result.warnings);
     lines.push("");
     for (const app of result.apps) {
         lines.push(`${app.name}: secret ${app.secret ?? "-"}, next rotation ${day(app.nextRotation)}, ${counted(app.rotations.length, "rotation")} in the horizon`);

@@ -8,6 +8,9 @@ import { EXIT_CRITICAL, EXIT_OK, EXIT_USAGE } from "../../../cli/errors";
 import { REPOSITORY_ROOT, defaultProgramDir, nextDailyRun } from "../../../cli/plan/command";
 import { periodIndexAt, rotationSchedule, plannedCredentials } from "../../../components/schedule";
 import { capturedContext, parseSvg } from "../fixtures";
+import { RotatedAppRegistration } from "../../../components";
+import { SimulatedEngine } from "../../../simulation/engine";
+import { ownersWarnings } from "../../../cli/plan/ownerWarnings";
 
 const TODAY = DateTime.fromISO("2026-12-01T09:30:00Z", { zone: "utc" }).toMillis();
 
@@ -39,6 +42,13 @@ describe("keyrelay plan (example config, pinned clock)", function () {
         assert.ok(runs > 50 && runs < 200, out.split("\n")[0]);
         assert.match(out, new RegExp(`Policy pack: no violations in ${runs} runs\\.`));
         assert.doesNotMatch(out, /daily runs/);
+    });
+
+    it("warns, before the apps, about each app that declares no owners (the example stack declares none)", () => {
+        const warnings = out.split("\n\n")[0].split("\n").filter((l) => l.startsWith("Warning: "));
+        assert.deepEqual(warnings.map((l) => l.split(":")[1].trim()), ["billing-api", "orders-worker", "reporting-portal"]);
+        assert.match(warnings[0], /no owners declared, so whoever runs the first `pulumi up` owns it\. Set keyrelay:owners/);
+        assert.equal(json.warnings.length, 3);
     });
 
     it("lists each app's credentials as the schedule says: issued at each period start, in service for one period", () => {
@@ -189,5 +199,25 @@ describe("keyrelay plan (example config, pinned clock)", function () {
         } finally {
             fs.rmSync(project, { recursive: true, force: true });
         }
+    });
+});
+
+describe("keyrelay plan: owners warnings", () => {
+    const app = (owners?: string[]) => () => new RotatedAppRegistration("billing-api", {
+        displayName: "billing-api", vault: { url: "https://kv-platform.vault.azure.net", secretName: "billing-api-client-secret" }, ...(owners ? { owners } : {}),
+    });
+
+    it("none when owners are declared, in the args or in keyrelay:owners; one per app otherwise", async () => {
+        const at = DateTime.fromMillis(TODAY, { zone: "utc" });
+        const owner = "5f1b2c3d-0000-4000-a000-00000000d3b1";
+        const warningsOf = async (engine: SimulatedEngine) => {
+            assert.deepEqual((await engine.run(at)).errors, []);
+            return ownersWarnings(engine.resources());
+        };
+        assert.deepEqual(await warningsOf(new SimulatedEngine({ program: app([owner]) })), []);
+        assert.deepEqual(await warningsOf(new SimulatedEngine({ program: app(), config: { "keyrelay:owners": [owner] } })), []);
+        const warnings = await warningsOf(new SimulatedEngine({ program: app() }));
+        assert.equal(warnings.length, 1);
+        assert.match(warnings[0], /^Warning: billing-api: no owners declared/);
     });
 });

@@ -9,6 +9,7 @@ import * as fc from "fast-check";
 import { DateTime } from "luxon";
 import { DAY_MS, MAX_VALID_FOR_MS, PERIOD_START_MARKER, nextRotation, periodIndexAt, periodStart, rotationSchedule, RotationSchedule, RotationSettings, toRfc3339, transitionEnd } from "../components/schedule";
 import { RotatedAppRegistration } from "../components";
+import { checkSinceChange } from "../components/sinceChange";
 import { referenceApps } from "../examples/reference-stack/stackConfig";
 import { declareReferenceStack } from "../examples/reference-stack/referenceStack";
 import { RunReport, SimulatedEngine, SimulatedResource, TYPES, stackConfigFromFile } from "../simulation/engine";
@@ -300,6 +301,22 @@ describe("time-travel simulation of the reference stack", function () {
 
         it("without since and previous, the change deletes the credential Key Vault held at the end of that same run (why they exist)", async () => {
             await assert.rejects(changeSchedule({ every: "P30D" }, { every: "P89D" }, ordinaryDay, false), /deleted (0\.00 days after Key Vault moved on|while valid, yet never retired)/);
+        });
+
+        it("a since newly set to a day before the run deletes the credential Key Vault holds in that same run; checkSinceChange refuses it (issue 15.6)", async () => {
+            let rotation: RotationSettings = { every: "P30D" };
+            const engine = new SimulatedEngine({ program: () => new RotatedAppRegistration(NAME, { displayName: NAME, rotation, vault: { url: VAULT, secretName: NAME } }) });
+            const rotated = rotationDay(rotationSchedule(NAME, rotation));
+            for (let at = rotated.minus({ days: 5 }); at < rotated.plus({ days: 3 }); at = at.plus({ days: 1 })) assert.deepEqual((await engine.run(at)).errors, []);
+            const held = engine.latestVersion(VAULT, NAME)!.tags["key-id"];
+            const run = rotated.plus({ days: 3, hours: 2 });
+            const since = rotated.minus({ days: 2 }).toISODate()!;
+            assert.throws(() => checkSinceChange(undefined, since, run), /rotation.since is .* before this run .* and is newly set/);
+            rotation = { every: "P60D", since, previous: { every: "P30D" } };
+            const report = await engine.run(run);
+            assert.deepEqual(report.errors, []);
+            assert.ok(engine.directory.get(held)!.deletedAt, "the credential Key Vault held is deleted in the run that sets the past since");
+            assert.doesNotThrow(() => checkSinceChange(since, since, run.plus({ days: 1 })), "kept unchanged afterwards: fine");
         });
 
         it("deploying a change ahead of its since touches no credential until then; Key Vault's next-rotation tag says since", async () => {

@@ -4,7 +4,8 @@ import { TYPE_TOKENS } from "./typeTokens";
 import { FederatedCredentialSpec, FederatedTrust, federatedCredentials } from "./federatedTrusts";
 import { declareFederatedCredentials } from "./federatedCredentials";
 import { checkSignInAudience } from "./validate";
-import { deployingPrincipal, ownersWith } from "./rotatedAppRegistration";
+import { deployingPrincipal } from "./rotatedAppRegistration";
+import { checkOwners, declaredOwners, ownersInput, stackConfigOwners } from "./owners";
 
 export interface FederatedAppRegistrationArgs {
     /** Display name of the app registration in Entra ID. */
@@ -12,8 +13,9 @@ export interface FederatedAppRegistrationArgs {
     /** The workloads that sign in as this app, at most 20 (Entra's limit per app); see federatedTrusts.ts for each kind. */
     trusts: FederatedTrust[];
     /**
-     * Further owners (object ids) of the application and its service principal. The deploying
-     * principal is always an owner: under Application.ReadWrite.OwnedBy it must own both.
+     * Owners (object ids, at most 100) of the application and its service principal, the same
+     * whoever deploys; default: stack config `keyrelay:owners`. Same rules as RotatedAppRegistration's
+     * `owners` (components/owners.ts).
      */
     owners?: pulumi.Input<string>[];
     /** Further azuread.Application arguments, passed through (owners: use `owners`). */
@@ -25,6 +27,7 @@ export function validateFederatedAppRegistration(name: string, args: FederatedAp
     const resource = `FederatedAppRegistration "${name}"`;
     const specs = federatedCredentials(resource, args.trusts ?? []);
     checkSignInAudience(args.application?.signInAudience, resource);
+    checkOwners(args.owners, resource);
     return specs;
 }
 
@@ -47,12 +50,14 @@ export class FederatedAppRegistration extends pulumi.ComponentResource {
 
     constructor(name: string, args: FederatedAppRegistrationArgs, opts?: pulumi.ComponentResourceOptions) {
         const specs = validateFederatedAppRegistration(name, args);
+        const resource = `FederatedAppRegistration "${name}"`;
+        const declared = declaredOwners(args.owners, stackConfigOwners(resource));
         super(TYPE_TOKENS.federatedAppRegistration, name, {}, opts);
         const parent = { parent: this };
         // Same child names as RotatedAppRegistration: under an alias the app keeps its URN, so its app id.
-        const owners = ownersWith(deployingPrincipal(), args.owners ?? []);
-        this.application = new azuread.Application(name, { ...args.application, displayName: args.displayName, owners }, parent);
-        this.servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, { clientId: this.application.clientId, owners }, parent);
+        const { owners, ignoreChanges } = ownersInput(resource, declared, deployingPrincipal());
+        this.application = new azuread.Application(name, { ...args.application, displayName: args.displayName, owners }, { parent: this, ignoreChanges });
+        this.servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, { clientId: this.application.clientId, owners }, { parent: this, ignoreChanges });
         this.federatedCredentials = declareFederatedCredentials(this, name, this.application.id, specs);
 
         this.clientId = this.application.clientId;

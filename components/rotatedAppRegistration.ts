@@ -7,6 +7,7 @@ import { RotationSettings } from "./schedule";
 import { Reader, registerSecretWriter, secretOwnership } from "./validate";
 import { parseRotatedAppRegistrationArgs } from "./rotatedAppRegistrationPlan";
 import { VaultSecret } from "./vaultSecret";
+import { declaredOwners, ownersInput, stackConfigOwners } from "./owners";
 import { FederatedTrust } from "./federatedTrusts";
 import { declareFederatedCredentials } from "./federatedCredentials";
 import { ConsumerKind, consumersTag } from "../policies/lib/consumerHints";
@@ -48,8 +49,10 @@ export interface RotatedAppRegistrationArgs {
      */
     readers?: Reader[];
     /**
-     * Further owners (object ids) of the application and its service principal. The deploying
-     * principal is always an owner: under Application.ReadWrite.OwnedBy it must own both.
+     * Owners (object ids, at most 100) of the application and its service principal, the same
+     * whoever deploys; default: stack config `keyrelay:owners`. List the pipeline's service principal:
+     * under Application.ReadWrite.OwnedBy it must own both. With neither, the principal that creates
+     * the app owns it and later runs never change its owners (components/owners.ts).
      */
     owners?: pulumi.Input<string>[];
     /** Further azuread.Application arguments, passed through (owners: use `owners`). */
@@ -77,11 +80,6 @@ export interface RotatedAppRegistrationArgs {
 /** The object id of the principal running the deployment: one getClientConfig per deployment. */
 export function deployingPrincipal(): pulumi.Output<string> {
     return deployingClientConfig().objectId;
-}
-
-/** The deploying principal first, then the user's owners, each once. */
-export function ownersWith(deployer: pulumi.Input<string>, extra: readonly pulumi.Input<string>[]): pulumi.Output<string[]> {
-    return pulumi.all([deployer, ...extra]).apply((ids) => [...new Set(ids)]);
 }
 
 /** Checks every input; throws before any resource is declared. Returns the canonical vault URL. */
@@ -128,6 +126,7 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
     constructor(name: string, args: RotatedAppRegistrationArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = parseRotatedAppRegistrationArgs(name, args);
         const { url: vaultUrl, secretName } = plan.vault;
+        const declared = declaredOwners(plan.owners, stackConfigOwners(plan.resource));
         secretOwnership(pulumi.runtime.getMonitor() as object | undefined).claim(vaultUrl, secretName, plan.resource);
         super(TYPE_TOKENS.rotatedAppRegistration, name, {}, opts);
         registerSecretWriter(this, plan.resource);
@@ -141,11 +140,11 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
         });
         // Application.ReadWrite.OwnedBy: the deploying principal must own the application and the
         // service principal (notes atop application.d.ts, servicePrincipal.d.ts, applicationPassword.d.ts
-        // in @pulumi/azuread); the provider removes it again when `owners` does not list it.
-        const owners = ownersWith(deployingPrincipal(), plan.owners);
+        // in @pulumi/azuread). Owners never follow whoever ran last: components/owners.ts.
+        const { owners, ignoreChanges } = ownersInput(plan.resource, declared, deployingPrincipal());
         const tags = plan.consumers ? [...(args.application?.tags as string[] | undefined ?? []), consumersTag([...plan.consumers])] : args.application?.tags;
-        this.application = new azuread.Application(name, { ...args.application, displayName, owners, ...(tags ? { tags } : {}) }, parent);
-        this.servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, { clientId: this.application.clientId, owners }, parent);
+        this.application = new azuread.Application(name, { ...args.application, displayName, owners, ...(tags ? { tags } : {}) }, { parent: this, ignoreChanges });
+        this.servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, { clientId: this.application.clientId, owners }, { parent: this, ignoreChanges });
         this.password = new RotatingPassword(`${name}-password`, {
             applicationId: this.application.id,
             plan: plan.schedule,

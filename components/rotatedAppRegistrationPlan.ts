@@ -10,6 +10,7 @@ import { FederatedCredentialSpec, federatedCredentials } from "./federatedTrusts
 import { CONSUMER_KINDS, ConsumerKind, isConsumerKind } from "../policies/lib/consumerHints";
 import { InputError } from "../lib/errors";
 import { checkProofArgs } from "./proofSettings";
+import { checkOwners } from "./owners";
 import {
     checkReaders, checkRotatedAppRegistrationShape, checkSecretName, checkSignInAudience, checkVaultUrl, isPulumiOutput, readerKeys,
 } from "./validate";
@@ -30,8 +31,8 @@ export interface RotatedAppRegistrationPlan {
     };
     /** One role assignment each, keyed by principal (or given name), never by list position. */
     readonly readers: readonly { key: string; principalId: pulumi.Input<string> }[];
-    /** Further owners besides the deploying principal. */
-    readonly owners: readonly pulumi.Input<string>[];
+    /** The declared owners (components/owners.ts), or undefined when the args declare none. */
+    readonly owners: readonly pulumi.Input<string>[] | undefined;
     /** application.signInAudience when given; checked to allow three passwords. */
     readonly audience: string | undefined;
     /** Federated identity credentials declared beside the password (the first step off secrets). */
@@ -50,6 +51,7 @@ export function parseRotatedAppRegistrationArgs(name: string, args: RotatedAppRe
     const url = checkVaultUrl(args.vault.url, resource);
     checkSecretName(args.vault.secretName, resource);
     checkReaders(args.readers, args.vault.resourceId, resource);
+    checkOwners(args.owners, resource);
     const readers = readerKeys(args.readers ?? [], resource);
     checkSignInAudience(args.application?.signInAudience, resource);
     const federated = federatedCredentials(resource, args.federated ?? []);
@@ -61,7 +63,7 @@ export function parseRotatedAppRegistrationArgs(name: string, args: RotatedAppRe
         everyInForce: everyInForce(args.rotation, at),
         vault: { url, secretName: args.vault.secretName, secretUri: `${url}/secrets/${args.vault.secretName}`, resourceId: args.vault.resourceId },
         readers,
-        owners: args.owners ?? [],
+        owners: args.owners,
         audience: args.application?.signInAudience as string | undefined,
         federated,
         consumers: args.consumers,

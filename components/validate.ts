@@ -61,6 +61,7 @@ export function isPulumiOutput(value: unknown): boolean {
 export type Reader = string | { name: string; principalId: pulumi.Input<string> };
 
 const READER_KEY_PATTERN = /^[0-9a-zA-Z-]{1,64}$/;
+const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Each reader's role assignment is keyed by its principal (or the name given with it), never by
@@ -90,6 +91,11 @@ export function readerKeys(readers: readonly Reader[], resource: string): { key:
         if (!READER_KEY_PATTERN.test(key) || /^\d+$/.test(key)) {
             throw new InputError(resource, field, `is ${JSON.stringify(key)}, which cannot name a role assignment`,
                 "Use the principal's object id (a GUID), or { name, principalId } with a name of 1 to 64 letters, digits and hyphens, not digits alone.");
+        }
+        if (typeof principalId === "string" && !GUID_PATTERN.test(principalId)) {
+            // ARM's principalId is the principal's object id; a name here fails only after the app and the secret exist.
+            throw new InputError(resource, typeof reader === "string" ? field : `${field}.principalId`, `is ${JSON.stringify(principalId)}, not a principal object id (a GUID)`,
+                "Use the object id of the user, group, service principal or managed identity (Entra admin center > Object ID), or { name, principalId: <an Output> }.");
         }
         const earlier = seen.get(key.toLowerCase());
         if (earlier !== undefined) {

@@ -52,35 +52,77 @@ export const START_DATE_TOLERANCE_MS = 5 * 60 * 1000;
 const PERSONAL_ACCOUNT_AUDIENCES = new Set(["AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount"]);
 const PERSONAL_ACCOUNT_PASSWORD_CAP = 2;
 
-/** An application as the rules see it: its name, resource id and declared inputs. */
+/** An application as the rules see it: its name, resource id, declared inputs and live outputs. */
 export interface ApplicationRecord {
     readonly name: string;
     readonly id: string;
     readonly inputs: Record<string, any>;
+    /** `owners` here are the live owners, as the provider's Read records them. */
+    readonly outputs?: Record<string, any>;
+}
+
+/**
+ * Who may manage what: a principal holding a directory role such as Application Administrator
+ * manages every application; anyone else runs under Application.ReadWrite.OwnedBy.
+ * https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference#application-administrator
+ */
+export interface Deployer {
+    readonly objectId: string;
+    /** True for a directory role that manages all applications; false: Application.ReadWrite.OwnedBy. */
+    readonly administrator: boolean;
+}
+
+/** The live owners of an Application or ServicePrincipal the stack declares. */
+export function liveOwners(record: ApplicationRecord): string[] {
+    const owners = record.outputs?.owners ?? record.inputs.owners;
+    return Array.isArray(owners) ? owners.map(String) : [];
 }
 
 /**
  * Application.ReadWrite.OwnedBy lets the deploying principal manage only what it owns: "the
  * principal being used to run Terraform must be an owner of the application" (applicationPassword.d.ts),
  * "of _both_ the linked application registration, _and_ the service principal" (servicePrincipal.d.ts).
- * The provider adds the caller as owner on create and removes it when `owners` does not list it,
- * so the owners that count are the ones declared. An app this stack does not declare is taken as owned.
+ * What counts is who owns the object now (see ownersAfterCreate / ownersAfterUpdate), not what the
+ * program declares. An app this stack does not declare is taken as owned.
  */
-export function requireOwnership(application: ApplicationRecord | undefined, deployingPrincipal: string, what: string): void {
-    if (!application) return;
-    const owners: unknown[] = Array.isArray(application.inputs.owners) ? application.inputs.owners : [];
-    if (!owners.includes(deployingPrincipal)) {
+export function requireOwnership(application: ApplicationRecord | undefined, deployer: string | Deployer, what: string, verb = "create"): void {
+    const { objectId, administrator } = typeof deployer === "string" ? { objectId: deployer, administrator: false } : deployer;
+    if (!application || administrator) return;
+    const owners = liveOwners(application);
+    if (!owners.some((o) => o.toLowerCase() === objectId.toLowerCase())) {
         throw new ServiceRefusal(403, "Authorization_RequestDenied",
-            `Entra refused to create ${what} for application "${application.name}": the deploying principal ${deployingPrincipal} is not among its owners ` +
-            `(${owners.length === 0 ? "none declared" : owners.join(", ")}), and Application.ReadWrite.OwnedBy allows only owned applications. ` +
+            `Entra refused to ${verb} ${what} for application "${application.name}": the deploying principal ${objectId} is not among its owners ` +
+            `(${owners.length === 0 ? "none" : owners.join(", ")}), and Application.ReadWrite.OwnedBy allows only owned applications. ` +
             "Insufficient privileges to complete the operation");
     }
+}
+
+/**
+ * The owners the provider leaves on a new Application or ServicePrincipal: it sends the caller as the
+ * first owner, adds the listed ones, then removes the caller unless `owners` lists it (EqualFold), so
+ * with no `owners` there is none (terraform-provider-azuread application_resource.go
+ * applicationResourceCreate, service_principal_resource.go servicePrincipalResourceCreate: removeCallerOwner).
+ */
+export function ownersAfterCreate(declared: unknown): string[] {
+    return Array.isArray(declared) ? [...new Set(declared.map(String))] : [];
+}
+
+/**
+ * On update, when `owners` changed, the provider lists the live owners and adds and removes until they
+ * are exactly the declared ones (applicationResourceUpdate, servicePrincipalResourceUpdate:
+ * `tf.Difference(existingOwners, desiredOwners)`). `owners` is Optional, not Computed, so leaving it out
+ * declares the empty set. Unchanged (or under ignoreChanges), the live owners stay as they are.
+ */
+export function ownersAfterUpdate(live: readonly string[], oldDeclared: unknown, newDeclared: unknown): string[] {
+    const asSet = (v: unknown) => JSON.stringify(ownersAfterCreate(v).sort());
+    const same = asSet(oldDeclared) === asSet(newDeclared);
+    return same ? [...live] : ownersAfterCreate(newDeclared);
 }
 
 export interface NewPasswordContext {
     /** The application the password is for, when this stack declares it. */
     readonly application: ApplicationRecord | undefined;
-    readonly deployingPrincipal: string;
+    readonly deployingPrincipal: string | Deployer;
     /** The tenant's passwordLifetime maxLifetime (ISO 8601), when it has one. */
     readonly maxLifetime: string | undefined;
     /** Passwords the application holds now (not deleted). */
@@ -99,6 +141,13 @@ export function checkNewPassword(at: DateTime, name: string, inputs: Record<stri
         throw new ServiceRefusal(400, "KeyCredentialsInvalidStartDate",
             `Entra refused password "${name}": startDate ${startDate} is ${Math.round((at.toMillis() - start) / 60000)} minutes before the request; ` +
             "leave startDate out (Entra stamps the creation time) or send one no earlier than now");
+    }
+    // An end at or before now: Entra answers KeyCredentialsInvalidEndDate (issue 16 §5; Graph addPassword,
+    // https://learn.microsoft.com/graph/api/application-addpassword, takes endDateTime as the credential's
+    // expiry). keyrelay's margin of a day is a flag, not a refusal (see PASSWORD_MIN_LIFE_MS).
+    if (inputs.endDate !== undefined && Date.parse(inputs.endDate) <= at.toMillis()) {
+        throw new ServiceRefusal(400, "KeyCredentialsInvalidEndDate",
+            `Entra refused password "${name}": endDate ${inputs.endDate} is not after the request (${toRfc3339(at)})`);
     }
     // App management policy passwordLifetime: maxLifetime caps endDateTime - startDateTime.
     // https://learn.microsoft.com/graph/api/resources/passwordcredentialconfiguration
@@ -120,6 +169,21 @@ export function checkNewPassword(at: DateTime, name: string, inputs: Record<stri
             `the most an app that accepts personal Microsoft accounts may have`);
     }
     return startDate;
+}
+
+/**
+ * keyrelay's margin over KeyCredentialsInvalidEndDate: a password created with less than a day to
+ * live is flagged, because the same program applied a little later (after a preview, or by a late
+ * run) sends an end Entra refuses. Not Entra's rule, so the harness reports it and does not refuse.
+ */
+export const PASSWORD_MIN_LIFE_MS = 24 * 60 * 60 * 1000;
+
+/** What a run did that Entra accepts but keyrelay must not do: reported in RunReport.flags. */
+export function passwordFlags(at: DateTime, name: string, endDate: unknown): string[] {
+    const end = typeof endDate === "string" ? Date.parse(endDate) : NaN;
+    return end - at.toMillis() < PASSWORD_MIN_LIFE_MS
+        ? [`password "${name}" was created with ${((end - at.toMillis()) / 3_600_000).toFixed(1)} hours to live, under a day`]
+        : [];
 }
 
 export function roleAssignmentKey(inputs: Record<string, any>): string {

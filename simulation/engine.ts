@@ -33,7 +33,8 @@ import { DateTime, Settings } from "luxon";
 import { vaultSecretChange, VaultSecretFields } from "../components/provider/vaultSecretDiff";
 import { PROVIDER_TYPE_TOKENS } from "../policies/lib/contract";
 import {
-    COMPUTED_WHEN_OMITTED, REPLACE_ON_CHANGE, TYPES, checkNewPassword, claimRoleAssignment, requireOwnership, roleAssignmentKey, vaultKey,
+    COMPUTED_WHEN_OMITTED, Deployer, REPLACE_ON_CHANGE, TYPES, checkNewPassword, claimRoleAssignment, ownersAfterCreate, ownersAfterUpdate, passwordFlags,
+    requireOwnership, roleAssignmentKey, vaultKey,
 } from "./azureRules";
 import { settle, withoutSdkDiagnostics } from "./programLoading";
 import { checkNewFederatedCredential } from "./federatedCredentialRules";
@@ -57,6 +58,8 @@ export interface SimulatedResource {
     /** Input name to the URNs its value came from. */
     propertyDependencies: Record<string, string[]>;
     createdAt: DateTime;
+    /** The resource option ignoreChanges of its last registration, when it had one. */
+    ignoreChanges?: string[];
 }
 
 export interface VaultVersion {
@@ -91,6 +94,12 @@ export interface RunReport {
     proofs: { secret: string; keyId?: string; outcome?: ProofOutcome; error?: Error }[];
     /** Empty when the run succeeded. */
     errors: Error[];
+    /**
+     * What Entra accepted but keyrelay must not do (azureRules.ts passwordFlags): a password created
+     * with under a day to live, and on a first deploy a password whose value never reached Key Vault
+     * (a live secret kept only in state, and a Graph write for nothing).
+     */
+    flags: string[];
     stackOutputs: Record<string, unknown>;
 }
 
@@ -105,8 +114,10 @@ export interface SimulatedEngineOptions {
     stack?: string;
     /** Called for every Key Vault write before it is recorded; a throw fails the run there. */
     onVaultWrite?: VaultWriteHook;
-    /** Object id of the principal running `pulumi up` (what getClientConfig answers). */
+    /** Object id of the principal running `pulumi up` (what getClientConfig answers); `run` may name another. */
     deployingPrincipal?: string;
+    /** Principals holding a directory role that manages every app (Application Administrator); others run under Application.ReadWrite.OwnedBy. */
+    administrators?: string[];
     /**
      * The tenant's app management policy: passwordLifetime maxLifetime (ISO-8601), e.g. "P180D".
      * Default: the stack config's `keyrelay:maxLifetime`, the limit the stack says its tenant has.
@@ -189,6 +200,7 @@ interface RegistrationRequest {
     getType(): string;
     getName(): string;
     getAliasesList?(): AliasRequest[];
+    getIgnorechangesList?(): string[];
     getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
 }
 
@@ -212,8 +224,15 @@ export class SimulatedEngine {
         return this.options.passwordMaxLifetime ?? (typeof declared === "string" ? declared : undefined);
     }
 
+    private runningAs: string | undefined;
+
     get deployingPrincipal(): string {
-        return this.options.deployingPrincipal ?? DEFAULT_DEPLOYING_PRINCIPAL;
+        return this.runningAs ?? this.options.deployingPrincipal ?? DEFAULT_DEPLOYING_PRINCIPAL;
+    }
+
+    get deployer(): Deployer {
+        const objectId = this.deployingPrincipal;
+        return { objectId, administrator: (this.options.administrators ?? []).some((a) => a.toLowerCase() === objectId.toLowerCase()) };
     }
 
     resources(): SimulatedResource[] {
@@ -230,9 +249,11 @@ export class SimulatedEngine {
         return versions?.[versions.length - 1];
     }
 
-    /** One `pulumi up` at `at`. */
-    async run(at: DateTime): Promise<RunReport> {
-        const report: RunReport = { at, created: [], replaced: [], updated: [], deleted: [], vaultWrites: [], proofs: [], errors: [], stackOutputs: {} };
+    /** One `pulumi up` at `at`, by `deployingPrincipal` (default: the options' one). */
+    async run(at: DateTime, deployingPrincipal?: string): Promise<RunReport> {
+        this.runningAs = deployingPrincipal;
+        const report: RunReport = { at, created: [], replaced: [], updated: [], deleted: [], vaultWrites: [], proofs: [], errors: [], flags: [], stackOutputs: {} };
+        const firstDeploy = this.state.size === 0;
         const registered = new Set<string>();
         const pendingDeletes: SimulatedResource[] = [];
         const pinned = at.toMillis();
@@ -280,7 +301,9 @@ export class SimulatedEngine {
                     if (aliased) engine.renamed(aliased, urn, args.name);
                 }
                 try {
-                    const resource = await engine.step(at, { urn, type: args.type, name: args.name, parent, custom: args.custom ?? true, inputs, propertyDependencies }, report, pendingDeletes);
+                    const ignoreChanges = request?.getIgnorechangesList?.() ?? [];
+                    const resource = await engine.step(at, { urn, type: args.type, name: args.name, parent, custom: args.custom ?? true, inputs, propertyDependencies }, report, pendingDeletes, ignoreChanges);
+                    if (ignoreChanges.length > 0) resource.ignoreChanges = [...ignoreChanges];
                     return { id: resource.id, state: resource.outputs };
                 } catch (error) {
                     report.errors.push(error as Error);
@@ -322,6 +345,12 @@ export class SimulatedEngine {
             restoreSdkDiagnostics();
         }
 
+        if (firstDeploy) {
+            const written = new Set(report.vaultWrites.map((w) => w.value));
+            for (const password of report.created.filter((r) => r.type === TYPES.applicationPassword)) {
+                if (!written.has(password.outputs.value)) report.flags.push(`password "${password.name}" was created on a first deploy and never reached Key Vault`);
+            }
+        }
         if (report.errors.length === 0) {
             for (const resource of this.state.values()) {
                 if (!registered.has(resource.urn)) pendingDeletes.push(resource);
@@ -339,8 +368,16 @@ export class SimulatedEngine {
         return report;
     }
 
-    private async step(at: DateTime, declared: Omit<SimulatedResource, "id" | "outputs" | "createdAt">, report: RunReport, pendingDeletes: SimulatedResource[]): Promise<SimulatedResource> {
+    private async step(at: DateTime, declared: Omit<SimulatedResource, "id" | "outputs" | "createdAt">, report: RunReport, pendingDeletes: SimulatedResource[], ignoreChanges: readonly string[] = []): Promise<SimulatedResource> {
         const old = this.state.get(declared.urn);
+        // ignoreChanges: "Pulumi ignores a property by using the old value from the state instead of the value
+        // provided by the Pulumi program"; on create the program's value is used
+        // (https://www.pulumi.com/docs/iac/concepts/options/ignorechanges/). Top-level names only here.
+        if (old) {
+            for (const key of ignoreChanges) {
+                if (key in old.inputs) declared.inputs[key] = old.inputs[key];
+            }
+        }
         if (!old) {
             const created = await this.create(at, declared, report);
             report.created.push(created);
@@ -361,6 +398,11 @@ export class SimulatedEngine {
             await this.writeVault(at, declared.inputs as VaultSecretFields, "update", report, old.inputs.value);
         }
         const updated: SimulatedResource = { ...declared, id: old.id, outputs: { ...old.outputs, ...declared.inputs }, createdAt: old.createdAt };
+        if (declared.type === TYPES.application || declared.type === TYPES.servicePrincipal) {
+            // Updating either object under Application.ReadWrite.OwnedBy needs owning that object now.
+            requireOwnership(old, this.deployer, declared.type === TYPES.application ? "the application" : `service principal "${declared.name}"`, "update");
+            updated.outputs.owners = ownersAfterUpdate(old.outputs.owners ?? [], old.inputs.owners, declared.inputs.owners);
+        }
         this.state.set(declared.urn, updated);
         report.updated.push({ old, new: updated });
         return updated;
@@ -380,19 +422,22 @@ export class SimulatedEngine {
             case TYPES.application: {
                 outputs.clientId = this.sequence.guid();
                 outputs.objectId = this.sequence.guid();
+                outputs.owners = ownersAfterCreate(inputs.owners);
                 id = `/applications/${outputs.objectId}`;
                 break;
             }
             case TYPES.servicePrincipal:
-                requireOwnership(this.applicationBy("clientId", inputs.clientId), this.deployingPrincipal, `service principal "${declared.name}"`);
+                requireOwnership(this.applicationBy("clientId", inputs.clientId), this.deployer, `service principal "${declared.name}"`);
                 outputs.objectId = this.sequence.guid();
+                outputs.owners = ownersAfterCreate(inputs.owners);
                 id = `/servicePrincipals/${outputs.objectId}`;
                 break;
             case TYPES.applicationPassword: {
                 const application = this.applicationBy("id", inputs.applicationId);
                 outputs.startDate = checkNewPassword(at, declared.name, inputs, {
-                    application, deployingPrincipal: this.deployingPrincipal, maxLifetime: this.passwordMaxLifetime, livePasswords: this.livePasswordsOf(application),
+                    application, deployingPrincipal: this.deployer, maxLifetime: this.passwordMaxLifetime, livePasswords: this.livePasswordsOf(application),
                 });
+                report.flags.push(...passwordFlags(at, declared.name, inputs.endDate));
                 outputs.keyId = this.sequence.guid();
                 outputs.value = this.sequence.secretValue();
                 id = `${inputs.applicationId}/password/${outputs.keyId}`;
@@ -406,7 +451,7 @@ export class SimulatedEngine {
                 claimRoleAssignment(this.roleAssignments, declared.urn, declared.name, inputs);
                 break;
             case TYPES.federatedCredential:
-                requireOwnership(this.applicationBy("id", inputs.applicationId), this.deployingPrincipal, `federated credential "${declared.name}"`);
+                requireOwnership(this.applicationBy("id", inputs.applicationId), this.deployer, `federated credential "${declared.name}"`);
                 checkNewFederatedCredential(declared.name, inputs, this.resources().filter((r) => r.type === TYPES.federatedCredential && r.inputs.applicationId === inputs.applicationId).map((r) => r.inputs));
                 id = `${inputs.applicationId}/federatedIdentityCredential/${this.sequence.guid()}`;
                 break;

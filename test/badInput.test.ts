@@ -60,6 +60,13 @@ const rotatedMatrix: { title: string; args: () => RotatedAppRegistrationArgs; pa
     { title: "rotation.every an Output", args: () => bad({ ...good, rotation: { every: pulumi.output("P30D") } }), parts: ["rotation.every is a pulumi Output", "Pass a plain string", "schedule is computed before deployment"] },
     { title: "retainOnDelete not a boolean", args: () => bad({ ...good, retainOnDelete: "yes" }), parts: ['retainOnDelete is "yes", not a boolean', "true or false"] },
     { title: "adopt not a boolean", args: () => bad({ ...good, adopt: 1 }), parts: ["adopt is the number 1, not a boolean"] },
+    // Issue 15.6: owners each a GUID, at most 100 (Entra's limit); readers' principal ids GUIDs.
+    { title: "owners: a name, not an object id", args: () => bad({ ...good, owners: ["11111111-1111-4111-a111-111111111111", "pipeline-sp"] }), parts: ['owners[1] is "pipeline-sp", not an object id (a GUID)', "Object ID"] },
+    { title: "owners: an empty list", args: () => bad({ ...good, owners: [] }), parts: ["owners is an empty list", "remove every owner"] },
+    { title: "owners: a string, not a list", args: () => bad({ ...good, owners: "11111111-1111-4111-a111-111111111111" }), parts: ["owners is", "not a list"] },
+    { title: "owners: 101 different owners", args: () => bad({ ...good, owners: Array.from({ length: 101 }, (_, i) => `00000000-0000-4000-a000-${String(i).padStart(12, "0")}`) }), parts: ["owners lists 101 different owners", "at most 100"] },
+    { title: 'readers: a principal id that is not a GUID ("orders-api")', args: () => bad({ ...good, readers: ["orders-api"], vault: { ...good.vault, resourceId: ARM_ID } }), parts: ['readers[0] is "orders-api", not a principal object id (a GUID)', "{ name, principalId"] },
+    { title: "readers: { name, principalId } with a principalId that is not a GUID", args: () => bad({ ...good, readers: [{ name: "orders", principalId: "orders-identity" }], vault: { ...good.vault, resourceId: ARM_ID } }), parts: ['readers[0].principalId is "orders-identity", not a principal object id'] },
 ];
 
 const direct = { vaultUrl: VAULT, name: "direct-secret", value: "a-value", expiresOn: "2027-01-01T00:00:00Z" };

@@ -5,6 +5,7 @@ import { RotatedAppRegistration, RotatingPassword, VaultSecret } from "../compon
 import { DAY_MS, SERVES_UNTIL_MARKER, PERIOD_START_MARKER, nextRotation, rotationSchedule } from "../components/schedule";
 import * as azuread from "@pulumi/azuread";
 import { DEFAULT_DEPLOYING_PRINCIPAL, SimulatedEngine, SimulatedEngineOptions, TYPES } from "../simulation/engine";
+import { ownersAfterCreate, ownersAfterUpdate } from "../simulation/azureRules";
 
 const NOW = DateTime.fromISO("2026-11-26T02:00:00Z", { zone: "utc" });
 const VAULT = "https://kv-platform.vault.azure.net";
@@ -163,13 +164,56 @@ describe("what Entra and ARM refuse, enforced by the harness", () => {
     const VAULT_ID = "/subscriptions/0000-sub/resourceGroups/rg-platform/providers/Microsoft.KeyVault/vaults/kv-platform";
     const READER = (n: number) => `${n}${n}${n}${n}${n}${n}${n}${n}-${n}${n}${n}${n}-4${n}${n}${n}-a${n}${n}${n}-${String(n).repeat(12)}`;
 
-    it("owners: the deploying principal owns the app and the service principal, plus the owners given", async () => {
+    const PIPELINE = "9d3c0000-0000-4000-a000-00000000beef";
+    const PERSON = "aaaaaaaa-0000-4000-a000-000000000001";
+    const ownersOf = (engine: SimulatedEngine) => [TYPES.application, TYPES.servicePrincipal].map((t) => engine.resourcesOfType(t)[0].outputs.owners);
+
+    it("owners: declared owners are passed as they are, whoever deploys; duplicates in two cases become one lower-case id", async () => {
         const { engine } = await deploy(() => new RotatedAppRegistration("owned", {
-            displayName: "owned", vault: { url: VAULT, secretName: "owned" }, owners: ["aaaaaaaa-0000-4000-a000-000000000001", "9d3c0000-0000-4000-a000-00000000beef"],
-        }), NOW, { deployingPrincipal: "9d3c0000-0000-4000-a000-00000000beef" });
-        const expected = ["9d3c0000-0000-4000-a000-00000000beef", "aaaaaaaa-0000-4000-a000-000000000001"];
-        assert.deepEqual(engine.resourcesOfType(TYPES.application)[0].inputs.owners, expected);
-        assert.deepEqual(engine.resourcesOfType(TYPES.servicePrincipal)[0].inputs.owners, expected);
+            displayName: "owned", vault: { url: VAULT, secretName: "owned" }, owners: [PIPELINE.toUpperCase(), PERSON, PIPELINE],
+        }), NOW, { deployingPrincipal: PERSON });
+        assert.deepEqual(engine.resourcesOfType(TYPES.application)[0].inputs.owners, [PIPELINE, PERSON]);
+        assert.deepEqual(ownersOf(engine), [[PIPELINE, PERSON], [PIPELINE, PERSON]]);
+    });
+
+    it("owners: stack config keyrelay:owners when the args declare none; the args win over it", async () => {
+        const config = { "keyrelay:owners": [PIPELINE] };
+        const fromConfig = await deploy(() => new RotatedAppRegistration("owned", { displayName: "owned", vault: { url: VAULT, secretName: "owned" } }), NOW, { config, deployingPrincipal: PIPELINE });
+        assert.deepEqual(ownersOf(fromConfig.engine), [[PIPELINE], [PIPELINE]]);
+        const fromArgs = await deploy(() => new RotatedAppRegistration("owned", { displayName: "owned", vault: { url: VAULT, secretName: "owned" }, owners: [PIPELINE, PERSON] }), NOW, { config, deployingPrincipal: PIPELINE });
+        assert.deepEqual(ownersOf(fromArgs.engine), [[PIPELINE, PERSON], [PIPELINE, PERSON]]);
+    });
+
+    it("owners: none declared: the creator owns both, and a later run by someone else (an administrator) changes no owner", async () => {
+        const program = () => new RotatedAppRegistration("owned", { displayName: "owned", vault: { url: VAULT, secretName: "owned" } });
+        const engine = new SimulatedEngine({ program, deployingPrincipal: PIPELINE, administrators: [PERSON] });
+        assert.deepEqual((await engine.run(NOW)).errors, []);
+        assert.deepEqual(ownersOf(engine), [[PIPELINE], [PIPELINE]]);
+        assert.deepEqual((await engine.run(NOW.plus({ days: 1 }), PERSON)).errors, []);
+        assert.deepEqual(ownersOf(engine), [[PIPELINE], [PIPELINE]], "the person's run leaves the pipeline the owner");
+        assert.deepEqual((await engine.run(NOW.plus({ days: 2 }))).errors, []);
+    });
+
+    it("owners: the harness applies the provider's rules: no owners on create leaves none; a changed list replaces the owners exactly", () => {
+        assert.deepEqual(ownersAfterCreate(undefined), []);
+        assert.deepEqual(ownersAfterCreate([PIPELINE]), [PIPELINE]);
+        assert.deepEqual(ownersAfterUpdate([PIPELINE, PERSON], [PIPELINE], [PIPELINE]), [PIPELINE, PERSON], "unchanged: left as they are");
+        assert.deepEqual(ownersAfterUpdate([PIPELINE], [PIPELINE], [PERSON]), [PERSON], "changed: exactly the new list");
+        assert.deepEqual(ownersAfterUpdate([PIPELINE], [PIPELINE], undefined), [], "left out: the empty set (Optional, not Computed)");
+    });
+
+    it("owners: a deployer-dependent owners input (the old deployer ∪ owners) locks the pipeline out after one person's run", async () => {
+        const program = () => {
+            const owners = azuread.getClientConfigOutput().objectId.apply((id) => [id]);
+            const app = new azuread.Application("old", { displayName: "old", owners });
+            new azuread.ServicePrincipal("old-sp", { clientId: app.clientId, owners });
+        };
+        const engine = new SimulatedEngine({ program, deployingPrincipal: PIPELINE, administrators: [PERSON] });
+        assert.deepEqual((await engine.run(NOW)).errors, []);
+        assert.deepEqual((await engine.run(NOW.plus({ days: 1 }), PERSON)).errors, []);
+        assert.deepEqual(ownersOf(engine), [[PERSON], [PERSON]]);
+        const locked = await engine.run(NOW.plus({ days: 2 }));
+        assert.match(locked.errors.map((e) => e.message).join("\n"), /refused to update the application .*not among its owners .*HTTP 403/);
     });
 
     it("owners: a service principal or password for an app the deploying principal does not own is refused with 403", async () => {
@@ -185,6 +229,30 @@ describe("what Entra and ARM refuse, enforced by the harness", () => {
         assert.ok(messages.some((m) => /service principal "unowned-sp" for application "unowned": the deploying principal .* is not among its owners .*\(HTTP 403 Authorization_RequestDenied\)/.test(m)), messages.join("\n"));
         assert.ok(messages.some((m) => /password "unowned-password-[abc]" for application "unowned"/.test(m)), messages.join("\n"));
         assert.equal(engine.directory.size, 0);
+    });
+
+    it("end dates: Entra refuses an end at or before now (KeyCredentialsInvalidEndDate); the harness flags one under a day away", async () => {
+        const program = (endDate: string) => () => {
+            const app = new azuread.Application("ends", { displayName: "ends", owners: [DEFAULT_DEPLOYING_PRINCIPAL] });
+            new azuread.ApplicationPassword("ends-password", { applicationId: app.id, endDate });
+        };
+        const past = await new SimulatedEngine({ program: program(NOW.toISO()!) }).run(NOW);
+        assert.match(past.errors.map((e) => e.message).join("\n"), /password "ends-password": endDate .* is not after the request .*HTTP 400 KeyCredentialsInvalidEndDate/);
+        const close = await new SimulatedEngine({ program: program(NOW.plus({ hours: 12 }).toISO()!) }).run(NOW);
+        assert.deepEqual(close.errors, []);
+        assert.ok(close.flags.some((f) => /password "ends-password" was created with 12.0 hours to live, under a day/.test(f)), close.flags.join("\n"));
+        const fine = await new SimulatedEngine({ program: program(NOW.plus({ days: 30 }).toISO()!) }).run(NOW);
+        assert.ok(!fine.flags.some((f) => /to live/.test(f)), fine.flags.join("\n"));
+    });
+
+    it("first deploy: the harness flags each password whose value never reaches Key Vault", async () => {
+        const { report } = await deploy(() => {
+            const app = new azuread.Application("held", { displayName: "held", owners: [DEFAULT_DEPLOYING_PRINCIPAL] });
+            const held = new azuread.ApplicationPassword("held-password", { applicationId: app.id, endDate: NOW.plus({ days: 90 }).toISO()! });
+            new azuread.ApplicationPassword("unheld-password", { applicationId: app.id, endDate: NOW.plus({ days: 90 }).toISO()! });
+            new VaultSecret("held-secret", { vaultUrl: VAULT, name: "held", value: held.value, expiresOn: held.endDate });
+        });
+        assert.deepEqual(report.flags, ['password "unheld-password" was created on a first deploy and never reached Key Vault']);
     });
 
     it("start dates: a password whose startDate is more than five minutes before the run is refused", async () => {

@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
 import * as fc from "fast-check";
-import { DateTime } from "luxon";
+import { DateTime, Settings } from "luxon";
+import { checkSinceChange } from "../components/sinceChange";
+import { isInputError } from "../lib/errors";
 import {
     DAY_MS, MAX_VALID_FOR_MS, SCHEDULE_EPOCH, credentialOfPeriod, defaultValidForMs, inServiceCredential,
     longestEveryDaysWithin, minimumValidForMs, nextRotation, periodIndexAt, periodStart, plannedCredentials, rotationPhaseDays,
@@ -207,5 +209,45 @@ describe("rotation schedule", () => {
                 assert.ok(planned[planned.length - 1].inService);
             }), { numRuns: 300 });
         });
+    });
+});
+
+describe("checkSinceChange: a since that changes may not lie before the run (issue 15.6)", () => {
+    const RUN = DateTime.fromISO("2027-03-10T02:00:00Z", { zone: "utc" });
+    const refused = (oldSince: string | undefined, newSince: string | undefined) => {
+        try {
+            checkSinceChange(oldSince, newSince, RUN, { resource: 'RotatedAppRegistration "billing-api"' });
+        } catch (error) {
+            return (error as Error).message;
+        }
+        return undefined;
+    };
+
+    it("refuses a since newly set, or moved, to a day before the run, naming the field and tomorrow", () => {
+        const added = refused(undefined, "2027-03-01");
+        assert.ok(added, "a newly set past since is refused");
+        assert.match(added!, /RotatedAppRegistration "billing-api": rotation.since is 2027-03-01, before this run \(2027-03-10\), and is newly set/);
+        assert.match(added!, /"2027-03-11"/);
+        assert.match(refused("2027-04-01", "2027-03-09")!, /was 2027-04-01 at the last run/);
+        assert.ok(refused("2027-01-01", "2027-02-01"), "moving an old since to another past day is refused too");
+    });
+
+    it("passes an unchanged since however old, a since of today or later, a removed since, and a first deploy", () => {
+        assert.equal(refused("2026-01-01", "2026-01-01"), undefined);
+        assert.equal(refused(undefined, "2027-03-10"), undefined);
+        assert.equal(refused("2027-02-01", "2027-03-11"), undefined);
+        assert.equal(refused("2027-02-01", undefined), undefined);
+        assert.doesNotThrow(() => checkSinceChange(undefined, "2026-01-01", RUN, { firstDeploy: true }));
+    });
+
+    it("is an InputError, and reads the clock through luxon by default", () => {
+        const previous = Settings.now;
+        Settings.now = () => RUN.toMillis();
+        try {
+            assert.throws(() => checkSinceChange(undefined, "2027-03-09"), (e: unknown) => isInputError(e) && e.field === "rotation.since");
+            assert.doesNotThrow(() => checkSinceChange(undefined, "2027-03-10"));
+        } finally {
+            Settings.now = previous;
+        }
     });
 });

@@ -9,6 +9,7 @@ import * as fc from "fast-check";
 import { DateTime } from "luxon";
 import { DAY_MS, MAX_VALID_FOR_MS, PERIOD_START_MARKER, nextRotation, periodIndexAt, periodStart, rotationSchedule, RotationSchedule, RotationSettings, toRfc3339, transitionEnd } from "../components/schedule";
 import { RotatedAppRegistration } from "../components";
+import { checkSinceChange } from "../components/sinceChange";
 import { referenceApps } from "../examples/reference-stack/stackConfig";
 import { declareReferenceStack } from "../examples/reference-stack/referenceStack";
 import { RunReport, SimulatedEngine, SimulatedResource, TYPES, stackConfigFromFile } from "../simulation/engine";
@@ -46,9 +47,9 @@ class InvariantChecker {
 
     constructor(private readonly engine: SimulatedEngine, private readonly apps: App[], private readonly onTime: boolean) {}
 
-    async run(at: DateTime): Promise<RunReport> {
+    async run(at: DateTime, deployingPrincipal?: string): Promise<RunReport> {
         const heldAtStart = new Map(this.apps.map((app) => [app.name, this.engine.latestVersion(app.vaultUrl, app.secretName)?.tags["key-id"]]));
-        const report = await this.engine.run(at);
+        const report = await this.engine.run(at, deployingPrincipal);
         assert.deepEqual(report.errors.map((e) => e.message), [], `run at ${at.toISO()}`);
         // Proof before promote: every write of a new value followed a proof of that very credential.
         for (const write of report.vaultWrites) {
@@ -178,6 +179,21 @@ describe("time-travel simulation of the reference stack", function () {
         assert.ok(engine.vault.get(`${billing.vaultUrl}/secrets/${billing.secretName}`)!.length >= 12);
     });
 
+    it("two deployers, a pipeline (Application.ReadWrite.OwnedBy) and a person, alternate daily for a year: every run succeeds and the pipeline keeps owning every app", async () => {
+        const pipeline = "5f1b2c3d-0000-4000-a000-00000000d3b1";
+        const person = "e7e70000-0000-4000-a000-0000000a11ce";
+        const apps = appsOf(DAILY_CONFIG);
+        const engine = new SimulatedEngine({ program: declareReferenceStack, config: DAILY_CONFIG, passwordMaxLifetime: "P365D", deployingPrincipal: pipeline, administrators: [person] });
+        const checker = new InvariantChecker(engine, apps, false);
+        let day = 0;
+        for (let at = START; at < START.plus({ years: 1 }); at = at.plus({ days: 1 }), day++) {
+            await checker.run(at, day % 2 === 1 ? person : undefined);
+        }
+        for (const resource of [...engine.resourcesOfType(TYPES.application), ...engine.resourcesOfType(TYPES.servicePrincipal)]) {
+            assert.deepEqual(resource.outputs.owners, [pipeline], `${resource.name}: owners`);
+        }
+    });
+
     it("keeps Key Vault valid across random run schedules with gaps up to 2 × every (defaults under a 180-day tenant limit)", async () => {
         const single = { "keyrelay:vaultUrl": "https://kv-platform.vault.azure.net", "keyrelay:maxLifetime": "P180D", "keyrelay:apps": [{ name: "ledger-api" }] };
         for (const [config, maxGapDays, limit] of [[EXAMPLE_CONFIG, 60, "P365D"], [single, 178, "P180D"]] as const) {
@@ -297,6 +313,22 @@ describe("time-travel simulation of the reference stack", function () {
 
         it("without since and previous, the change deletes the credential Key Vault held at the end of that same run (why they exist)", async () => {
             await assert.rejects(changeSchedule({ every: "P30D" }, { every: "P89D" }, ordinaryDay, false), /deleted (0\.00 days after Key Vault moved on|while valid, yet never retired)/);
+        });
+
+        it("a since newly set to a day before the run deletes the credential Key Vault holds in that same run; checkSinceChange refuses it (issue 15.6)", async () => {
+            let rotation: RotationSettings = { every: "P30D" };
+            const engine = new SimulatedEngine({ program: () => new RotatedAppRegistration(NAME, { displayName: NAME, rotation, vault: { url: VAULT, secretName: NAME } }) });
+            const rotated = rotationDay(rotationSchedule(NAME, rotation));
+            for (let at = rotated.minus({ days: 5 }); at < rotated.plus({ days: 3 }); at = at.plus({ days: 1 })) assert.deepEqual((await engine.run(at)).errors, []);
+            const held = engine.latestVersion(VAULT, NAME)!.tags["key-id"];
+            const run = rotated.plus({ days: 3, hours: 2 });
+            const since = rotated.minus({ days: 2 }).toISODate()!;
+            assert.throws(() => checkSinceChange(undefined, since, run), /rotation.since is .* before this run .* and is newly set/);
+            rotation = { every: "P60D", since, previous: { every: "P30D" } };
+            const report = await engine.run(run);
+            assert.deepEqual(report.errors, []);
+            assert.ok(engine.directory.get(held)!.deletedAt, "the credential Key Vault held is deleted in the run that sets the past since");
+            assert.doesNotThrow(() => checkSinceChange(since, since, run.plus({ days: 1 })), "kept unchanged afterwards: fine");
         });
 
         it("deploying a change ahead of its since touches no credential until then; Key Vault's next-rotation tag says since", async () => {

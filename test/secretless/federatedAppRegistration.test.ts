@@ -16,10 +16,23 @@ async function deploy(program: () => unknown) {
 }
 
 describe("FederatedAppRegistration under the mock runtime", () => {
+    it("follows the same owner rules: none declared, the creator owns it and a later run by an administrator changes no owner", async () => {
+        const person = "e7e70000-0000-4000-a000-0000000a11ce";
+        const engine = new SimulatedEngine({
+            program: () => new FederatedAppRegistration("deployer", { displayName: "Deployer", trusts: [{ kind: "github", repository: "contoso/infra", environment: "production" }] }),
+            administrators: [person],
+        });
+        const at = DateTime.fromISO("2026-11-26T02:00:00Z", { zone: "utc" });
+        assert.deepEqual((await engine.run(at)).errors, []);
+        assert.deepEqual((await engine.run(at.plus({ days: 1 }), person)).errors, []);
+        assert.deepEqual((await engine.run(at.plus({ days: 2 }))).errors, []);
+        for (const type of [TYPES.application, TYPES.servicePrincipal]) assert.deepEqual(engine.resourcesOfType(type)[0].outputs.owners, [DEFAULT_DEPLOYING_PRINCIPAL]);
+    });
+
     it("declares the app, its service principal, the owners and one federated credential per trust, and no password", async () => {
         const { engine, report } = await deploy(() => {
             const app = new FederatedAppRegistration("deployer", {
-                displayName: "Deployer", owners: [OWNER],
+                displayName: "Deployer", owners: [OWNER, DEFAULT_DEPLOYING_PRINCIPAL.toUpperCase(), OWNER],
                 trusts: [
                     { kind: "github", repository: "contoso/infra", environment: "production" },
                     { kind: "kubernetes", issuer: "https://oidc.example/cluster/", namespace: "ops", serviceAccount: "deployer" },
@@ -32,8 +45,9 @@ describe("FederatedAppRegistration under the mock runtime", () => {
         const [application] = engine.resourcesOfType(TYPES.application);
         const [sp] = engine.resourcesOfType(TYPES.servicePrincipal);
         assert.match(application.urn, /keyrelay:index:FederatedAppRegistration\$azuread:index\/application:Application::deployer$/);
-        assert.deepEqual(application.inputs.owners, [DEFAULT_DEPLOYING_PRINCIPAL, OWNER]);
-        assert.deepEqual(sp.inputs.owners, [DEFAULT_DEPLOYING_PRINCIPAL, OWNER]);
+        // Exactly the declared owners, each once in lower case, whoever deploys (components/owners.ts).
+        assert.deepEqual(application.inputs.owners, [OWNER, DEFAULT_DEPLOYING_PRINCIPAL]);
+        assert.deepEqual(sp.outputs.owners, [OWNER, DEFAULT_DEPLOYING_PRINCIPAL]);
         assert.equal(sp.inputs.clientId, application.outputs.clientId);
         assert.equal(engine.resourcesOfType(TYPES.applicationPassword).length, 0);
         assert.equal(engine.resourcesOfType(TYPES.vaultSecret).length, 0);

@@ -11,6 +11,7 @@ import { FederatedTrust } from "./federatedTrusts";
 import { declareFederatedCredentials } from "./federatedCredentials";
 import { ConsumerKind, consumersTag } from "../policies/lib/consumerHints";
 import { InputError } from "../lib/errors";
+import type { RetireSettings, RetirementDecision } from "./retirementGate";
 
 /** Built-in role "Key Vault Secrets User": read secret contents. */
 export const KEY_VAULT_SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6";
@@ -63,6 +64,12 @@ export interface RotatedAppRegistrationArgs {
     federated?: FederatedTrust[];
     /** Who reads the secret (a hint, recorded as an application tag); the pack's prefer-federated reads it. */
     consumers?: ConsumerKind[];
+    /**
+     * The evidence gate (needs Entra ID P1/P2 and AuditLog.Read.All; docs/secretless.md): a retiring
+     * credential is asked about once it has been out of Key Vault for `unusedFor` (ISO-8601, P1D to P30D).
+     * No sign-in in that window: it retires then. A sign-in, or no answer: it stays until its own end.
+     */
+    retire?: RetireSettings;
 }
 
 const processWideDeployment = {};
@@ -125,6 +132,8 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
     public readonly nextRotation: pulumi.Output<string>;
     /** Every live credential (metadata only). */
     public readonly credentials: pulumi.Output<CredentialSummary[]>;
+    /** The evidence gate's decision per retiring credential it asked about this run (empty without `retire`). */
+    public readonly retirement: pulumi.Output<RetirementDecision[]>;
     public readonly application: azuread.Application;
     public readonly servicePrincipal: azuread.ServicePrincipal;
     public readonly password: RotatingPassword;
@@ -155,6 +164,7 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
             applicationId: this.application.id,
             plan: plan.schedule,
             displayName: name,
+            ...(plan.retire ? { retire: plan.retire } : {}),
         }, parent);
 
         this.vaultSecret = new VaultSecret(`${name}-secret`, {
@@ -194,9 +204,10 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
         this.expiresAt = this.password.endDate;
         this.nextRotation = this.password.nextRotation;
         this.credentials = this.password.credentials;
+        this.retirement = this.password.retirement;
         this.registerOutputs({
             clientId: this.clientId, servicePrincipalObjectId: this.servicePrincipalObjectId, secretUri: this.secretUri,
-            expiresAt: this.expiresAt, nextRotation: this.nextRotation, credentials: this.credentials,
+            expiresAt: this.expiresAt, nextRotation: this.nextRotation, credentials: this.credentials, retirement: this.retirement,
         });
     }
 }

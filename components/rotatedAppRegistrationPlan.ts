@@ -9,6 +9,7 @@ import { DEFAULT_EVERY, RotationSettings } from "./schedule";
 import { FederatedCredentialSpec, federatedCredentials } from "./federatedTrusts";
 import { CONSUMER_KINDS, ConsumerKind, isConsumerKind } from "../policies/lib/consumerHints";
 import { InputError } from "../lib/errors";
+import { RetirePlan, parseRetire } from "./retirementGate";
 import {
     checkReaders, checkRotatedAppRegistrationShape, checkSecretName, checkSignInAudience, checkVaultUrl, isPulumiOutput, readerKeys,
 } from "./validate";
@@ -37,6 +38,8 @@ export interface RotatedAppRegistrationPlan {
     readonly federated: readonly FederatedCredentialSpec[];
     /** Who reads the secret, a hint recorded as an application tag. */
     readonly consumers: readonly ConsumerKind[] | undefined;
+    /** The evidence gate: retiring credentials unused for this window retire early; undefined without `retire`. */
+    readonly retire: RetirePlan | undefined;
 }
 
 const isPending = (value: unknown) => isPulumiOutput(value) || value instanceof Promise;
@@ -53,6 +56,7 @@ export function parseRotatedAppRegistrationArgs(name: string, args: RotatedAppRe
     checkSignInAudience(args.application?.signInAudience, resource);
     const federated = federatedCredentials(resource, args.federated ?? []);
     checkConsumers(resource, args.consumers);
+    const retire = isPending(args.retire) ? pendingRetire(resource) : parseRetire(resource, args.retire);
     return {
         resource,
         schedule,
@@ -63,7 +67,12 @@ export function parseRotatedAppRegistrationArgs(name: string, args: RotatedAppRe
         audience: args.application?.signInAudience as string | undefined,
         federated,
         consumers: args.consumers,
+        retire,
     };
+}
+
+function pendingRetire(resource: string): never {
+    throw new InputError(resource, "retire", "is a pulumi Output", 'Write retire: { unusedFor: "P7D" } as a plain value: which credentials to ask about is decided before anything is declared.');
 }
 
 function checkConsumers(resource: string, consumers: unknown): void {

@@ -94,7 +94,8 @@ export class RotatingPassword extends pulumi.ComponentResource {
         const plan = args.plan ?? planRotatingPassword(args.spreadKey ?? name,
             { ...args.rotation, every: args.rotation?.every ?? args.every, validFor: args.rotation?.validFor ?? args.validFor },
             `RotatingPassword "${name}"`, DateTime.utc(), { maxLifetime: args.maxLifetime });
-        super(TYPE_TOKENS.rotatingPassword, name, {}, opts);
+        // The gate's window is recorded on the component, so a plan can tell that runs decide retirements.
+        super(TYPE_TOKENS.rotatingPassword, name, args.retire ? { retireUnusedFor: args.retire.unusedForText } : {}, opts);
         const displayName = args.displayName ?? name;
         const candidates = args.retire ? retirementCandidates(plan.credentials, DateTime.utc(), args.retire.unusedFor) : [];
         this.passwords = plan.credentials.filter((c) => !candidates.includes(c)).map((credential) => passwordFor(this, name, displayName, args.applicationId, credential));

@@ -9,6 +9,7 @@ import type { SimulatedResource } from "../../simulation/engine";
 import { FleetPlan, PlannedApp, PlannedCredentialFacts } from "./derivedPlan";
 import { nextDailyRun } from "./fleetTimeline";
 import { PolicyFindings, policiesAt } from "./policyFindings";
+import { GateQuestion, mockedRetirementGate } from "./mockedRetirement";
 
 const COMPONENT_TYPE = TYPE_TOKENS.rotatedAppRegistration;
 
@@ -35,7 +36,8 @@ export async function simulatedPlan(engine: SimulatedEngine, policies: Policies,
     const runDates: DateTime[] = [];
     const maxRuns = Math.ceil(until.diff(from).as("days")) + 2;
     let runs = 0;
-
+    const gate = mockedRetirementGate(engine);
+    try {
     for (let at = from; at <= until && runs < maxRuns;) {
         const report = await engine.run(at);
         runs++;
@@ -58,6 +60,9 @@ export async function simulatedPlan(engine: SimulatedEngine, policies: Policies,
         const change = daily ? undefined : nextCredentialChange(resources, at);
         at = nextDailyRun(at, change ?? at);
     }
+    } finally {
+        gate.restore();
+    }
 
     const finalResources = engine.resources();
     const apps: PlannedApp[] = [...components.entries()].map(([urn, name]) => {
@@ -79,9 +84,22 @@ export async function simulatedPlan(engine: SimulatedEngine, policies: Policies,
                 };
             });
         const rotations = versions.slice(1).filter((v, i) => v.tags["key-id"] !== versions[i].tags["key-id"]).map((v) => toRfc3339(v.writtenAt));
-        return { name, secret: vaultSecret?.inputs.name, nextRotation: nextRotationByApp.get(name), rotations, credentials };
+        const gated = gateLines(gate.questions.filter((q) => application !== undefined && q.applicationId === application.id), engine, slotByKeyId);
+        return { name, secret: vaultSecret?.inputs.name, nextRotation: nextRotationByApp.get(name), rotations, credentials, ...(gated.length > 0 ? { gate: gated } : {}) };
     });
     return { runs, apps, violations: violations.planned(runDates), programRuns: runs };
 }
 
 /** "1 rotation", "2 rotations". */
+
+/** One line per credential the evidence gate asked about: when, the mocked answer, and what it decided against the credential's end. */
+function gateLines(questions: readonly GateQuestion[], engine: SimulatedEngine, slotByKeyId: ReadonlyMap<string, string>): string[] {
+    const first = new Map<string, GateQuestion>();
+    for (const q of questions) for (const keyId of q.keyIds) if (!first.has(keyId)) first.set(keyId, q);
+    return [...first.entries()].map(([keyId, q]) => {
+        const credential = engine.directory.get(keyId);
+        const removed = credential?.deletedAt ? `removed ${toRfc3339(credential.deletedAt).slice(0, 10)}` : "kept";
+        return `evidence gate, slot ${slotByKeyId.get(keyId) ?? "?"}: asked ${toRfc3339(q.at).slice(0, 10)} (mocked answer: no sign-in in ${q.window}), ${removed}, `
+            + `ends ${credential?.endDate.slice(0, 10) ?? "?"}; a sign-in or no answer would keep it to its end`;
+    });
+}

@@ -93,7 +93,7 @@ export function decideRetirement(resource: string, credential: PlannedCredential
     const slot = `slot ${credential.slot}`;
     switch (answer.kind) {
         case "gone":
-            return { slot: credential.slot, keep: false, answer: "gone", keyIds: [], endDate, message: `${resource}: ${slot} has no password in Entra any more (retired on an earlier run); not declared.` };
+            return { slot: credential.slot, keep: false, answer: "gone", keyIds: [], endDate, message: `${resource}: ${slot} has no password in Entra (never issued, or retired on an earlier run); not declared.` };
         case "unused":
             return {
                 slot: credential.slot, keep: false, answer: "unused", keyIds: answer.keyIds, endDate,

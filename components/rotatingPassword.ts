@@ -98,7 +98,8 @@ export class RotatingPassword extends pulumi.ComponentResource {
         super(TYPE_TOKENS.rotatingPassword, name, args.retire ? { retireUnusedFor: args.retire.unusedForText } : {}, opts);
         const displayName = args.displayName ?? name;
         const candidates = args.retire ? retirementCandidates(plan.credentials, DateTime.utc(), args.retire.unusedFor) : [];
-        this.passwords = plan.credentials.filter((c) => !candidates.includes(c)).map((credential) => passwordFor(this, name, displayName, args.applicationId, credential));
+        const declared = plan.credentials.filter((c) => !candidates.includes(c));
+        this.passwords = declared.map((credential) => passwordFor(this, name, displayName, args.applicationId, credential));
         this.retirement = candidates.length === 0 ? pulumi.output([]) : askTheSignInLogs(this, displayName, args.applicationId, candidates, args.retire!);
         const current = this.passwords[this.passwords.length - 1];
         this.value = pulumi.secret(current.value);
@@ -106,7 +107,6 @@ export class RotatingPassword extends pulumi.ComponentResource {
         this.startDate = pulumi.output(toRfc3339(plan.inService.startDate));
         this.endDate = pulumi.output(toRfc3339(plan.inService.endDate));
         this.nextRotation = pulumi.output(toRfc3339(plan.nextRotation));
-        const declared = plan.credentials.filter((c) => !candidates.includes(c));
         const gated = candidates.length === 0 ? pulumi.output({} as Record<string, string>) : declareKept(this, name, displayName, args.applicationId, candidates, this.retirement);
         this.credentials = pulumi.all([pulumi.all(this.passwords.map((p) => p.keyId)), gated]).apply(([keyIds, gatedKeyIds]) => {
             const keyIdOf = new Map<string, string>([...declared.map((c, i) => [c.slot, keyIds[i]] as [string, string]), ...Object.entries(gatedKeyIds)]);

@@ -142,7 +142,8 @@ function askTheSignInLogs(parent: pulumi.Resource, displayName: string, applicat
 /**
  * Declares the candidates the gate keeps, inside the apply that knows the decision; the key ids feed
  * the component's registered outputs, so the program does not end before they are declared (a
- * password left undeclared would be deleted by the engine).
+ * password left undeclared would be deleted by the engine): registerResourceOutputs holds an
+ * rpcKeepAlive until it has serialized its outputs (@pulumi/pulumi runtime/resource.js).
  */
 function declareKept(parent: pulumi.Resource, name: string, displayName: string, applicationId: pulumi.Input<string>, candidates: PlannedCredential[], decisions: pulumi.Output<RetirementDecision[]>): pulumi.Output<Record<string, string>> {
     return decisions.apply((ds) => pulumi.all(Object.fromEntries(candidates

@@ -13,6 +13,7 @@ export {
     inServiceCredential, nextRotation, plannedCredentials, rotationSchedule,
 } from "./schedule";
 export { Reader } from "./validate";
+export { RetireSettings, RetirementDecision } from "./retirementGate";
 export { GraphError, InputError, KeyrelayError, VaultError, isGraphError, isInputError, isKeyrelayError, isVaultError } from "../lib/errors";
 export { TYPE_TOKENS } from "./typeTokens";
 export { FederatedAppRegistration, FederatedAppRegistrationArgs, validateFederatedAppRegistration } from "./federatedAppRegistration";

@@ -14,6 +14,7 @@ import { ConsumerKind, consumersTag } from "../policies/lib/consumerHints";
 import { deployingClientConfig } from "./deploymentIdentity";
 import { CredentialProofArgs } from "./proofSettings";
 import { InputError } from "../lib/errors";
+import type { RetireSettings, RetirementDecision } from "./retirementGate";
 
 /** Built-in role "Key Vault Secrets User": read secret contents. */
 export const KEY_VAULT_SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6";
@@ -75,6 +76,12 @@ export interface RotatedAppRegistrationArgs {
      * Entra's token endpoint (docs/proof.md).
      */
     proof?: Pick<CredentialProofArgs, "attempts" | "within"> | false;
+    /**
+     * The evidence gate (needs Entra ID P1/P2 and AuditLog.Read.All; docs/secretless.md): a retiring
+     * credential is asked about once it has been out of Key Vault for `unusedFor` (ISO-8601, P1D to P30D).
+     * No sign-in in that window: it retires then. A sign-in, or no answer: it stays until its own end.
+     */
+    retire?: RetireSettings;
 }
 
 /** The object id of the principal running the deployment: one getClientConfig per deployment. */
@@ -118,6 +125,8 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
     public readonly nextRotation: pulumi.Output<string>;
     /** Every live credential (metadata only). */
     public readonly credentials: pulumi.Output<CredentialSummary[]>;
+    /** The evidence gate's decision per retiring credential it asked about this run (empty without `retire`). */
+    public readonly retirement: pulumi.Output<RetirementDecision[]>;
     public readonly application: azuread.Application;
     public readonly servicePrincipal: azuread.ServicePrincipal;
     public readonly password: RotatingPassword;
@@ -149,6 +158,7 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
             applicationId: this.application.id,
             plan: plan.schedule,
             displayName: name,
+            ...(plan.retire ? { retire: plan.retire } : {}),
         }, parent);
 
         this.vaultSecret = new VaultSecret(`${name}-secret`, {
@@ -189,9 +199,10 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
         this.expiresAt = this.password.endDate;
         this.nextRotation = this.password.nextRotation;
         this.credentials = this.password.credentials;
+        this.retirement = this.password.retirement;
         this.registerOutputs({
             clientId: this.clientId, servicePrincipalObjectId: this.servicePrincipalObjectId, secretUri: this.secretUri,
-            expiresAt: this.expiresAt, nextRotation: this.nextRotation, credentials: this.credentials,
+            expiresAt: this.expiresAt, nextRotation: this.nextRotation, credentials: this.credentials, retirement: this.retirement,
         });
     }
 }

@@ -11,6 +11,7 @@ import { CONSUMER_KINDS, ConsumerKind, isConsumerKind } from "../policies/lib/co
 import { InputError } from "../lib/errors";
 import { checkProofArgs } from "./proofSettings";
 import { checkOwners } from "./owners";
+import { RetirePlan, parseRetire } from "./retirementGate";
 import {
     checkReaders, checkRotatedAppRegistrationShape, checkSecretName, checkSignInAudience, checkVaultUrl, isPulumiOutput, readerKeys,
 } from "./validate";
@@ -39,6 +40,8 @@ export interface RotatedAppRegistrationPlan {
     readonly federated: readonly FederatedCredentialSpec[];
     /** Who reads the secret, a hint recorded as an application tag. */
     readonly consumers: readonly ConsumerKind[] | undefined;
+    /** The evidence gate: retiring credentials unused for this window retire early; undefined without `retire`. */
+    readonly retire: RetirePlan | undefined;
 }
 
 const isPending = (value: unknown) => isPulumiOutput(value) || value instanceof Promise;
@@ -57,6 +60,7 @@ export function parseRotatedAppRegistrationArgs(name: string, args: RotatedAppRe
     const federated = federatedCredentials(resource, args.federated ?? []);
     checkConsumers(resource, args.consumers);
     checkProofArgs(resource, args.proof);
+    const retire = isPending(args.retire) ? pendingRetire(resource) : parseRetire(resource, args.retire);
     return {
         resource,
         schedule,
@@ -67,7 +71,12 @@ export function parseRotatedAppRegistrationArgs(name: string, args: RotatedAppRe
         audience: args.application?.signInAudience as string | undefined,
         federated,
         consumers: args.consumers,
+        retire,
     };
+}
+
+function pendingRetire(resource: string): never {
+    throw new InputError(resource, "retire", "is a pulumi Output", 'Write retire: { unusedFor: "P7D" } as a plain value: which credentials to ask about is decided before anything is declared.');
 }
 
 function checkConsumers(resource: string, consumers: unknown): void {

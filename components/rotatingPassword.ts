@@ -7,6 +7,8 @@ import {
     nextRotation, plannedCredentials, rotationSchedule, toRfc3339,
 } from "./schedule";
 import { InputError } from "../lib/errors";
+import { RetirePlan, RetirementDecision, decideRetirement, retirementCandidates } from "./retirementGate";
+import { retirementAnswers, retirementSource } from "./retirementEvidence";
 
 export interface RotatingPasswordArgs {
     /** The application's resource id (azuread.Application.id, "/applications/<object id>"). */
@@ -29,6 +31,11 @@ export interface RotatingPasswordArgs {
      * @internal
      */
     plan?: RotatingPasswordPlan;
+    /**
+     * The evidence gate (RotatedAppRegistration's `retire`): retiring credentials are declared only while
+     * the sign-in logs do not show them unused. @internal
+     */
+    retire?: RetirePlan;
 }
 
 export interface CredentialSummary {
@@ -78,35 +85,75 @@ export class RotatingPassword extends pulumi.ComponentResource {
     /** When a run will next issue a credential, RFC 3339. */
     public readonly nextRotation: pulumi.Output<string>;
     public readonly credentials: pulumi.Output<CredentialSummary[]>;
+    /** The passwords declared whatever the sign-in logs say (all of them without `retire`). */
     public readonly passwords: azuread.ApplicationPassword[];
+    /** The evidence gate's decision for each retiring credential it asked about this run (empty without `retire`). */
+    public readonly retirement: pulumi.Output<RetirementDecision[]>;
 
     constructor(name: string, args: RotatingPasswordArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = args.plan ?? planRotatingPassword(args.spreadKey ?? name,
             { ...args.rotation, every: args.rotation?.every ?? args.every, validFor: args.rotation?.validFor ?? args.validFor },
             `RotatingPassword "${name}"`, DateTime.utc(), { maxLifetime: args.maxLifetime });
-        super(TYPE_TOKENS.rotatingPassword, name, {}, opts);
+        // The gate's window is recorded on the component, so a plan can tell that runs decide retirements.
+        super(TYPE_TOKENS.rotatingPassword, name, args.retire ? { retireUnusedFor: args.retire.unusedForText } : {}, opts);
         const displayName = args.displayName ?? name;
-        this.passwords = plan.credentials.map((credential) => passwordFor(this, name, displayName, args.applicationId, credential));
+        const candidates = args.retire ? retirementCandidates(plan.credentials, DateTime.utc(), args.retire.unusedFor) : [];
+        const declared = plan.credentials.filter((c) => !candidates.includes(c));
+        this.passwords = declared.map((credential) => passwordFor(this, name, displayName, args.applicationId, credential));
+        this.retirement = candidates.length === 0 ? pulumi.output([]) : askTheSignInLogs(this, displayName, args.applicationId, candidates, args.retire!);
         const current = this.passwords[this.passwords.length - 1];
         this.value = pulumi.secret(current.value);
         this.keyId = current.keyId;
         this.startDate = pulumi.output(toRfc3339(plan.inService.startDate));
         this.endDate = pulumi.output(toRfc3339(plan.inService.endDate));
         this.nextRotation = pulumi.output(toRfc3339(plan.nextRotation));
-        this.credentials = pulumi.all(this.passwords.map((p) => p.keyId)).apply((keyIds) =>
-            plan.credentials.map((credential, i) => ({
+        const gated = candidates.length === 0 ? pulumi.output({} as Record<string, string>) : declareKept(this, name, displayName, args.applicationId, candidates, this.retirement);
+        this.credentials = pulumi.all([pulumi.all(this.passwords.map((p) => p.keyId)), gated]).apply(([keyIds, gatedKeyIds]) => {
+            const keyIdOf = new Map<string, string>([...declared.map((c, i) => [c.slot, keyIds[i]] as [string, string]), ...Object.entries(gatedKeyIds)]);
+            return plan.credentials.filter((c) => keyIdOf.has(c.slot)).map((credential) => ({
                 slot: credential.slot,
-                keyId: keyIds[i],
+                keyId: keyIdOf.get(credential.slot)!,
                 startDate: toRfc3339(credential.startDate),
                 endDate: toRfc3339(credential.endDate),
                 servesUntil: toRfc3339(credential.servesUntil),
                 inService: credential.inService,
-            })));
+            }));
+        });
         this.registerOutputs({
             keyId: this.keyId, value: this.value, startDate: this.startDate, endDate: this.endDate,
-            nextRotation: this.nextRotation, credentials: this.credentials,
+            nextRotation: this.nextRotation, credentials: this.credentials, retirement: this.retirement,
         });
     }
+}
+
+/** The gate's decisions, each logged: a credential kept in use or for want of evidence as a warning. */
+function askTheSignInLogs(parent: pulumi.Resource, displayName: string, applicationId: pulumi.Input<string>, candidates: PlannedCredential[], retire: RetirePlan): pulumi.Output<RetirementDecision[]> {
+    const resource = `RotatedAppRegistration "${displayName}"`;
+    return pulumi.output(applicationId).apply(async (id) => {
+        const answers = await retirementAnswers(candidates, (c) => passwordDisplayName(displayName, c), id, retire.unusedFor, retirementSource(retire));
+        const decisions = candidates.map((c) => decideRetirement(resource, c, answers.get(c.slot)!, retire.unusedForText));
+        for (const d of decisions) {
+            if (d.keep) pulumi.log.warn(d.message, parent); else pulumi.log.info(d.message, parent);
+        }
+        return decisions;
+    });
+}
+
+/**
+ * Declares the candidates the gate keeps, inside the apply that knows the decision; the key ids feed
+ * the component's registered outputs, so the program does not end before they are declared (a
+ * password left undeclared would be deleted by the engine): registerResourceOutputs holds an
+ * rpcKeepAlive until it has serialized its outputs (@pulumi/pulumi runtime/resource.js).
+ */
+function declareKept(parent: pulumi.Resource, name: string, displayName: string, applicationId: pulumi.Input<string>, candidates: PlannedCredential[], decisions: pulumi.Output<RetirementDecision[]>): pulumi.Output<Record<string, string>> {
+    return decisions.apply((ds) => pulumi.all(Object.fromEntries(candidates
+        .filter((c) => ds.some((d) => d.slot === c.slot && d.keep))
+        .map((c) => [c.slot, passwordFor(parent, name, displayName, applicationId, c).keyId]))));
+}
+
+/** The display name keyrelay gives a slot's password; the gate finds the password in Entra by it. */
+export function passwordDisplayName(displayName: string, credential: PlannedCredential): string {
+    return `${displayName} (keyrelay slot ${credential.slot}, from ${credential.startDate.toISODate()})`;
 }
 
 /**
@@ -118,7 +165,7 @@ export class RotatingPassword extends pulumi.ComponentResource {
 function passwordFor(parent: pulumi.Resource, name: string, displayName: string, applicationId: pulumi.Input<string>, credential: PlannedCredential): azuread.ApplicationPassword {
     return new azuread.ApplicationPassword(`${name}-${credential.slot}`, {
         applicationId,
-        displayName: `${displayName} (keyrelay slot ${credential.slot}, from ${credential.startDate.toISODate()})`,
+        displayName: passwordDisplayName(displayName, credential),
         endDate: toRfc3339(credential.endDate),
         rotateWhenChanged: {
             [PERIOD_START_MARKER]: toRfc3339(credential.startDate),

@@ -75,6 +75,8 @@ export interface VaultVersion {
 export interface DirectoryCredential {
     keyId: string;
     applicationId: string;
+    /** The password's display name (keyrelay's names each slot's password). */
+    displayName?: string;
     /** As Entra stored it: the startDate sent, or the creation time when none was. */
     startDate: string;
     endDate: string;
@@ -442,7 +444,7 @@ export class SimulatedEngine {
                 outputs.value = this.sequence.secretValue();
                 id = `${inputs.applicationId}/password/${outputs.keyId}`;
                 this.directory.set(outputs.keyId, {
-                    keyId: outputs.keyId, applicationId: inputs.applicationId, startDate: outputs.startDate,
+                    keyId: outputs.keyId, applicationId: inputs.applicationId, displayName: inputs.displayName, startDate: outputs.startDate,
                     endDate: inputs.endDate, value: outputs.value, createdAt: at,
                 });
                 break;

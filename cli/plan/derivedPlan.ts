@@ -10,6 +10,7 @@ import { TYPE_TOKENS } from "../../components/typeTokens";
 import { SERVES_UNTIL_MARKER } from "../../components/schedule";
 import { PolicyViolation } from "../../policies/lib/runInProcess";
 import { PolicyFindings, policiesAt } from "./policyFindings";
+import { mockedRetirementGate } from "./mockedRetirement";
 import { SimulatedEngine, SimulatedResource } from "../../simulation/engine";
 import { AppRun, CredentialFacts, appRuns, appTimeline, fleetRuns } from "./fleetTimeline";
 import { APPLICATION_PASSWORD_TYPE, PlanResource, Unit, learnFleet, unitResourcesAt } from "./fleetModel";
@@ -25,6 +26,8 @@ export interface PlannedApp {
     nextRotation: string | undefined;
     rotations: string[];
     credentials: PlannedCredentialFacts[];
+    /** The evidence gate's questions (mocked answers), one line per gated credential; absent without `retire`. */
+    gate?: string[];
 }
 
 export interface PlannedViolation extends PolicyViolation {
@@ -114,10 +117,13 @@ export interface DerivedPlanInput {
 }
 
 export async function derivedPlan({ engine, policies, from, until, onProgramError, afterLearning, onProgress }: DerivedPlanInput): Promise<DerivedOutcome> {
-    const learningRun = await engine.run(from);
+    const gate = mockedRetirementGate(engine);
+    const learningRun = await engine.run(from).finally(gate.restore);
     if (learningRun.errors.length > 0) onProgramError(from, learningRun.errors[0]);
     const learnedResources = engine.resources().map(toPlanResource);
     afterLearning?.();
+    const gated = learnedResources.find((r) => r.type === TYPE_TOKENS.rotatingPassword && r.inputs.retireUnusedFor !== undefined);
+    if (gated) return { simulate: `${gated.name} has an evidence gate (retire), which decides run by run which retiring credentials stay` };
     const fleet = learnFleet(learnedResources, from);
     if (fleet.problems.length > 0) return { simulate: fleet.problems[0] };
 

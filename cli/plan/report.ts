@@ -91,6 +91,7 @@ export function formatPlan(result: PlanResult, colors: Pick<CliContext, "color">
         lines.push(`${app.name}: secret ${app.secret ?? "-"}, next rotation ${day(app.nextRotation)}, ${counted(app.rotations.length, "rotation")} in the horizon`);
         lines.push(formatTable(["slot", "issued", "expires", "in service", "replaced", "removed"],
             app.credentials.map((c) => [c.slot, day(c.issued), day(c.endDateTime), c.inServiceFrom ? day(c.inServiceFrom) : "never", day(c.replaced), day(c.removed)])));
+        for (const line of app.gate ?? []) lines.push(`  ${line}`);
         lines.push("");
     }
     if (result.apps.some((a) => a.credentials.some((c) => !c.inServiceFrom))) {

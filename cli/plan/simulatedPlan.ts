@@ -10,6 +10,7 @@ import { FleetPlan, PlannedApp, PlannedCredentialFacts } from "./derivedPlan";
 import type { PlanResource } from "./fleetModel";
 import { nextDailyRun } from "./fleetTimeline";
 import { PolicyFindings, policiesAt } from "./policyFindings";
+import { GateQuestion, mockedRetirementGate } from "./mockedRetirement";
 
 const COMPONENT_TYPE = TYPE_TOKENS.rotatedAppRegistration;
 
@@ -37,7 +38,8 @@ export async function simulatedPlan(engine: SimulatedEngine, policies: Policies,
     const maxRuns = Math.ceil(until.diff(from).as("days")) + 2;
     let runs = 0;
     let firstRun: PlanResource[] = [];
-
+    const gate = mockedRetirementGate(engine);
+    try {
     for (let at = from; at <= until && runs < maxRuns;) {
         onProgress?.(Math.round(at.diff(from).as("days")), Math.round(until.diff(from).as("days")));
         const report = await engine.run(at);
@@ -62,6 +64,9 @@ export async function simulatedPlan(engine: SimulatedEngine, policies: Policies,
         const change = daily ? undefined : nextCredentialChange(resources, at);
         at = nextDailyRun(at, change ?? at);
     }
+    } finally {
+        gate.restore();
+    }
 
     const finalResources = engine.resources();
     const apps: PlannedApp[] = [...components.entries()].map(([urn, name]) => {
@@ -84,9 +89,22 @@ export async function simulatedPlan(engine: SimulatedEngine, policies: Policies,
             });
         const rotations = versions.slice(1).filter((v, i) => v.tags["key-id"] !== versions[i].tags["key-id"]).map((v) => toRfc3339(v.writtenAt));
         const every = vaultSecret?.inputs.tags?.["rotation-every"];
-        return { name, secret: vaultSecret?.inputs.name, every: typeof every === "string" ? every : undefined, nextRotation: nextRotationByApp.get(name), rotations, credentials };
+        const gated = gateLines(gate.questions.filter((q) => application !== undefined && q.applicationId === application.id), engine, slotByKeyId);
+        return { name, secret: vaultSecret?.inputs.name, every: typeof every === "string" ? every : undefined, nextRotation: nextRotationByApp.get(name), rotations, credentials, ...(gated.length > 0 ? { gate: gated } : {}) };
     });
     return { runs, apps, violations: violations.planned(runDates), programRuns: runs, firstRun };
 }
 
 /** "1 rotation", "2 rotations". */
+
+/** One line per credential the evidence gate asked about: when, the mocked answer, and what it decided against the credential's end. */
+function gateLines(questions: readonly GateQuestion[], engine: SimulatedEngine, slotByKeyId: ReadonlyMap<string, string>): string[] {
+    const first = new Map<string, GateQuestion>();
+    for (const q of questions) for (const keyId of q.keyIds) if (!first.has(keyId)) first.set(keyId, q);
+    return [...first.entries()].map(([keyId, q]) => {
+        const credential = engine.directory.get(keyId);
+        const removed = credential?.deletedAt ? `removed ${toRfc3339(credential.deletedAt).slice(0, 10)}` : "kept";
+        return `evidence gate, slot ${slotByKeyId.get(keyId) ?? "?"}: asked ${toRfc3339(q.at).slice(0, 10)} (mocked answer: no sign-in in ${q.window}), ${removed}, `
+            + `ends ${credential?.endDate.slice(0, 10) ?? "?"}; a sign-in or no answer would keep it to its end`;
+    });
+}

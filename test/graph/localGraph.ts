@@ -275,6 +275,16 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
             require(oid, "Application.Read.All");
             return listDirectory(req, url, "application");
         }
+        // Get application (https://learn.microsoft.com/graph/api/application-get): by object id, $select;
+        // 404 Request_ResourceNotFound for an unknown id. Application.Read.All here (OwnedBy reads owned apps too).
+        const oneApp = /^\/v1\.0\/applications\/([^/]+)$/.exec(path);
+        if (oneApp) {
+            require(oid, "Application.Read.All");
+            const app = tenant.applications.find((a) => a.id === decodeURIComponent(oneApp[1]));
+            if (!app) throw new GraphError(404, "Request_ResourceNotFound", `Resource '${oneApp[1]}' does not exist or one of its queried reference-property objects are not present.`);
+            const select = parseSelect(url.searchParams.get("$select"), APPLICATION_PROPERTIES, "application");
+            return { "@odata.context": `${base}/v1.0/$metadata#applications/$entity`, ...objectView(app, "application", select, false) };
+        }
         if (path === "/v1.0/servicePrincipals") {
             require(oid, "Application.Read.All");
             return listDirectory(req, url, "servicePrincipal");

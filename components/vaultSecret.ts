@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import { VAULT_SECRET_MODULE, VAULT_SECRET_TYPE_NAME } from "./typeTokens";
 import { checkVaultSecretInputs, secretOwnership, secretWriterLabel } from "./validate";
 import { canonicalVaultUrl } from "./provider/vaultSecretDiff";
@@ -28,6 +29,12 @@ export interface VaultSecretArgs {
      * secret to this stack, then remove it.
      */
     adopt?: pulumi.Input<boolean>;
+    /**
+     * The rotation schedule of the component that writes this secret (scheduleRecord.ts), kept in
+     * state so the next run's check() refuses an undeclared change.
+     * @internal
+     */
+    schedule?: string;
 }
 
 /** The stack this program deploys: "<organization>/<project>/<stack>", tagged on every version it writes. */
@@ -42,6 +49,22 @@ export function writerStack(): string {
 }
 
 /**
+ * Who writes a secret: the stack and this resource, "<organization>/<project>/<stack>#<id>", where
+ * the id is 12 hex digits of the SHA-256 of the resource's URN. The dynamic provider is not told the
+ * URN (@pulumi/pulumi 3.270 cmd/dynamic-provider/index.js calls check(olds, news) and create(props)
+ * although the engine's CheckRequest and CreateRequest carry it), so the program passes it as an
+ * input. A rename through aliases is an update, whose state names the version it wrote.
+ */
+export function writerOf(name: string, parent: pulumi.Resource | undefined): pulumi.Output<string> {
+    const stack = writerStack();
+    return pulumi.createUrn(name, VAULT_SECRET_URN_TYPE, parent)
+        .apply((urn) => `${stack}#${createHash("sha256").update(urn).digest("hex").slice(0, 12)}`);
+}
+
+/** The type in a VaultSecret's URN (test/vault/providerHost.ts VAULT_SECRET_TYPE). */
+const VAULT_SECRET_URN_TYPE = `pulumi-nodejs:dynamic/${VAULT_SECRET_MODULE}:${VAULT_SECRET_TYPE_NAME}`;
+
+/**
  * One provider object for every VaultSecret: Pulumi serializes it once per process and reuses the text.
  * It is a loader of a few hundred bytes; the provider's code is loaded where it runs.
  */
@@ -53,6 +76,7 @@ const vaultSecretProvider = loadingVaultSecretProvider(providerModuleLocation(),
  * @example
  * ```ts
  * import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
  * import { VaultSecret } from "keyrelay";
  *
  * new VaultSecret("partner-api-key", {
@@ -91,7 +115,7 @@ export class VaultSecret extends pulumi.dynamic.Resource {
         super(
             vaultSecretProvider,
             name,
-            { versionId: undefined, version: undefined, secretUri: undefined, ...args, vaultUrl, writer: writerStack(), value: pulumi.secret(value) },
+            { versionId: undefined, version: undefined, secretUri: undefined, ...args, vaultUrl, writer: writerOf(name, opts?.parent), value: pulumi.secret(value) },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["value"] }),
             VAULT_SECRET_MODULE,
             VAULT_SECRET_TYPE_NAME,

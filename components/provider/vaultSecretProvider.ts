@@ -8,9 +8,10 @@ import * as dns from "dns";
 import type { KeyVaultSecret } from "@azure/keyvault-secrets";
 import { DateTime } from "luxon";
 import {
-    DEFAULT_CONTENT_TYPE, VaultSecretFields, WRITER_TAG, canonicalVaultUrl, vaultSecretChange, withManagedTag,
+    DEFAULT_CONTENT_TYPE, VaultSecretFields, WRITER_TAG, canonicalVaultUrl, sameWriter, vaultSecretChange, withManagedTag,
 } from "./vaultSecretDiff";
-import { UNKNOWN_INPUT, parseRfc3339, vaultSecretInputProblems } from "../validate";
+import { InputProblem, UNKNOWN_INPUT, parseRfc3339, vaultSecretInputProblems } from "../validate";
+import { declaredRotationBlock, parseScheduleRecord, undeclaredScheduleChange } from "./scheduleRecord";
 import { InputError, isVaultError } from "../../lib/errors";
 import { isUnresolvedError, UNRESOLVED_HOST_CODES } from "../../lib/network";
 import { VaultCall, VaultSecretProviderOptions, vaultCall } from "./vaultClient";
@@ -72,13 +73,14 @@ function sameVersion(a: string | undefined, b: string | undefined): boolean {
 }
 
 /**
- * Refuses to write over a newest version that another stack wrote (its writer tag names another
- * stack), unless this resource wrote that version itself or the user adopts the secret.
+ * Refuses to write over a newest version that another stack or another resource of this stack wrote
+ * (its writer tag names them), unless this resource wrote that version itself (its state names it:
+ * an update, also after a rename through aliases) or the user adopts the secret.
  */
 async function checkWriter(call: VaultCall, inputs: VaultSecretFields, ownVersion: string | undefined): Promise<void> {
     if (inputs.adopt === true || !inputs.writer) return;
     const newest = await newestVersion(call, inputs.name);
-    if (!newest?.writer || newest.writer === inputs.writer || sameVersion(newest.version, ownVersion)) return;
+    if (!newest?.writer || sameWriter(newest.writer, inputs.writer) || sameVersion(newest.version, ownVersion)) return;
     throw writerConflictError({ action: "set", vaultUrl: inputs.vaultUrl, secret: inputs.name }, newest.version, newest.writer, inputs.writer, WRITER_TAG);
 }
 
@@ -101,6 +103,8 @@ export async function writeVaultSecret(call: VaultCall, inputs: VaultSecretField
     } catch (error) {
         throw softDeletedError(target, error, inputs.value);
     }
+    // The recovered versions are back: the newest may be another writer's, checked as for any write.
+    await checkWriter(call, inputs, ownVersion);
     try {
         return await setVersion(call, inputs);
     } catch (error) {
@@ -125,7 +129,7 @@ function outputsOf(inputs: VaultSecretFields, written: KeyVaultSecret): VaultSec
 
 /** Only the fields VaultSecret owns: the engine's inputs also carry `__provider`. */
 function fieldsOf(props: VaultSecretFields): VaultSecretFields {
-    const { vaultUrl, name, value, expiresOn, notBefore, contentType, tags, retainOnDelete, writer, adopt } = props;
+    const { vaultUrl, name, value, expiresOn, notBefore, contentType, tags, retainOnDelete, writer, adopt, schedule } = props;
     return {
         vaultUrl: canonicalVaultUrl(vaultUrl), name, value, expiresOn,
         ...(notBefore ? { notBefore } : {}),
@@ -134,6 +138,7 @@ function fieldsOf(props: VaultSecretFields): VaultSecretFields {
         ...(retainOnDelete !== undefined && retainOnDelete !== null ? { retainOnDelete } : {}),
         ...(writer ? { writer } : {}),
         ...(adopt !== undefined && adopt !== null ? { adopt } : {}),
+        ...(schedule ? { schedule } : {}),
     };
 }
 
@@ -173,6 +178,41 @@ async function explained<T>(target: VaultRequestTarget, work: () => Promise<T>):
     }
 }
 
+/**
+ * The writer of each secret checked in this process. The engine runs one dynamic provider host for
+ * all of a deployment's dynamic resources (one default provider per package) and calls check() for
+ * every resource before any of them is created or updated (pulumi/pulumi pkg/resource/deploy/
+ * step_generator.go, generateSteps: prov.Check precedes every step), so two resources of one run
+ * that write one secret, spelled as Outputs the program could not compare, meet here before either
+ * writes. Were a host ever started per resource, this finds nothing and the writer tag check at
+ * the first write (checkWriter) still refuses the second writer.
+ */
+const writersInThisHost = new Map<string, string>();
+
+function secondWriterProblem(news: Partial<VaultSecretFields>): InputProblem | undefined {
+    const { vaultUrl, name, writer } = news;
+    if (typeof vaultUrl !== "string" || typeof name !== "string" || typeof writer !== "string") return undefined;
+    if ([vaultUrl, name, writer].includes(UNKNOWN_INPUT)) return undefined;
+    const key = `${canonicalVaultUrl(vaultUrl)}/secrets/${name.toLowerCase()}`;
+    const first = writersInThisHost.get(key);
+    if (first === undefined || first === writer) {
+        writersInThisHost.set(key, writer);
+        return undefined;
+    }
+    return {
+        field: "name",
+        problem: `is "${name}" in ${canonicalVaultUrl(vaultUrl)}, which another resource of this deployment ("${first}") also writes (Key Vault names are case-insensitive)`,
+        fix: "Give each writer its own secret name, or remove one of them: two writers would overwrite each other's credential on every run",
+    };
+}
+
+function scheduleProblem(olds: Partial<VaultSecretFields>, news: Partial<VaultSecretFields>, now: DateTime): InputProblem | undefined {
+    const problem = undeclaredScheduleChange(olds?.schedule, news.schedule, now);
+    if (!problem) return undefined;
+    const block = declaredRotationBlock(parseScheduleRecord(olds.schedule)!, parseScheduleRecord(news.schedule)!, now);
+    return { field: "schedule", problem, fix: `Declare the change, so the credentials in service stay through the transition: ${block}` };
+}
+
 /** The provider's methods, all present, with the results it always returns. */
 export interface VaultSecretProvider extends pulumi.dynamic.ResourceProvider<VaultSecretFields, VaultSecretOutputs> {
     check(olds: Partial<VaultSecretFields>, news: VaultSecretFields): Promise<pulumi.dynamic.CheckResult<VaultSecretFields>>;
@@ -187,8 +227,10 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
     const warn = options.warn ?? ((message: string) => console.warn(message));
     const provider: VaultSecretProvider = {
         // The inputs that were still Outputs when the program declared the resource are known here, before any write.
-        async check(_olds: Partial<VaultSecretFields>, news: VaultSecretFields) {
-            const problems = vaultSecretInputProblems(news, DateTime.utc());
+        async check(olds: Partial<VaultSecretFields>, news: VaultSecretFields) {
+            const now = DateTime.utc();
+            const problems = [...vaultSecretInputProblems(news, now), secondWriterProblem(news), scheduleProblem(olds ?? {}, news, now)]
+                .filter((p): p is InputProblem => p !== undefined);
             const label = typeof news.name === "string" && news.name !== UNKNOWN_INPUT ? `VaultSecret for secret ${JSON.stringify(news.name)}` : "VaultSecret";
             const inputs = typeof news.vaultUrl === "string" && news.vaultUrl !== UNKNOWN_INPUT ? { ...news, vaultUrl: canonicalVaultUrl(news.vaultUrl) } : news;
             return {

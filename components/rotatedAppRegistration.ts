@@ -7,6 +7,7 @@ import { RotationSettings } from "./schedule";
 import { Reader, registerSecretWriter, secretOwnership } from "./validate";
 import { parseRotatedAppRegistrationArgs } from "./rotatedAppRegistrationPlan";
 import { VaultSecret } from "./vaultSecret";
+import { scheduleRecordOf } from "./provider/scheduleRecord";
 import { FederatedTrust } from "./federatedTrusts";
 import { declareFederatedCredentials } from "./federatedCredentials";
 import { ConsumerKind, consumersTag } from "../policies/lib/consumerHints";
@@ -173,6 +174,7 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
             },
             ...(args.retainOnDelete !== undefined ? { retainOnDelete: args.retainOnDelete } : {}),
             ...(args.adopt !== undefined ? { adopt: args.adopt } : {}),
+            schedule: scheduleRecordOf(plan.schedule.schedule),
         }, parent);
 
         declareFederatedCredentials(this, name, this.application.id, [...plan.federated]);

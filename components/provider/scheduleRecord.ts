@@ -93,3 +93,20 @@ export function undeclaredScheduleChange(oldText: unknown, newText: unknown, now
         `to every ${durationText(news.everyMs)}, validFor ${durationText(news.validForMs)} without rotation.since and rotation.previous: ` +
         "every slot would be re-issued and the credential Key Vault holds deleted in this run";
 }
+
+interface ComputedSchedule {
+    readonly everyMs: number;
+    readonly validForMs: number;
+    readonly sinceMs?: number;
+    readonly previous?: ComputedSchedule;
+}
+
+function recordedOf(schedule: ComputedSchedule): RecordedSchedule {
+    const since = schedule.sinceMs !== undefined ? DateTime.fromMillis(schedule.sinceMs, { zone: "utc" }).toISODate() : undefined;
+    return { everyMs: schedule.everyMs, validForMs: schedule.validForMs, ...(since ? { since } : {}) };
+}
+
+/** The record of a schedule as components/schedule.ts computes it (RotationSchedule). */
+export function scheduleRecordOf(schedule: ComputedSchedule): string {
+    return scheduleRecordText({ ...recordedOf(schedule), ...(schedule.previous ? { previous: recordedOf(schedule.previous) } : {}) });
+}

@@ -50,15 +50,23 @@ export function writerStack(): string {
 
 /**
  * Who writes a secret: the stack and this resource, "<organization>/<project>/<stack>#<id>", where
- * the id is 12 hex digits of the SHA-256 of the resource's URN. The dynamic provider is not told the
+ * the id is 8 hex digits of the SHA-256 of the resource's URN. The dynamic provider is not told the
  * URN (@pulumi/pulumi 3.270 cmd/dynamic-provider/index.js calls check(olds, news) and create(props)
  * although the engine's CheckRequest and CreateRequest carry it), so the program passes it as an
  * input. A rename through aliases is an update, whose state names the version it wrote.
  */
-export function writerOf(name: string, parent: pulumi.Resource | undefined): pulumi.Output<string> {
+export function writerOf(name: string, parent: pulumi.Resource | undefined): Promise<string> {
     const stack = writerStack();
-    return pulumi.createUrn(name, VAULT_SECRET_URN_TYPE, parent)
-        .apply((urn) => `${stack}#${createHash("sha256").update(urn).digest("hex").slice(0, 12)}`);
+    // A plain promise of the parent's URN, not the Output: an input that depends on a component
+    // makes the SDK wait for all of that component's children, this VaultSecret among them.
+    const parentUrn = parent ? new Promise<string>((resolve) => parent.urn.apply((urn) => { resolve(urn); return urn; })) : Promise.resolve(undefined);
+    return parentUrn.then((parentUrnText) => {
+        // As pulumi.createUrn spells it (@pulumi/pulumi resource.js): the parent's type chain, then ours.
+        const chain = parentUrnText ? `${parentUrnText.substring(0, parentUrnText.lastIndexOf("::"))}$` : undefined;
+        const prefix = chain && !chain.endsWith("::pulumi:pulumi:Stack$") ? chain : `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::`;
+        const urn = `${prefix}${VAULT_SECRET_URN_TYPE}::${name}`;
+        return `${stack}#${createHash("sha256").update(urn).digest("hex").slice(0, 8)}`;
+    });
 }
 
 /** The type in a VaultSecret's URN (test/vault/providerHost.ts VAULT_SECRET_TYPE). */

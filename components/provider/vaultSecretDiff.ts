@@ -14,7 +14,7 @@ export interface VaultSecretFields {
     /** Keep the secret in the vault when the resource is deleted (default: soft-delete it). */
     retainOnDelete?: boolean;
     /**
-     * Who writes: "<organization>/<project>/<stack>#<resource id>" (the id: 12 hex digits of the
+     * Who writes: "<organization>/<project>/<stack>#<resource id>" (the id: 8 hex digits of the
      * SHA-256 of the resource's URN), tagged on every version. Older releases wrote the stack alone.
      */
     writer?: string;

@@ -215,7 +215,7 @@ function scheduleProblem(olds: Partial<VaultSecretFields>, news: Partial<VaultSe
 
 /** The provider's methods, all present, with the results it always returns. */
 export interface VaultSecretProvider extends pulumi.dynamic.ResourceProvider<VaultSecretFields, VaultSecretOutputs> {
-    check(olds: Partial<VaultSecretFields>, news: VaultSecretFields): Promise<pulumi.dynamic.CheckResult<VaultSecretFields>>;
+    check(olds: Partial<VaultSecretFields>, news: VaultSecretFields): Promise<pulumi.dynamic.CheckResult<VaultSecretFields> & { failures: pulumi.dynamic.CheckFailure[] }>;
     diff(id: string, olds: VaultSecretOutputs, news: VaultSecretFields): Promise<pulumi.dynamic.DiffResult>;
     create(inputs: VaultSecretFields): Promise<{ id: string; outs: VaultSecretOutputs }>;
     update(id: string, olds: VaultSecretOutputs, news: VaultSecretFields): Promise<{ outs: VaultSecretOutputs }>;

@@ -88,7 +88,7 @@ export function writerConflictError(target: VaultRequestTarget & { secret: strin
     return new VaultError({ ...target, action: "set" },
         `${vaultRequestSubject({ ...target, action: "set" })}: its newest version (${(newestVersion ?? "?").slice(0, 8)}) was written by ${writerDescription(newestWriter, writer)} ` +
         `(tag ${writerTag}), not by this ${sameStack(newestWriter, writer) ? "resource" : "stack"} "${writer}". Two writers of one secret overwrite each other on every run`,
-        { fix: "Give each writer its own secret name; or, to move the secret to this resource, set adopt: true on this VaultSecret (or RotatedAppRegistration) for one pulumi up, and remove the other writer" });
+        { fix: "Give each writer its own secret name; if this resource was renamed, declare its old name in `aliases`; or, to move the secret to this resource, set adopt: true on this VaultSecret (or RotatedAppRegistration) for one pulumi up, and remove the other writer" });
 }
 
 function stackPart(writer: string): string {

@@ -48,8 +48,9 @@ describe("one writer per secret at declaration", () => {
     it("each VaultSecret's writer names its stack and resource (8 hex digits of its URN's SHA-256), so check() refuses a second writer spelled as an Output", async () => {
         const engine = new SimulatedEngine({
             program: () => {
-                const component = new RotatedAppRegistration("billing-api", app);
-                new VaultSecret("outputs", { ...direct, vaultUrl: pulumi.output(VAULT), name: pulumi.output("billing-api-client-secret") }, { parent: component });
+                // A secret name of this test alone: the provider's claims live as long as its process.
+                const component = new RotatedAppRegistration("billing-api", { ...app, vault: { url: VAULT, secretName: "declared-as-outputs" } });
+                new VaultSecret("outputs", { ...direct, vaultUrl: pulumi.output(VAULT), name: pulumi.output("declared-as-outputs") }, { parent: component });
             },
         });
         const report = await engine.run(AT);

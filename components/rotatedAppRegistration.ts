@@ -8,6 +8,7 @@ import { Reader, registerSecretWriter, secretOwnership } from "./validate";
 import { parseRotatedAppRegistrationArgs } from "./rotatedAppRegistrationPlan";
 import { VaultSecret } from "./vaultSecret";
 import { declaredOwners, ownersInput, stackConfigOwners } from "./owners";
+import { scheduleRecordOf } from "./provider/scheduleRecord";
 import { FederatedTrust } from "./federatedTrusts";
 import { declareFederatedCredentials } from "./federatedCredentials";
 import { ConsumerKind, consumersTag } from "../policies/lib/consumerHints";
@@ -178,6 +179,7 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
             ...(args.retainOnDelete !== undefined ? { retainOnDelete: args.retainOnDelete } : {}),
             ...(args.adopt !== undefined ? { adopt: args.adopt } : {}),
             proof: args.proof === false ? false : { ...args.proof, tenantId: deployingClientConfig().tenantId, clientId: this.application.clientId },
+            schedule: scheduleRecordOf(plan.schedule.schedule),
         }, parent);
 
         declareFederatedCredentials(this, name, this.application.id, [...plan.federated]);

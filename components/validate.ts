@@ -3,7 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { DateTime } from "luxon";
 import { InputError } from "../lib/errors";
 import { isLoopbackHost } from "../lib/network";
-import { KEYRELAY_TAGS, MAX_VAULT_TAGS, canonicalVaultUrl } from "./provider/vaultSecretDiff";
+import { KEYRELAY_TAGS, MAX_VAULT_TAGS, MAX_VAULT_TAG_VALUE, canonicalVaultUrl } from "./provider/vaultSecretDiff";
 
 export const SECRET_NAME_PATTERN = /^[0-9a-zA-Z-]{1,127}$/;
 /**
@@ -184,9 +184,17 @@ export function registerSecretWriter(component: object, label: string): void {
     secretWriterLabels.set(component, label);
 }
 
-/** The label a VaultSecret claims its secret under: its parent component's, when that component claimed it. */
+/**
+ * The label a VaultSecret claims its secret under: its parent component's for the one VaultSecret
+ * that component declares itself (its first child VaultSecret, declared in its constructor); any
+ * other VaultSecret given `{ parent: component }` claims under its own name, so a second writer of
+ * the component's secret is refused like any other.
+ */
 export function secretWriterLabel(parent: object | undefined, own: string): string {
-    return (parent && secretWriterLabels.get(parent)) ?? own;
+    const label = parent ? secretWriterLabels.get(parent) : undefined;
+    if (label === undefined) return own;
+    secretWriterLabels.delete(parent!);
+    return label;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,7 +265,7 @@ function timeProblem(value: unknown, field: string): InputProblem | undefined {
 
 export interface VaultSecretCheckedInputs {
     vaultUrl?: unknown; name?: unknown; value?: unknown; expiresOn?: unknown; notBefore?: unknown;
-    tags?: unknown; retainOnDelete?: unknown; adopt?: unknown; contentType?: unknown;
+    tags?: unknown; retainOnDelete?: unknown; adopt?: unknown; contentType?: unknown; writer?: unknown;
 }
 
 /**
@@ -294,12 +302,20 @@ export function vaultSecretInputProblems(inputs: VaultSecretCheckedInputs, now: 
         if (inputs.tags === null || typeof inputs.tags !== "object" || Array.isArray(inputs.tags)) {
             add({ field: "tags", problem: `is ${describeValue(inputs.tags)}, not an object of strings`, fix: 'Pass tags like { app: "billing-api" }.' });
         } else {
+            for (const [tag, value] of Object.entries(inputs.tags as Record<string, unknown>)) {
+                if (typeof value === "string" && value.length > MAX_VAULT_TAG_VALUE) {
+                    add({ field: `tags.${tag}`, problem: `is ${value.length} characters; Key Vault allows ${MAX_VAULT_TAG_VALUE} per tag value`, fix: `Shorten the value of tag "${tag}" to ${MAX_VAULT_TAG_VALUE} characters or fewer.` });
+                }
+            }
             const own = Object.keys(inputs.tags).filter((k) => !(KEYRELAY_TAGS as readonly string[]).includes(k));
             const room = MAX_VAULT_TAGS - KEYRELAY_TAGS.length;
             if (own.length > room) {
                 add({ field: "tags", problem: `has ${own.length} tags; Key Vault allows ${MAX_VAULT_TAGS} per secret and keyrelay adds ${KEYRELAY_TAGS.length} (${KEYRELAY_TAGS.join(", ")})`, fix: `Keep at most ${room} tags of your own.` });
             }
         }
+    }
+    if (typeof inputs.writer === "string" && known(inputs.writer) && inputs.writer.length > MAX_VAULT_TAG_VALUE) {
+        add({ field: "writer", problem: `is ${inputs.writer.length} characters (the keyrelay-writer tag: organization/project/stack#resource); Key Vault allows ${MAX_VAULT_TAG_VALUE} per tag value`, fix: "Use a shorter project or stack name." });
     }
     for (const field of ["retainOnDelete", "adopt"] as const) {
         const value = inputs[field];

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import { VAULT_SECRET_MODULE, VAULT_SECRET_TYPE_NAME } from "./typeTokens";
 import { checkVaultSecretInputs, secretOwnership, secretWriterLabel } from "./validate";
 import { canonicalVaultUrl } from "./provider/vaultSecretDiff";
@@ -38,6 +39,12 @@ export interface VaultSecretArgs {
      * not a client secret, or where the deployment cannot reach Entra's token endpoint.
      */
     proof?: CredentialProofArgs | false;
+    /**
+     * The rotation schedule of the component that writes this secret (scheduleRecord.ts), kept in
+     * state so the next run's check() refuses an undeclared change.
+     * @internal
+     */
+    schedule?: string;
 }
 
 /** The proof the provider runs: defaults applied, the tenant resolved; undefined for no proof. */
@@ -66,6 +73,30 @@ export function writerStack(): string {
 }
 
 /**
+ * Who writes a secret: the stack and this resource, "<organization>/<project>/<stack>#<id>", where
+ * the id is 8 hex digits of the SHA-256 of the resource's URN. The dynamic provider is not told the
+ * URN (@pulumi/pulumi 3.270 cmd/dynamic-provider/index.js calls check(olds, news) and create(props)
+ * although the engine's CheckRequest and CreateRequest carry it), so the program passes it as an
+ * input. A rename through aliases is an update, whose state names the version it wrote.
+ */
+export function writerOf(name: string, parent: pulumi.Resource | undefined): Promise<string> {
+    const stack = writerStack();
+    // A plain promise of the parent's URN, not the Output: an input that depends on a component
+    // makes the SDK wait for all of that component's children, this VaultSecret among them.
+    const parentUrn = parent ? new Promise<string>((resolve) => parent.urn.apply((urn) => { resolve(urn); return urn; })) : Promise.resolve(undefined);
+    return parentUrn.then((parentUrnText) => {
+        // As pulumi.createUrn spells it (@pulumi/pulumi resource.js): the parent's type chain, then ours.
+        const chain = parentUrnText ? `${parentUrnText.substring(0, parentUrnText.lastIndexOf("::"))}$` : undefined;
+        const prefix = chain && !chain.endsWith("::pulumi:pulumi:Stack$") ? chain : `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::`;
+        const urn = `${prefix}${VAULT_SECRET_URN_TYPE}::${name}`;
+        return `${stack}#${createHash("sha256").update(urn).digest("hex").slice(0, 8)}`;
+    });
+}
+
+/** The type in a VaultSecret's URN (test/vault/providerHost.ts VAULT_SECRET_TYPE). */
+const VAULT_SECRET_URN_TYPE = `pulumi-nodejs:dynamic/${VAULT_SECRET_MODULE}:${VAULT_SECRET_TYPE_NAME}`;
+
+/**
  * One provider object for every VaultSecret: Pulumi serializes it once per process and reuses the text.
  * It is a loader of a few hundred bytes; the provider's code is loaded where it runs.
  */
@@ -77,6 +108,7 @@ const vaultSecretProvider = loadingVaultSecretProvider(providerModuleLocation(),
  * @example
  * ```ts
  * import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
  * import { VaultSecret } from "keyrelay";
  *
  * new VaultSecret("partner-api-key", {
@@ -116,7 +148,7 @@ export class VaultSecret extends pulumi.dynamic.Resource {
         super(
             vaultSecretProvider,
             name,
-            { versionId: undefined, version: undefined, secretUri: undefined, ...args, vaultUrl, writer: writerStack(), value: pulumi.secret(value), proof: proofInput(args.proof, args.tags) },
+            { versionId: undefined, version: undefined, secretUri: undefined, ...args, vaultUrl, writer: writerOf(name, opts?.parent), value: pulumi.secret(value), proof: proofInput(args.proof, args.tags) },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["value"] }),
             VAULT_SECRET_MODULE,
             VAULT_SECRET_TYPE_NAME,

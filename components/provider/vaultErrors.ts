@@ -93,9 +93,22 @@ export function softDeletedError(target: VaultRequestTarget & { secret: string }
 /** The newest version was written by another stack. */
 export function writerConflictError(target: VaultRequestTarget & { secret: string }, newestVersion: string | undefined, newestWriter: string, writer: string, writerTag: string): VaultError {
     return new VaultError({ ...target, action: "set" },
-        `${vaultRequestSubject({ ...target, action: "set" })}: its newest version (${(newestVersion ?? "?").slice(0, 8)}) was written by stack "${newestWriter}" ` +
-        `(tag ${writerTag}), not by this stack "${writer}". Two stacks writing one secret overwrite each other on every run`,
-        { fix: "Give each stack its own secret name; or, to move the secret to this stack, set adopt: true on this VaultSecret (or RotatedAppRegistration) for one pulumi up, and remove the other stack's resource" });
+        `${vaultRequestSubject({ ...target, action: "set" })}: its newest version (${(newestVersion ?? "?").slice(0, 8)}) was written by ${writerDescription(newestWriter, writer)} ` +
+        `(tag ${writerTag}), not by this ${sameStack(newestWriter, writer) ? "resource" : "stack"} "${writer}". Two writers of one secret overwrite each other on every run`,
+        { fix: "Give each writer its own secret name; if this resource was renamed, declare its old name in `aliases`; or, to move the secret to this resource, set adopt: true on this VaultSecret (or RotatedAppRegistration) for one pulumi up, and remove the other writer" });
+}
+
+function stackPart(writer: string): string {
+    return writer.split("#")[0];
+}
+
+function sameStack(a: string, b: string): boolean {
+    return stackPart(a) === stackPart(b);
+}
+
+/** "stack \"a/b/c#…\"", or for a writer of the same stack, "another resource of this stack (\"a/b/c#…\")". */
+function writerDescription(newestWriter: string, writer: string): string {
+    return sameStack(newestWriter, writer) ? `another resource of this stack ("${newestWriter}")` : `stack "${newestWriter}"`;
 }
 
 /** A request that got no token because the authority host does not resolve. */

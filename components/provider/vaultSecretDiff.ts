@@ -14,27 +14,53 @@ export interface VaultSecretFields {
     tags?: Record<string, string>;
     /** Keep the secret in the vault when the resource is deleted (default: soft-delete it). */
     retainOnDelete?: boolean;
-    /** The stack that writes: "<organization>/<project>/<stack>", tagged on every version. */
+    /**
+     * Who writes: "<organization>/<project>/<stack>#<resource id>" (the id: 8 hex digits of the
+     * SHA-256 of the resource's URN), tagged on every version. Older releases wrote the stack alone.
+     */
     writer?: string;
     /** Write over a newest version another stack wrote (taking the secret over); default false. */
     adopt?: boolean;
     /** Prove a new value at Entra's token endpoint before writing it (docs/proof.md); false or absent: no proof. */
     proof?: CredentialProofFields | false;
+    /** The rotation schedule of the RotatedAppRegistration that writes it (scheduleRecord.ts); compared in check(). */
+    schedule?: string;
 }
 
 /** Tag the provider adds to every version it writes. */
 export const MANAGED_BY_TAG = "managed-by";
 export const MANAGED_BY_VALUE = "keyrelay";
-/** Tag naming the stack that wrote a version: "<organization>/<project>/<stack>". */
+/** Tag naming the stack and resource that wrote a version: "<organization>/<project>/<stack>#<resource id>". */
 export const WRITER_TAG = "keyrelay-writer";
 /** Content type written when the input leaves it unset. */
 export const DEFAULT_CONTENT_TYPE = "text/plain";
 /** Key Vault allows at most 15 tags on a secret (https://learn.microsoft.com/azure/key-vault/general/service-limits; /work/shared/REFERENCE.md). */
 export const MAX_VAULT_TAGS = 15;
+/**
+ * Key Vault allows a tag value of at most 256 characters ("Azure Key Vault keys, secrets, and
+ * certificates overview", Object tags: up to 15 tags, each with a 256-character name and value:
+ * https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates#object-tags).
+ */
+export const MAX_VAULT_TAG_VALUE = 256;
 
 /** The tags a version carries: the given ones plus managed-by=keyrelay and, when known, the writer's stack. */
 export function withManagedTag(tags: Record<string, string> | undefined, writer?: string): Record<string, string> {
     return { ...(tags ?? {}), [MANAGED_BY_TAG]: MANAGED_BY_VALUE, ...(writer ? { [WRITER_TAG]: writer } : {}) };
+}
+
+/** The stack part of a writer tag (organization, project and stack names cannot hold "#"). */
+export function writerStackOf(writer: string): string {
+    const mark = writer.indexOf("#");
+    return mark < 0 ? writer : writer.slice(0, mark);
+}
+
+/**
+ * Whether a version tagged `newestWriter` may be written over by `writer`: the same resource, or a
+ * version an older keyrelay tagged with this stack alone (it named no resource, so none can be told apart).
+ */
+export function sameWriter(newestWriter: string, writer: string): boolean {
+    if (newestWriter === writer) return true;
+    return !newestWriter.includes("#") && newestWriter === writerStackOf(writer);
 }
 
 /** Tags keyrelay itself adds to every version. */
@@ -117,7 +143,7 @@ export interface VaultSecretChange {
 }
 
 export function vaultSecretChange(olds: Partial<VaultSecretFields>, news: Partial<VaultSecretFields>): VaultSecretChange {
-    const fields: (keyof VaultSecretFields)[] = [...VAULT_SECRET_REPLACE_FIELDS, ...VAULT_SECRET_VERSION_FIELDS, "retainOnDelete", "adopt", "proof"];
+    const fields: (keyof VaultSecretFields)[] = [...VAULT_SECRET_REPLACE_FIELDS, ...VAULT_SECRET_VERSION_FIELDS, "retainOnDelete", "adopt", "proof", "schedule"];
     const changed = fields.filter((f) => !sameField(f, olds, news));
     const replaces = changed.filter((f) => (VAULT_SECRET_REPLACE_FIELDS as readonly string[]).includes(f));
     const writesVersion = changed.some((f) => (VAULT_SECRET_VERSION_FIELDS as readonly string[]).includes(f));

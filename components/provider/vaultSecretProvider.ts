@@ -8,9 +8,10 @@ import * as dns from "dns";
 import type { KeyVaultSecret } from "@azure/keyvault-secrets";
 import { DateTime } from "luxon";
 import {
-    DEFAULT_CONTENT_TYPE, VaultSecretFields, WRITER_TAG, canonicalVaultUrl, vaultSecretChange, withManagedTag,
+    DEFAULT_CONTENT_TYPE, VaultSecretFields, WRITER_TAG, canonicalVaultUrl, sameWriter, vaultSecretChange, withManagedTag,
 } from "./vaultSecretDiff";
-import { UNKNOWN_INPUT, parseRfc3339, vaultSecretInputProblems } from "../validate";
+import { InputProblem, UNKNOWN_INPUT, parseRfc3339, vaultSecretInputProblems } from "../validate";
+import { scheduleProblem, secondWriterProblem } from "./vaultSecretCheck";
 import { InputError, isCredentialProofError, isVaultError } from "../../lib/errors";
 import { isUnresolvedError, UNRESOLVED_HOST_CODES } from "../../lib/network";
 import { VaultCall, VaultSecretProviderOptions, vaultCall } from "./vaultClient";
@@ -73,13 +74,14 @@ function sameVersion(a: string | undefined, b: string | undefined): boolean {
 }
 
 /**
- * Refuses to write over a newest version that another stack wrote (its writer tag names another
- * stack), unless this resource wrote that version itself or the user adopts the secret.
+ * Refuses to write over a newest version that another stack or another resource of this stack wrote
+ * (its writer tag names them), unless this resource wrote that version itself (its state names it:
+ * an update, also after a rename through aliases) or the user adopts the secret.
  */
 async function checkWriter(call: VaultCall, inputs: VaultSecretFields, ownVersion: string | undefined): Promise<void> {
     if (inputs.adopt === true || !inputs.writer) return;
     const newest = await newestVersion(call, inputs.name);
-    if (!newest?.writer || newest.writer === inputs.writer || sameVersion(newest.version, ownVersion)) return;
+    if (!newest?.writer || sameWriter(newest.writer, inputs.writer) || sameVersion(newest.version, ownVersion)) return;
     throw writerConflictError({ action: "set", vaultUrl: inputs.vaultUrl, secret: inputs.name }, newest.version, newest.writer, inputs.writer, WRITER_TAG);
 }
 
@@ -102,6 +104,8 @@ export async function writeVaultSecret(call: VaultCall, inputs: VaultSecretField
     } catch (error) {
         throw softDeletedError(target, error, inputs.value);
     }
+    // The recovered versions are back: the newest may be another writer's, checked as for any write.
+    await checkWriter(call, inputs, ownVersion);
     try {
         return await setVersion(call, inputs);
     } catch (error) {
@@ -126,7 +130,7 @@ function outputsOf(inputs: VaultSecretFields, written: KeyVaultSecret): VaultSec
 
 /** Only the fields VaultSecret owns: the engine's inputs also carry `__provider`. */
 function fieldsOf(props: VaultSecretFields): VaultSecretFields {
-    const { vaultUrl, name, value, expiresOn, notBefore, contentType, tags, retainOnDelete, writer, adopt, proof } = props;
+    const { vaultUrl, name, value, expiresOn, notBefore, contentType, tags, retainOnDelete, writer, adopt, proof, schedule } = props;
     return {
         vaultUrl: canonicalVaultUrl(vaultUrl), name, value, expiresOn,
         ...(notBefore ? { notBefore } : {}),
@@ -136,6 +140,7 @@ function fieldsOf(props: VaultSecretFields): VaultSecretFields {
         ...(writer ? { writer } : {}),
         ...(adopt !== undefined && adopt !== null ? { adopt } : {}),
         ...(proof !== undefined && proof !== null ? { proof } : {}),
+        ...(schedule ? { schedule } : {}),
     };
 }
 
@@ -179,7 +184,7 @@ async function explained<T>(target: VaultRequestTarget, work: () => Promise<T>):
 
 /** The provider's methods, all present, with the results it always returns. */
 export interface VaultSecretProvider extends pulumi.dynamic.ResourceProvider<VaultSecretFields, VaultSecretOutputs> {
-    check(olds: Partial<VaultSecretFields>, news: VaultSecretFields): Promise<pulumi.dynamic.CheckResult<VaultSecretFields>>;
+    check(olds: Partial<VaultSecretFields>, news: VaultSecretFields): Promise<pulumi.dynamic.CheckResult<VaultSecretFields> & { failures: pulumi.dynamic.CheckFailure[] }>;
     diff(id: string, olds: VaultSecretOutputs, news: VaultSecretFields): Promise<pulumi.dynamic.DiffResult>;
     create(inputs: VaultSecretFields): Promise<{ id: string; outs: VaultSecretOutputs }>;
     update(id: string, olds: VaultSecretOutputs, news: VaultSecretFields): Promise<{ outs: VaultSecretOutputs }>;
@@ -191,8 +196,10 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions = 
     const warn = options.warn ?? ((message: string) => console.warn(message));
     const provider: VaultSecretProvider = {
         // The inputs that were still Outputs when the program declared the resource are known here, before any write.
-        async check(_olds: Partial<VaultSecretFields>, news: VaultSecretFields) {
-            const problems = [...vaultSecretInputProblems(news, DateTime.utc()), ...proofInputProblems(news)];
+        async check(olds: Partial<VaultSecretFields>, news: VaultSecretFields) {
+            const now = DateTime.utc();
+            const problems = [...vaultSecretInputProblems(news, now), ...proofInputProblems(news), secondWriterProblem(news), scheduleProblem(olds ?? {}, news, now)]
+                .filter((p): p is InputProblem => p !== undefined);
             const label = typeof news.name === "string" && news.name !== UNKNOWN_INPUT ? `VaultSecret for secret ${JSON.stringify(news.name)}` : "VaultSecret";
             const inputs = typeof news.vaultUrl === "string" && news.vaultUrl !== UNKNOWN_INPUT ? { ...news, vaultUrl: canonicalVaultUrl(news.vaultUrl) } : news;
             return {

@@ -2,6 +2,7 @@
 // the credentials RotatingPassword plans for the instant (on 2027-01-13: slot a retiring, served
 // until 2026-12-10; slot b in service), the VaultSecret fed by the in-service value. The dates come
 // from the component's own planner; simulation.test.ts checks the shape against the component itself.
+import { createHash } from "crypto";
 import { DateTime } from "luxon";
 import { planRotatingPassword } from "../../components/rotatingPassword";
 import { toRfc3339 } from "../../components/schedule";
@@ -65,8 +66,9 @@ export function keyrelayStack(at: string = FIXTURE_NOW): FixtureResource[] {
         notBefore: toRfc3339(plan.inService.startDate),
         contentType: "text/plain",
         tags: { app: "billing-api", "client-id": CLIENT_ID, "key-id": inService.keyId, "rotation-every": "P90D", "next-rotation": toRfc3339(plan.nextRotation) },
-        // "<organization>/<project>/<stack>"; the mock runtime sets no organization.
-        writer: "/keyrelay/example",
+        // "<organization>/<project>/<stack>#<8 hex digits of the URN's SHA-256>"; the mock runtime sets no organization.
+        writer: `/keyrelay/example#${createHash("sha256").update(VAULT_SECRET_URN).digest("hex").slice(0, 8)}`,
+        schedule: "P90D/P181D",
         // Proof before promote: the deploying principal's tenant (getClientConfig) and the app's client id.
         proof: { tenantId: DEFAULT_TENANT_ID, clientId: CLIENT_ID },
     };

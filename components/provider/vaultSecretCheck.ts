@@ -6,6 +6,8 @@ import { DateTime } from "luxon";
 import { InputProblem, UNKNOWN_INPUT } from "../validate";
 import { VaultSecretFields, canonicalVaultUrl } from "./vaultSecretDiff";
 import { declaredRotationBlock, parseScheduleRecord, undeclaredScheduleChange } from "./scheduleRecord";
+import { checkSinceChange } from "../sinceChange";
+import { isInputError } from "../../lib/errors";
 
 /**
  * The writer of each secret checked in this process. The engine runs one dynamic provider host for
@@ -36,8 +38,24 @@ export function secondWriterProblem(news: Partial<VaultSecretFields>): InputProb
 }
 
 export function scheduleProblem(olds: Partial<VaultSecretFields>, news: Partial<VaultSecretFields>, now: DateTime): InputProblem | undefined {
+    const sinceProblem = movedSinceProblem(olds, news, now);
+    if (sinceProblem) return sinceProblem;
     const problem = undeclaredScheduleChange(olds?.schedule, news.schedule, now);
     if (!problem) return undefined;
     const block = declaredRotationBlock(parseScheduleRecord(olds.schedule)!, parseScheduleRecord(news.schedule)!, now);
     return { field: "schedule", problem, fix: `Declare the change, so the credentials in service stay through the transition: ${block}` };
+}
+
+/** A rotation.since newly set or moved to before this run (components/sinceChange.ts); the state's record says what it was. */
+function movedSinceProblem(olds: Partial<VaultSecretFields>, news: Partial<VaultSecretFields>, now: DateTime): InputProblem | undefined {
+    const recorded = parseScheduleRecord(olds?.schedule);
+    const declared = parseScheduleRecord(news.schedule);
+    if (!recorded || !declared) return undefined;
+    try {
+        checkSinceChange(recorded.since, declared.since, now);
+        return undefined;
+    } catch (error) {
+        if (!isInputError(error)) throw error;
+        return { field: "schedule", problem: `rotation.since ${error.message.replace(/^.*?rotation\.since /, "")}`, fix: error.fix ?? "" };
+    }
 }

@@ -146,7 +146,7 @@ async function auditWithin(deadline: Deadline, progress: ProgressBar, { context,
     });
     const now = DateTime.utc();
     const tenant = await readTenant({
-        graphUrl, credential, deadline, tlsCa, onPage: (_c, n) => progress.graph(n),
+        graphUrl, credential, deadline, tlsCa, onPage: (_c, n) => progress.graph(n), identifyTenant: true,
         authorityHost: authorityHost ?? "https://login.microsoftonline.com",
     });
     const keyIds = new Map<string, string[]>();
@@ -167,6 +167,7 @@ async function auditWithin(deadline: Deadline, progress: ProgressBar, { context,
         schema: AUDIT_SCHEMA,
         checkedAt: now.toISO({ suppressMilliseconds: true })!,
         graphUrl,
+        ...(tenant.tenant ? { tenant: tenant.tenant } : {}),
         vaults,
         warnDays,
         checks: auditChecks({ readValues, vaults: vaults.length, policySkipped: tenant.policySkipped }),

@@ -17,6 +17,7 @@ import { signInPart } from "./signInPart";
 import { DEFAULT_AUDIT_TIMEOUT } from "./budget";
 import { auditChecks } from "./checks";
 import { renderAuditHtml } from "./html";
+import { auditDocsUrl } from "./docsLink";
 import { checkHtmlTarget, deliver, exitCodeAfterDelivery, writeHtmlReport } from "./outputs";
 import { AUDIT_SCHEMA, AuditReport, auditExitCode, formatAudit, summarize } from "./report";
 import { readVaults } from "./vaultReader";
@@ -222,7 +223,7 @@ async function auditAndReport(options: AuditOptions, context: CliContext, deadli
     let delivered = true;
     if (htmlFile !== undefined) {
         delivered = await deliver(context, () => {
-            writeHtmlReport(report, htmlFile, options.html!, renderAuditHtml);
+            writeHtmlReport(report, htmlFile, options.html!, (r) => renderAuditHtml(r, { docsUrl: auditDocsUrl() }));
             if (!options.json) context.stdout(`HTML report: ${htmlFile}\n`);
         }) && delivered;
     }

@@ -88,7 +88,8 @@ export function findingAction(f: Finding, context: FindingContext): FindingActio
     const verify = `keyrelay verify --vault ${vaultOrigin(secret?.vault ?? f.vault)} --secret ${name}${tenant}`;
     const managed = credential?.managedByKeyrelay ?? secret?.managedByKeyrelay ?? false;
     const end = credential?.endDateTime?.slice(0, 10);
-    const endExact = credential?.endDateTime && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(credential.endDateTime) ? credential.endDateTime : "<credential end>";
+    // az's --expires takes Y-m-d'T'H:M:S'Z': whole seconds.
+    const endExact = credential?.endDateTime && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(credential.endDateTime) ? `${credential.endDateTime.slice(0, 19)}Z` : "<credential end>";
     const keyrelayRun = (why: string): FindingAction => ({ action: why, commands: secret ? [PULUMI_UP, verify] : [PULUMI_UP] });
 
     switch (f.code) {

@@ -99,24 +99,24 @@ export function renderAuditHtml(report: AuditReport, options: AuditHtmlOptions =
 <meta name="viewport" content="width=device-width, initial-scale=1"/>
 <title>keyrelay audit of ${tenantName}, ${esc(day(report.checkedAt))}</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:20px 24px;color:#1d1d1f;background:#fff;max-width:1360px}
+body{font-family:system-ui,sans-serif;margin:14px 24px;color:#1d1d1f;background:#fff;max-width:1360px}
 h1{font-size:22px;margin:0 0 2px}
-h2{font-size:17px;margin:24px 0 8px}
+h2{font-size:17px;margin:22px 0 8px}h2#todo{margin:12px 0 6px}
 .meta{margin:2px 0;color:#444;font-size:13px}
 .note{margin:4px 0;color:#6b4e00;font-size:12px}
-.verdict{font-size:15px;margin:8px 0;font-weight:600}.verdict.critical{color:#b3261e}.verdict.warning{color:#8a5a00}.verdict.clean{color:#0b6e4f}
-.tiles{display:flex;gap:8px;flex-wrap:wrap;margin:8px 0}
-.tile{border-radius:6px;padding:6px 12px;background:#f1f3f6;min-width:92px;font-size:13px;color:#333}
+.verdict{font-size:15px;margin:6px 0;font-weight:600}.verdict.critical{color:#b3261e}.verdict.warning{color:#8a5a00}.verdict.clean{color:#0b6e4f}
+.tiles{display:flex;gap:8px;flex-wrap:wrap;margin:6px 0}
+.tile{border-radius:6px;padding:4px 12px;background:#f1f3f6;min-width:92px;font-size:13px;color:#333}
 .tile.critical{background:#f8d7d4;color:#7a1a12}.tile.warning{background:#fdebc8;color:#6b4500}
-.tile b{display:block;font-size:20px}
+.tile b{display:block;font-size:19px}
 #findings{list-style:none;padding:0;margin:0}
-.finding{border:1px solid #e2e2e2;border-left:5px solid #999;border-radius:6px;padding:6px 10px;margin:0 0 8px}
+.finding{border:1px solid #e2e2e2;border-left:5px solid #999;border-radius:6px;padding:5px 10px;margin:0 0 6px}
 .finding.critical{border-left-color:#c62828}.finding.warning{border-left-color:#e69b00}
 .finding-head{font-size:14px}.finding-head code{font-size:12px}
 .badge{display:inline-block;border-radius:3px;padding:0 5px;font-size:11px;font-weight:bold;text-transform:uppercase;color:#fff;background:#777}
 .badge.critical{background:#c62828}.badge.warning{background:#b87800}
-.action{margin:3px 0;font-size:14px}
-pre.command{margin:3px 0;padding:5px 8px;background:#f4f6f8;border-radius:4px;font-size:12px;overflow-x:auto;white-space:pre}
+.action{margin:2px 0;font-size:14px}
+pre.command{margin:3px 0;padding:4px 8px;background:#f4f6f8;border-radius:4px;font-size:12px;overflow-x:auto;white-space:pre}
 .why{margin:2px 0;font-size:12px;color:#555}.why summary{margin:0;font-weight:normal;color:#0b57d0;font-size:12px}.why p{margin:3px 0}
 .why .ids{font-size:11px;color:#666}
 code.id,td.id,td.date{white-space:nowrap;word-break:keep-all}
@@ -145,7 +145,7 @@ ${tenantNote}
 <div class="tiles">
 ${tile("count-critical", s.critical, "critical", "critical")}${tile("count-warning", s.warning, "warnings", "warning")}${tile("", s.apps, "apps")}${tile("", s.servicePrincipals, "service principals")}${tile("", s.credentials, "credentials")}${tile("", s.secrets, "vault secrets")}
 </div>
-<h2>What to do now</h2>
+<h2 id="todo">What to do now</h2>
 ${ordered.length === 0 ? '<p id="no-findings">No findings.</p>' : `<ol id="findings">\n${ordered.map((f, i) => findingItem(report, f, i, options.docsUrl)).join("\n")}\n</ol>`}
 <p class="meta" id="checks">${esc(checksLine(report.checks))}</p>
 ${report.notes.map((n) => `<p class="note">${esc(n)}</p>`).join("\n")}

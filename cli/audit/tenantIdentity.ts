@@ -39,7 +39,7 @@ export interface OrganizationReader {
     tokenTenantId(): string | null;
 }
 
-/** The organization's id and name; any Graph error falls back to the token. */
+/** The organization's id and name; a refusal (4xx but 429) falls back to the token's tenant id. */
 export async function readTenantIdentity(reader: OrganizationReader, base: string): Promise<TenantIdentity> {
     try {
         const page = await reader.get<{ value?: { id?: unknown; displayName?: unknown }[] }>(`${base}/organization?$select=id,displayName`);
@@ -48,8 +48,10 @@ export async function readTenantIdentity(reader: OrganizationReader, base: strin
             return { id: organization.id.toLowerCase(), displayName: typeof organization.displayName === "string" ? organization.displayName : null, source: "organization" };
         }
     } catch (error) {
-        // The name is for the header only: no answer from Graph about it never fails the audit (a deadline still does).
-        if (!isGraphError(error)) throw error;
+        // A refusal (403 without Organization.Read.All, or any other 4xx) falls back: the name is for the header only.
+        // Throttling past the budget, 5xx and no answer fail the audit as they do for every other Graph read.
+        const status = isGraphError(error) ? error.status ?? 0 : 0;
+        if (!(status >= 400 && status < 500 && status !== 429)) throw error;
     }
     return { id: reader.tokenTenantId(), displayName: null, source: "token" };
 }

@@ -74,7 +74,14 @@ export async function inChromium<T>(chromium: string, url: string, viewport: { w
         })()]);
     } finally {
         clearTimeout(timer);
+        // Chromium may still be writing its profile: wait (at most 5 s) for it to go before removing the folder.
+        const gone = new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const wait = setTimeout(resolve, 5_000);
+            child.once("exit", () => { clearTimeout(wait); resolve(); });
+        });
         child.kill("SIGKILL");
-        fs.rmSync(profile, { recursive: true, force: true });
+        await gone;
+        fs.rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
     }
 }

@@ -21,6 +21,8 @@ export async function inChromium<T>(chromium: string, url: string, viewport: { w
     ], { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] });
     const toChromium = child.stdio[3] as Writable;
     const fromChromium = child.stdio[4] as Readable;
+    // A pipe closed by an exiting Chromium is not this helper's failure: the exit handler reports that.
+    toChromium.on("error", () => undefined);
     let stderr = "";
     child.stderr!.on("data", (c: Buffer) => { stderr = (stderr + c.toString("utf8")).slice(-4000); });
     const pending = new Map<number, { resolve: (v: Record<string, unknown>) => void; reject: (e: Error) => void }>();
@@ -74,14 +76,15 @@ export async function inChromium<T>(chromium: string, url: string, viewport: { w
         })()]);
     } finally {
         clearTimeout(timer);
-        // Chromium may still be writing its profile: wait (at most 5 s) for it to go before removing the folder.
+        // Close the browser the way it expects (Browser.close), so its helper processes stop writing the
+        // profile; SIGKILL only if it has not gone within 5 s.
         const gone = new Promise<void>((resolve) => {
             if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            const wait = setTimeout(resolve, 5_000);
+            const wait = setTimeout(() => { child.kill("SIGKILL"); resolve(); }, 5_000);
             child.once("exit", () => { clearTimeout(wait); resolve(); });
         });
-        child.kill("SIGKILL");
+        if (child.exitCode === null) toChromium.write(JSON.stringify({ id: nextId++, method: "Browser.close", params: {} }) + "\0", () => undefined);
         await gone;
-        fs.rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
+        fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     }
 }

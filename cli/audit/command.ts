@@ -17,6 +17,7 @@ import { signInPart } from "./signInPart";
 import { DEFAULT_AUDIT_TIMEOUT } from "./budget";
 import { auditChecks } from "./checks";
 import { renderAuditHtml } from "./html";
+import { auditDocsUrl } from "./docsLink";
 import { checkHtmlTarget, deliver, exitCodeAfterDelivery, writeHtmlReport } from "./outputs";
 import { AUDIT_SCHEMA, AuditReport, auditExitCode, formatAudit, summarize } from "./report";
 import { readVaults } from "./vaultReader";
@@ -146,7 +147,7 @@ async function auditWithin(deadline: Deadline, progress: ProgressBar, { context,
     });
     const now = DateTime.utc();
     const tenant = await readTenant({
-        graphUrl, credential, deadline, tlsCa, onPage: (_c, n) => progress.graph(n),
+        graphUrl, credential, deadline, tlsCa, onPage: (_c, n) => progress.graph(n), identifyTenant: true,
         authorityHost: authorityHost ?? "https://login.microsoftonline.com",
     });
     const keyIds = new Map<string, string[]>();
@@ -167,6 +168,7 @@ async function auditWithin(deadline: Deadline, progress: ProgressBar, { context,
         schema: AUDIT_SCHEMA,
         checkedAt: now.toISO({ suppressMilliseconds: true })!,
         graphUrl,
+        ...(tenant.tenant ? { tenant: tenant.tenant } : {}),
         vaults,
         warnDays,
         checks: auditChecks({ readValues, vaults: vaults.length, policySkipped: tenant.policySkipped }),
@@ -221,7 +223,7 @@ async function auditAndReport(options: AuditOptions, context: CliContext, deadli
     let delivered = true;
     if (htmlFile !== undefined) {
         delivered = await deliver(context, () => {
-            writeHtmlReport(report, htmlFile, options.html!, renderAuditHtml);
+            writeHtmlReport(report, htmlFile, options.html!, (r) => renderAuditHtml(r, { docsUrl: auditDocsUrl() }));
             if (!options.json) context.stdout(`HTML report: ${htmlFile}\n`);
         }) && delivered;
     }

@@ -12,6 +12,7 @@ import { refuseRedirect } from "../../lib/redirects";
 import { PageTrail } from "../../lib/pageTrail";
 import { directoryAppOf, markDuplicateKeyIds, pageItems } from "./graphShape";
 import { AppManagementPolicy, DirectoryApp, TenantAppManagementPolicy, TenantPolicies } from "./model";
+import { TenantIdentity, readTenantIdentity, tenantIdOfToken } from "./tenantIdentity";
 
 export const DEFAULT_GRAPH_URL = "https://graph.microsoft.com";
 /** "$top ... Minimum value is 1 and maximum is 999" for directory objects (https://learn.microsoft.com/graph/paging, application-list). */
@@ -27,7 +28,7 @@ const SERVICE_PRINCIPAL_SELECT = "id,appId,displayName,signInAudience,passwordCr
 
 /** Least-privileged permission for each path (the Permissions tables of the List pages on learn.microsoft.com). */
 function permissionFor(path: string): string {
-    return path.startsWith("/v1.0/policies") ? "Policy.Read.All" : "Application.Read.All";
+    return path.startsWith("/v1.0/policies") ? "Policy.Read.All" : path.startsWith("/v1.0/organization") ? "Organization.Read.All" : "Application.Read.All";
 }
 
 export interface GraphReadOptions {
@@ -38,6 +39,8 @@ export interface GraphReadOptions {
     deadline: Deadline;
     tlsCa?: string;
     onPage?: (collection: string, items: number) => void;
+    /** Also read the organization's id and name (audit's report header; doctor does not need it). */
+    identifyTenant?: boolean;
     /** Shortens waits in tests; Retry-After seconds are multiplied by it. */
     retryAfterScale?: number;
 }
@@ -45,6 +48,8 @@ export interface GraphReadOptions {
 export interface GraphReadResult {
     apps: DirectoryApp[];
     policies: TenantPolicies;
+    /** The tenant's id and name (cli/audit/tenantIdentity.ts), with identifyTenant. */
+    tenant?: TenantIdentity;
     /** Every HTTP request sent to Graph, retries included. */
     requests: number;
     /** Pages received, by collection. */
@@ -78,6 +83,11 @@ export class GraphReader {
 
     close(): void {
         this.agent.destroy();
+    }
+
+    /** The tid claim of the token this reader holds (after its first request). */
+    tokenTenantId(): string | null {
+        return tenantIdOfToken(this.token?.value);
     }
 
     private async bearer(): Promise<string> {
@@ -199,11 +209,12 @@ export async function readTenant(options: GraphReadOptions): Promise<GraphReadRe
     const notes: string[] = [];
     const query = (params: Record<string, string>) => new URLSearchParams(params).toString();
     try {
-        const [applications, ownerless, servicePrincipals, policies] = await Promise.all([
+        const [applications, ownerless, servicePrincipals, policies, tenant] = await Promise.all([
             reader.list<unknown>("applications", `${base}/applications?${query({ $select: APP_SELECT, $top: String(GRAPH_MAX_PAGE_SIZE) })}`),
             readOwnerless(reader, base, notes),
             reader.list<unknown>("servicePrincipals", `${base}/servicePrincipals?${query({ $select: SERVICE_PRINCIPAL_SELECT, $top: String(GRAPH_MAX_PAGE_SIZE) })}`),
             readPoliciesOrSkip(reader, base),
+            options.identifyTenant ? readTenantIdentity(reader, base) : undefined,
         ]);
         const withoutOwner = new Set(ownerless ?? []);
         const read = (raws: unknown[], kind: DirectoryApp["kind"]): DirectoryApp[] => raws.flatMap((raw, i) => {
@@ -217,7 +228,7 @@ export async function readTenant(options: GraphReadOptions): Promise<GraphReadRe
         ];
         markDuplicateKeyIds(apps);
         if (policies.skipped) notes.push(`The app management policies could not be read (${policies.skipped}): credential-lifetime-over-policy was not checked. Grant Policy.Read.All to include it.`);
-        return { apps, policies: policies.policies, requests: reader.requests, pages: reader.pages, throttled: reader.throttled, notes, ...(policies.skipped ? { policySkipped: policies.skipped } : {}) };
+        return { apps, policies: policies.policies, ...(tenant ? { tenant } : {}), requests: reader.requests, pages: reader.pages, throttled: reader.throttled, notes, ...(policies.skipped ? { policySkipped: policies.skipped } : {}) };
     } finally {
         reader.close();
     }

@@ -1,141 +1,136 @@
-// The audit as one self-contained HTML page: findings, a sortable table of every credential and
-// a timeline of expiries drawn like the plan's picture. No external requests: inline style and
-// script, and a Content-Security-Policy that forbids fetching anything.
+// The audit as one self-contained HTML page that answers "what do I do now": the tenant, the
+// counts, then every finding most urgent first with its action, the command to run and a link to
+// its section of docs/audit.md; then the expiries (apps with findings first, healthy ones folded),
+// and sortable tables of every credential and checked secret. No external requests: inline style
+// and script, and a Content-Security-Policy that forbids fetching anything (a docs link is a
+// navigation the reader chooses, not a fetch).
 import { DateTime } from "luxon";
-import { escapeXml, renderTimelineSvg, TimelineApp } from "../timeline";
+import { escapeXml } from "../timeline";
 import { oneLine } from "../../lib/terminalText";
 import { AuditReport, findingPlace } from "./report";
 import { checksLine } from "./checks";
-import { AuditedCredential } from "./model";
+import { AuditedCredential, Finding, Severity } from "./model";
 import { secretlessHeadlineHtml } from "./secretless";
+import { findingAction, findingContext } from "./actions";
+import { byUrgency } from "./urgency";
+import { AuditTimelineRow, renderAuditTimeline } from "./timelineSvg";
+import { PAGE_STYLE, SORTABLE_TABLES_SCRIPT } from "./htmlAssets";
 
-/** Rows in the timeline; the apps whose credentials end soonest come first. */
+/** Healthy apps drawn in the folded timeline; the ones whose credentials end soonest. */
 export const TIMELINE_MAX_APPS = 150;
+
+export interface AuditHtmlOptions {
+    /** docs/audit.md, where each finding code has its section (cli/audit/docsLink.ts); no links without it. */
+    docsUrl?: string;
+}
 
 /** Tenant text as HTML: control characters (invalid in the inline SVG's XML) dropped, then escaped. */
 const esc = (text: unknown) => escapeXml(oneLine(typeof text === "string" ? text : text === null || text === undefined ? "" : String(text)));
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : "-");
-/** Bars take three lanes in turn, as the plan's slots do. */
-const TIMELINE_LANES = ["a", "b", "c"];
+const worst = (list: readonly Severity[]): Severity | null => (list.includes("critical") ? "critical" : list.length > 0 ? "warning" : null);
+const appKey = (app: { kind: string; appId: string }) => `${app.kind}:${app.appId.toLowerCase()}`;
 
-function timelineApps(credentials: readonly AuditedCredential[]): { apps: TimelineApp[]; total: number } {
+function timelineRows(report: AuditReport, ordered: readonly Finding[]): { flagged: AuditTimelineRow[]; healthy: AuditTimelineRow[]; healthyTotal: number } {
     const byApp = new Map<string, AuditedCredential[]>();
-    for (const c of credentials) {
-        if (!c.startDateTime || !c.endDateTime) continue;
-        const key = `${c.app.kind}:${c.app.objectId}`;
-        byApp.set(key, [...(byApp.get(key) ?? []), c]);
-    }
-    const soonest = (list: AuditedCredential[]) => Math.min(...list.map((c) => DateTime.fromISO(c.endDateTime!).toMillis()));
-    const ordered = [...byApp.values()].sort((a, b) => soonest(a) - soonest(b) || String(a[0].app.displayName).localeCompare(String(b[0].app.displayName)));
-    const apps = ordered.slice(0, TIMELINE_MAX_APPS).map((list) => ({
-        name: oneLine(`${list[0].app.displayName}${list[0].app.kind === "servicePrincipal" ? " (SP)" : ""}`),
-        credentials: list.map((c, i) => {
-            const start = DateTime.fromISO(c.startDateTime!, { zone: "utc" });
-            const end = DateTime.fromISO(c.endDateTime!, { zone: "utc" });
-            const held = c.heldBy.length > 0;
+    for (const c of report.credentials) byApp.set(appKey(c.app), [...(byApp.get(appKey(c.app)) ?? []), c]);
+    const findingsOf = (key: string) => ordered.filter((f) => f.app && appKey(f.app) === key);
+    const rank = (key: string) => ordered.findIndex((f) => f.app && appKey(f.app) === key);
+    const rows = [...byApp.entries()].map(([key, list]) => {
+        const findings = findingsOf(key);
+        const app = list[0].app;
+        const bars = list.filter((c) => c.startDateTime && c.endDateTime).map((c) => {
+            const severity = worst(findings.filter((f) => f.keyId === c.keyId).map((f) => f.severity));
+            const codes = findings.filter((f) => f.keyId === c.keyId).map((f) => f.code);
             return {
-                slot: TIMELINE_LANES[i % TIMELINE_LANES.length], label: oneLine(`${c.type} ${c.displayName ?? c.keyId}`), start, end,
-                inService: held ? { from: start, until: end } : undefined, idleNote: "held by no Key Vault secret checked",
+                start: DateTime.fromISO(c.startDateTime!, { zone: "utc" }), end: DateTime.fromISO(c.endDateTime!, { zone: "utc" }), severity, held: c.heldBy.length > 0,
+                tip: `${app.displayName} ${c.type} ${c.displayName ?? c.keyId}: valid ${day(c.startDateTime)} to ${day(c.endDateTime)}; `
+                    + `${c.heldBy.length > 0 ? "held by a checked vault secret" : "held by no checked vault secret"}${codes.length ? `; ${codes.join(", ")}` : ""}`,
             };
-        }),
-        rotations: [],
-    }));
-    return { apps, total: ordered.length };
+        });
+        const row: AuditTimelineRow = { name: `${app.displayName}${app.kind === "servicePrincipal" ? " (SP)" : ""}`, severity: worst(findings.map((f) => f.severity)), codes: [...new Set(findings.map((f) => f.code))], bars };
+        const soonest = Math.min(...bars.map((b) => b.end.toMillis()));
+        return { key, row, soonest };
+    });
+    const flagged = rows.filter((r) => r.row.severity).sort((a, b) => rank(a.key) - rank(b.key)).map((r) => r.row);
+    const healthy = rows.filter((r) => !r.row.severity).sort((a, b) => a.soonest - b.soonest || a.row.name.localeCompare(b.row.name));
+    return { flagged, healthy: healthy.slice(0, TIMELINE_MAX_APPS).map((r) => r.row), healthyTotal: healthy.length };
 }
 
-export function renderAuditHtml(report: AuditReport): string {
+function findingItem(report: AuditReport, f: Finding, index: number, docsUrl: string | undefined): string {
+    const { action, commands } = findingAction(f, findingContext(report, f));
+    const code = `<code>${esc(f.code)}</code>`;
+    const link = docsUrl ? `<a class="docs" href="${esc(`${docsUrl}#${f.code}`)}" rel="noopener noreferrer">${code}</a>` : code;
+    return `<li class="finding ${f.severity}" data-code="${esc(f.code)}" id="finding-${index + 1}">`
+        + `<div class="finding-head"><span class="badge ${f.severity}">${f.severity}</span> <b class="app">${esc(f.app?.displayName ?? "(no app with this client id)")}</b> ${link}</div>`
+        + `<p class="action">${esc(action)}</p>`
+        + commands.map((c) => `<pre class="command">${c.split("\n").map(esc).join("\n")}</pre>`).join("")
+        + `<details class="why"><summary>Why</summary><p>${esc(f.message)}</p>`
+        + `<p class="ids">client id <code class="id">${esc(f.clientId)}</code> · ${f.secret ? "secret" : "credential"} <code class="id">${esc(findingPlace(f))}</code></p></details></li>`;
+}
+
+export function renderAuditHtml(report: AuditReport, options: AuditHtmlOptions = {}): string {
     const now = DateTime.fromISO(report.checkedAt, { zone: "utc" });
-    const { apps, total } = timelineApps(report.credentials);
+    const ordered = byUrgency(report.findings, (f) => findingContext(report, f).credential);
+    const { flagged, healthy, healthyTotal } = timelineRows(report, ordered);
     const from = now.minus({ days: 90 });
     const to = now.plus({ days: Math.max(365, report.warnDays) });
-    const svg = apps.length > 0
-        ? renderTimelineSvg({ from, to, today: now, apps, title: `Credential expiries, ${from.toISODate()} to ${to.toISODate()}`,
-            legend: "One row per app, one bar per credential. Dark: a Key Vault secret holds it; hatched: no checked secret holds it; red line: today.", slotLabels: false })
-        : "<p>No credential with start and end dates.</p>";
+    const timeline = (rows: AuditTimelineRow[], id: string) => `<div class="scroll">${renderAuditTimeline({ from, to, today: now, rows, id })}</div>`;
     const s = report.summary;
-    const findingRows = report.findings.map((f) => `<tr class="finding ${f.severity}" data-code="${esc(f.code)}">`
-        + `<td>${esc(f.severity)}</td><td><code>${esc(f.code)}</code></td><td>${esc(f.app?.displayName ?? "-")}</td><td><code>${esc(f.clientId)}</code></td>`
-        + `<td><code>${esc(findingPlace(f))}</code></td><td>${esc(f.message)}</td></tr>`).join("\n");
     const credentialRows = report.credentials.map((c) => `<tr class="credential" data-key-id="${esc(c.keyId)}">`
-        + `<td>${esc(c.app.displayName)}</td><td><code>${esc(c.app.appId)}</code></td><td>${c.app.kind === "application" ? "app" : "SP"}</td>`
-        + `<td>${c.type}</td><td>${esc(c.displayName ?? "")}</td><td><code>${esc(c.keyId)}</code></td><td><code>${esc(c.hint ?? "")}</code></td>`
-        + `<td>${day(c.startDateTime)}</td><td>${day(c.endDateTime)}</td><td data-sort="${c.daysLeft ?? ""}">${c.daysLeft ?? "-"}</td>`
+        + `<td>${esc(c.app.displayName)}</td><td class="id"><code>${esc(c.app.appId)}</code></td><td>${c.app.kind === "application" ? "app" : "SP"}</td>`
+        + `<td>${c.type}</td><td>${esc(c.displayName ?? "")}</td><td class="id"><code>${esc(c.keyId)}</code></td><td><code>${esc(c.hint ?? "")}</code></td>`
+        + `<td class="date">${day(c.startDateTime)}</td><td class="date">${day(c.endDateTime)}</td><td data-sort="${c.daysLeft ?? ""}">${c.daysLeft ?? "-"}</td>`
         + `<td data-sort="${c.lifetimeDays ?? ""}">${c.lifetimeDays === null ? "-" : Math.round(c.lifetimeDays)}</td>`
         + `<td>${c.managedByKeyrelay ? (c.retiring ? "keyrelay (retiring)" : "keyrelay") : ""}</td><td>${esc(c.heldBy.join(", "))}</td></tr>`).join("\n");
-    const secretRows = report.secrets.map((x) => `<tr class="secret"><td><code>${esc(new URL(x.vault).host)}</code></td><td>${esc(x.name)}</td><td>${esc(x.app?.displayName ?? "-")}</td>`
-        + `<td><code>${esc(x.clientId)}</code></td><td>${x.source}</td><td><code>${x.hint === null ? "not read" : x.hint ? `${esc(x.hint)}…` : "-"}</code></td><td>${day(x.endDateTime)}</td><td><code>${esc(x.keyId ?? "-")}</code></td><td>${esc(x.findings.join(", ") || "ok")}</td></tr>`).join("\n");
-    const verdict = report.exitCode === 2 ? "critical findings" : report.exitCode === 1 ? "warnings" : "clean";
+    const secretRows = report.secrets.map((x) => `<tr class="secret"><td class="id"><code>${esc(new URL(x.vault).host)}</code></td><td>${esc(x.name)}</td><td>${esc(x.app?.displayName ?? "-")}</td>`
+        + `<td class="id"><code>${esc(x.clientId)}</code></td><td>${x.source}</td><td><code>${x.hint === null ? "not read" : x.hint ? `${esc(x.hint)}…` : "-"}</code></td><td class="date">${day(x.endDateTime)}</td><td class="id"><code>${esc(x.keyId ?? "-")}</code></td><td>${esc(x.findings.join(", ") || "ok")}</td></tr>`).join("\n");
+    const verdict = report.exitCode === 2 ? `${s.critical} critical finding${s.critical === 1 ? "" : "s"}: sign-in fails now or soon; act on them first (below).`
+        : report.exitCode === 1 ? `${s.warning} warning${s.warning === 1 ? "" : "s"}, no critical finding.` : "Clean: no findings.";
+    const tenant = report.tenant;
+    const tenantName = tenant?.displayName ? esc(tenant.displayName) : tenant?.id ? "tenant" : esc(new URL(report.graphUrl).host);
+    const tenantNote = tenant && tenant.source === "token"
+        ? `<p class="note" id="tenant-note">The tenant's name is not shown: Graph did not answer GET /organization (grant Organization.Read.All to show it); the id is the one the token was issued for.</p>` : "";
+    const tile = (id: string, count: number, label: string, severity?: Severity) => `<div class="tile${severity && count > 0 ? ` ${severity}` : ""}"><b${id ? ` id="${id}"` : ""}>${count}</b>${label}</div>`;
     return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8"/>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"/>
+<meta name="referrer" content="no-referrer"/>
 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-<title>keyrelay audit ${esc(report.checkedAt)}</title>
+<title>keyrelay audit of ${tenantName}, ${esc(day(report.checkedAt))}</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:24px;color:#1d1d1f;background:#fff}
-h1{font-size:22px;margin:0 0 4px}
-h2{font-size:17px;margin:28px 0 8px}
-.summary{display:flex;gap:12px;flex-wrap:wrap;margin:12px 0}
-.summary div{border-radius:6px;padding:10px 14px;background:#eef2f8;min-width:110px}
-.summary .critical{background:#f8d7d4}.summary .warning{background:#fdebc8}
-.summary b{display:block;font-size:22px}
-table{border-collapse:collapse;font-size:12px;width:100%}
-th,td{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
-th{background:#f3f3f3;cursor:pointer;position:sticky;top:0;user-select:none}
-th.sorted-asc::after{content:" \\25B2"}th.sorted-desc::after{content:" \\25BC"}
-tr.critical td:first-child{color:#b3261e;font-weight:bold}tr.warning td:first-child{color:#8a5a00;font-weight:bold}
-.timeline{overflow-x:auto;border:1px solid #ddd;padding:6px}
-code{font-size:11px}
-.headline{font-size:15px;margin:10px 0}.headline b{font-size:34px;color:#0b6e4f;margin-right:6px}
-</style>
+${PAGE_STYLE}</style>
 </head>
 <body>
-<h1>keyrelay audit: ${esc(verdict)}</h1>
-${secretlessHeadlineHtml(report.secretless)}
-<p>${esc(report.graphUrl)}, ${esc(report.checkedAt)}; warn under ${report.warnDays} days; vaults: ${esc(report.vaults.map((v) => new URL(v).host).join(", ") || "none")}. Exit code ${report.exitCode}.</p>
-<p id="checks">${esc(checksLine(report.checks))}</p>
-<div class="summary">
-<div class="critical"><b id="count-critical">${s.critical}</b>critical</div>
-<div class="warning"><b id="count-warning">${s.warning}</b>warnings</div>
-<div><b>${s.apps}</b>apps</div><div><b>${s.servicePrincipals}</b>service principals</div>
-<div><b>${s.credentials}</b>credentials</div><div><b>${s.secrets}</b>vault secrets</div>
+<header>
+<h1>keyrelay audit of <span id="tenant-name">${tenantName}</span></h1>
+<p class="meta" id="tenant">${tenant?.id ? `tenant <code class="id" id="tenant-id">${esc(tenant.id)}</code> · ` : ""}checked ${esc(report.checkedAt.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC"))} · warn under ${report.warnDays} days · vaults: ${esc(report.vaults.map((v) => new URL(v).host).join(", ") || "none")}</p>
+${tenantNote}
+<p class="verdict ${report.exitCode === 2 ? "critical" : report.exitCode === 1 ? "warning" : "clean"}" id="verdict">${esc(verdict)} <span class="meta">Exit code ${report.exitCode}.</span></p>
+</header>
+<div class="tiles">
+${tile("count-critical", s.critical, "critical", "critical")}${tile("count-warning", s.warning, "warnings", "warning")}${tile("", s.apps, "apps")}${tile("", s.servicePrincipals, "service principals")}${tile("", s.credentials, "credentials")}${tile("", s.secrets, "vault secrets")}
 </div>
-<h2>Findings</h2>
-${report.findings.length === 0 ? '<p id="no-findings">No findings.</p>' : `<table id="findings" class="sortable"><thead><tr><th>severity</th><th>code</th><th>app</th><th>client id</th><th>credential / secret</th><th>what to do</th></tr></thead><tbody>
-${findingRows}
-</tbody></table>`}
+<h2 id="todo">What to do now</h2>
+${ordered.length === 0 ? '<p id="no-findings">No findings.</p>' : `<ol id="findings">\n${ordered.map((f, i) => findingItem(report, f, i, options.docsUrl)).join("\n")}\n</ol>`}
+<p class="meta" id="checks">${esc(checksLine(report.checks))}</p>
+${report.notes.map((n) => `<p class="note">${esc(n)}</p>`).join("\n")}
+${secretlessHeadlineHtml(report.secretless)}
 <h2>Expiries</h2>
-<div class="timeline">${svg}</div>
-${total > apps.length ? `<p>The ${apps.length} apps whose credentials end soonest, of ${total}.</p>` : ""}
+<p class="legend">One row per app, one bar per credential:<span class="critical"></span>behind a critical finding<span class="warning"></span>behind a warning<span class="held"></span>held by a checked vault secret<span class="idle"></span>held by none<span class="today"></span> today</p>
+${flagged.length > 0 ? timeline(flagged, "timeline-findings") : "<p>No app with a finding has a credential with readable dates.</p>"}
+${healthyTotal > 0 ? `<details id="healthy-apps"><summary>${healthyTotal} app${healthyTotal === 1 ? "" : "s"} without findings${healthyTotal > healthy.length ? ` (the ${healthy.length} whose credentials end soonest drawn)` : ""}</summary>\n${timeline(healthy, "timeline-healthy")}\n</details>` : ""}
 <h2>Credentials</h2>
-<table id="credentials" class="sortable"><thead><tr><th>app</th><th>client id</th><th>kind</th><th>type</th><th>name</th><th>key id</th><th>hint</th><th>start</th><th>end</th><th>days left</th><th>lifetime (days)</th><th>managed</th><th>held by</th></tr></thead><tbody>
+<div class="scroll"><table id="credentials" class="sortable"><thead><tr><th>app</th><th>client id</th><th>kind</th><th>type</th><th>name</th><th>key id</th><th>hint</th><th>start</th><th>end</th><th>days left</th><th>lifetime (days)</th><th>managed</th><th>held by</th></tr></thead><tbody>
 ${credentialRows}
-</tbody></table>
+</tbody></table></div>
 <h2>Vault secrets</h2>
-<table id="secrets" class="sortable"><thead><tr><th>vault</th><th>secret</th><th>app</th><th>client id</th><th>tied by</th><th>hint</th><th>expires</th><th>holds key id</th><th>findings</th></tr></thead><tbody>
+<div class="scroll"><table id="secrets" class="sortable"><thead><tr><th>vault</th><th>secret</th><th>app</th><th>client id</th><th>tied by</th><th>hint</th><th>expires</th><th>holds key id</th><th>findings</th></tr></thead><tbody>
 ${secretRows}
-</tbody></table>
+</tbody></table></div>
 <script>
-document.querySelectorAll("table.sortable").forEach(function (table) {
-  table.querySelectorAll("th").forEach(function (th, column) {
-    th.addEventListener("click", function () {
-      var ascending = !th.classList.contains("sorted-asc");
-      table.querySelectorAll("th").forEach(function (h) { h.classList.remove("sorted-asc", "sorted-desc"); });
-      th.classList.add(ascending ? "sorted-asc" : "sorted-desc");
-      var body = table.tBodies[0];
-      var rows = Array.prototype.slice.call(body.rows);
-      var key = function (row) { var cell = row.cells[column]; var v = cell.getAttribute("data-sort"); return v === null ? cell.textContent : v; };
-      rows.sort(function (a, b) {
-        var x = key(a), y = key(b), nx = parseFloat(x), ny = parseFloat(y);
-        var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
-        return ascending ? c : -c;
-      });
-      rows.forEach(function (row) { body.appendChild(row); });
-    });
-  });
-});
-</script>
+${SORTABLE_TABLES_SCRIPT}</script>
 </body>
 </html>
 `;

@@ -10,6 +10,7 @@ import { AuditedCredential, AuditedSecret, Finding, TenantPolicies } from "./mod
 import { SecretlessSection, formatShare } from "./secretless";
 import type { SignInPart } from "./signInPart";
 import { AuditChecks, checksLine } from "./checks";
+import type { TenantIdentity } from "./tenantIdentity";
 
 export const AUDIT_SCHEMA = "keyrelay-audit/1";
 
@@ -17,6 +18,8 @@ export interface AuditReport {
     schema: typeof AUDIT_SCHEMA;
     checkedAt: string;
     graphUrl: string;
+    /** The tenant audited: Graph's organization id and name, or the token's tenant id (source "token"). */
+    tenant?: TenantIdentity;
     vaults: string[];
     warnDays: number;
     /** Which checks ran, and which were skipped and why. */

@@ -104,6 +104,7 @@ describe("keyrelay audit (local Graph, Key Vault and token server over HTTPS)", 
             assert.deepEqual(paths, [
                 "/v1.0/applications", "/v1.0/applications", "/v1.0/applications" /* federatedIdentityCredentials/$count, for the secretless section */,
                 `/v1.0/policies/appManagementPolicies`, `/v1.0/policies/appManagementPolicies/${policyId}/appliesTo`,
+                "/v1.0/organization" /* the tenant's name, for the header */,
                 "/v1.0/policies/defaultAppManagementPolicy", "/v1.0/servicePrincipals",
             ].sort());
             for (const r of requests.filter((x) => x.path === "/v1.0/applications" || x.path === "/v1.0/servicePrincipals")) {
@@ -114,7 +115,8 @@ describe("keyrelay audit (local Graph, Key Vault and token server over HTTPS)", 
             const scopes = bed.tokenServer.tokenRequests.slice(tokensBefore).map((t) => t.scope);
             assert.ok(scopes.includes(`${bed.graph.url}/.default`), scopes.join(" "));
             const report = JSON.parse(out);
-            assert.equal(report.requests.graph, 7);
+            assert.equal(report.requests.graph, 8);
+            assert.deepEqual(report.tenant, { id: bed.tokenServer.tenantId, displayName: "Contoso", source: "organization" });
             const reads = bed.vault.requests.slice(vaultBefore).filter((r) => r.method === "GET" && /^\/secrets\/[^/]+\/?$/.test(r.path) && r.status === 200);
             assert.equal(reads.length, report.secrets.length, "one read per matched secret");
             assert.equal(report.secrets.length, bed.fixture.secrets.length - 1, "every secret tied to an app, none other");
@@ -127,7 +129,7 @@ describe("keyrelay audit (local Graph, Key Vault and token server over HTTPS)", 
             assert.match(out, /^severity +code +app +client id +credential \/ secret$/m);
             for (const e of bed.fixture.expected) assert.match(out, new RegExp(`^critical|^warning`, "m"), e.code);
             assert.match(out, /^critical +secret-holds-secret-id +inventory-api +[0-9a-f-]{36} +127\.0\.0\.1:\d+\/inventory-api-secret$/m);
-            assert.match(out, /\d+ critical, \d+ warnings\. Graph: 7 requests \(6 pages\)/);
+            assert.match(out, /\d+ critical, \d+ warnings\. Graph: 8 requests \(6 pages\)/);
         });
 
         it("shows a progress bar on stderr on a terminal", async () => {
@@ -187,7 +189,7 @@ describe("keyrelay audit (local Graph, Key Vault and token server over HTTPS)", 
             assert.ok(DateTime.now().toMillis() - started >= 950, "waited the Retry-After second");
             const report = JSON.parse(out);
             assert.equal(report.requests.graphThrottled, 2);
-            assert.equal(report.requests.graph, 9);
+            assert.equal(report.requests.graph, 10);
         });
 
         it("gives up with exit 4, naming the host, when Retry-After is beyond the cap or the deadline", async () => {
@@ -205,6 +207,8 @@ describe("keyrelay audit (local Graph, Key Vault and token server over HTTPS)", 
                 const report = JSON.parse(policy.out);
                 assert.ok(report.notes.some((n: string) => /app management policies could not be read \(Graph answered 403 .*credential-lifetime-over-policy was not checked.*Policy\.Read\.All/.test(n)), report.notes.join("\n"));
                 assert.deepEqual(report.checks.skipped.map((s: { check: string }) => s.check), ["credential-lifetime-over-policy"]);
+                // No Organization.Read.All: the tenant is named by the token's tid claim, and the audit goes on.
+                assert.deepEqual(report.tenant, { id: bed.tokenServer.tenantId, displayName: null, source: "token" });
                 assert.ok(!report.findings.some((f: { code: string }) => f.code === "credential-lifetime-over-policy"));
                 assert.ok(report.findings.some((f: { code: string }) => f.code === "credential-expired"), "the other checks ran");
                 bed.graph.grant(bed.operatorObjectId, []);

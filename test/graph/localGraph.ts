@@ -19,6 +19,8 @@
 // - GET /policies/defaultAppManagementPolicy (tenantAppManagementPolicy), GET /policies/appManagementPolicies,
 //   GET /policies/appManagementPolicies/{id}/appliesTo, all needing Policy.Read.All:
 //   https://learn.microsoft.com/graph/api/tenantappmanagementpolicy-get, appmanagementpolicy-list, appmanagementpolicy-list-appliesto
+// - GET /organization: a collection of exactly one organization, $select supported; application permission
+//   Organization.Read.All (Directory.Read.All also), not Application.Read.All: https://learn.microsoft.com/graph/api/organization-list
 // - GET /servicePrincipals/{id}/ownedObjects (Application.Read.All): serviceprincipal-list-ownedobjects; /me only with a delegated token
 // Uncertain detail, designed not to matter: the exact code and text Graph sends for $top > 999
 // (keyrelay never asks for more than 999); here a 400 in Graph's documented error shape.
@@ -30,8 +32,8 @@ import { listenOnLoopback, trustedTls } from "../vault/tls";
 import type { TokenServer } from "../vault/tokenServer";
 import { SignInLogOptions, StandInSignIn, signInPage } from "./signInLogs";
 
-export type GraphPermission = "Application.Read.All" | "Policy.Read.All" | "AuditLog.Read.All";
-export const ALL_PERMISSIONS: GraphPermission[] = ["Application.Read.All", "Policy.Read.All", "AuditLog.Read.All"];
+export type GraphPermission = "Application.Read.All" | "Policy.Read.All" | "AuditLog.Read.All" | "Organization.Read.All";
+export const ALL_PERMISSIONS: GraphPermission[] = ["Application.Read.All", "Policy.Read.All", "AuditLog.Read.All", "Organization.Read.All"];
 
 export interface StandInPasswordCredential {
     keyId: string;
@@ -78,6 +80,8 @@ export interface StandInRestriction {
 }
 
 export interface StandInTenant {
+    /** The organization's display name (its id is the token server's tenant id); default "Contoso". */
+    organizationDisplayName?: string;
     applications: StandInDirectoryObject[];
     servicePrincipals: StandInDirectoryObject[];
     defaultAppManagementPolicy: {
@@ -312,6 +316,12 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
             const select = url.searchParams.get("$select")?.split(",");
             const views = select ? objects.map((o) => Object.fromEntries(Object.entries(o).filter(([k]) => k === "@odata.type" || select.includes(k)))) : objects;
             return paged(views, url, pageSize(url, MAX_PAGE_SIZE), "directoryObjects");
+        }
+        if (path === "/v1.0/organization") {
+            require(oid, "Organization.Read.All");
+            const organization: Record<string, unknown> = { id: tokenServer.tenantId, displayName: tenant.organizationDisplayName ?? "Contoso", verifiedDomains: [{ name: "contoso.example", isDefault: true }], tenantType: "AAD" };
+            const select = parseSelect(url.searchParams.get("$select"), Object.keys(organization), "organization");
+            return { "@odata.context": `${base}/v1.0/$metadata#organization`, value: [select ? Object.fromEntries(select.map((p) => [p, organization[p]])) : organization] };
         }
         if (path === "/beta/auditLogs/signIns") {
             require(oid, "AuditLog.Read.All");

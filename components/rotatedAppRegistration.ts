@@ -178,7 +178,8 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
             },
             ...(args.retainOnDelete !== undefined ? { retainOnDelete: args.retainOnDelete } : {}),
             ...(args.adopt !== undefined ? { adopt: args.adopt } : {}),
-            proof: args.proof === false ? false : { ...args.proof, tenantId: deployingClientConfig().tenantId, clientId: this.application.clientId },
+            // The client id is the client-id tag already: the provider reads it from there (proveBeforeWrite.ts proofFor).
+            proof: args.proof === false ? false : { ...args.proof, tenantId: deployingClientConfig().tenantId },
             schedule: scheduleRecordOf(plan.schedule.schedule),
         }, parent);
 

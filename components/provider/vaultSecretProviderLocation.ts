@@ -8,6 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
+import { KeyrelayError } from "../../lib/errors";
 
 /** Where the provider module lives, captured when the program declares a VaultSecret. */
 export interface ProviderModuleLocation {
@@ -50,6 +51,15 @@ export function loadingVaultSecretProvider(location: ProviderModuleLocation, rea
     const n = location.packageName, f = location.file;
     // One expression on one line: the compiler re-flows statements over indented lines, and every byte is stored twice.
     const l = (m: string, a: unknown[]): Promise<any> => Promise.resolve().then(() => require(n + "/provider")).catch((e) => (f ? require(f) : Promise.reject(Error(`keyrelay: install ${n} beside the program (${e})`)))).then((p) => p.createVaultSecretProvider()[m](...a));
+    // Each method names itself in a literal rather than capturing the name: a captured variable costs
+    // every method a line of serialized scope, twice per VaultSecret in state.
+    const loading: Record<string, (...a: unknown[]) => Promise<any>> = {
+        check: (...a) => l("check", a), diff: (...a) => l("diff", a), create: (...a) => l("create", a),
+        update: (...a) => l("update", a), read: (...a) => l("read", a), delete: (...a) => l("delete", a),
+    };
     const methods = Object.keys(real).filter((name) => typeof (real as unknown as Record<string, unknown>)[name] === "function");
-    return Object.fromEntries(methods.map((m) => [m, (...a: unknown[]) => l(m, a)])) as unknown as pulumi.dynamic.ResourceProvider;
+    return Object.fromEntries(methods.map((m) => {
+        if (!loading[m]) throw new KeyrelayError("InternalError", `keyrelay: the VaultSecret provider's method ${m} has no loader`);
+        return [m, loading[m]];
+    })) as unknown as pulumi.dynamic.ResourceProvider;
 }

@@ -381,6 +381,7 @@ describe("time-travel simulation of the reference stack", function () {
                 fs.mkdirSync(path.join(dir, name));
                 fs.writeFileSync(path.join(dir, name, "index.ts"), source);
                 fs.copyFileSync(path.join(dir, "Pulumi.dev.yaml"), path.join(dir, name, "Pulumi.dev.yaml"));
+                fs.writeFileSync(path.join(dir, name, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\n`);
                 const err: string[] = [];
                 const code = await runCli(["plan", "--program", name, "--stack", "dev", "--horizon", "P3D", "--from", "2026-12-01", "--svg", `${name}.svg`],
                     { cwd: dir, isTTY: false, env: {}, stdout: () => undefined, stderr: (text: string) => { err.push(text); } });

@@ -72,7 +72,8 @@ describe("the npm package, installed into a fresh project", function () {
         // Outside dist/: the bin, the module state written by 0.1.0 names, and prose only.
         assert.deepEqual(files.filter((f) => !f.startsWith("dist/") && !f.startsWith("docs/")).sort(),
             ["LICENSE", "README.md", "cli/keyrelay.js", "components/vaultSecretProvider.js", "package.json",
-                "policies/PulumiPolicy.yaml", "policies/index.js", "policies/package.json", "policies/policy-config.json"]);
+                "policies/PulumiPolicy.yaml", "policies/index.js", "policies/package.json", "policies/policy-config.json",
+                "schemas/keyrelay-audit-1.schema.json", "schemas/keyrelay-plan-1.schema.json", "schemas/keyrelay-status-1.schema.json", "schemas/keyrelay-verify-1.schema.json"]);
         const unwanted = files.filter((f) => /(^|\/)(test|tests|bench|fixtures|examples|simulation\/fixtures)\//.test(f) || /\.test\.|\.spec\./.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")));
         assert.deepEqual(unwanted, []);
         assert.ok(!files.some((f) => /(^|\/)(index|referenceStack|stackConfig)\.js$/.test(f) && !f.startsWith("dist/") && f !== "policies/index.js"), "the reference program is not shipped");

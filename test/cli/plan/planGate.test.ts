@@ -26,6 +26,7 @@ describe("keyrelay plan shows the evidence gate, with mocked answers", function 
         fs.writeFileSync(path.join(program, "index.ts"), `import { RotatedAppRegistration } from ${JSON.stringify(path.join(REPOSITORY, "components"))};\n`
             + `new RotatedAppRegistration("billing-api", { displayName: "Billing API", rotation: { every: "P30D" }, retire: { unusedFor: "P7D" },\n`
             + `    vault: { url: "https://kv-platform.vault.azure.net", secretName: "billing-api-client-secret" } });\n`);
+        fs.writeFileSync(path.join(program, "Pulumi.yaml"), "name: gated\nruntime: nodejs\n");
         fs.writeFileSync(path.join(program, "Pulumi.dev.yaml"), "config: {}\n");
         const context = await capturedContext({ cwd: dir });
         const code = await runCli(["plan", "--program", "gated", "--stack", "dev", "--horizon", "P90D", "--svg", "gated.svg"], context);

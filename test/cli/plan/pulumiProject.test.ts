@@ -148,7 +148,8 @@ describe("keyrelay plan: the program and stack Pulumi would run", function () {
     });
 
     it("declared owners (keyrelay:owners, or an owner besides the deployer) silence the warning", () => {
-        write(dir, { "Pulumi.yaml": "name: payments\nruntime: nodejs\nmain: src/index.ts\n", "Pulumi.dev.yaml": "config:\n  keyrelay:owners:\n    - 7d1b0c3e-0000-4000-a000-000000000001\n", "src/index.ts": USER_PROGRAM });
+        write(dir, { "Pulumi.yaml": "name: payments\nruntime: nodejs\nmain: src/index.ts\n", "Pulumi.dev.yaml": "config:\n  keyrelay:owners:\n    - 5f1b2c3d-0000-4000-a000-00000000d3b1\n    - 7d1b0c3e-0000-4000-a000-000000000001\n", "src/index.ts": USER_PROGRAM });
+        // The first owner is the plan's simulated deployer: declared owners are exact, and without it the run would get 403 under OwnedBy.
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
         const run = spawnSync(process.execPath, [BIN, "plan", "--horizon", "P10D", "--json"], { cwd: dir, encoding: "utf8" });
         const plan = JSON.parse(run.stdout);

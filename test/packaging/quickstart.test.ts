@@ -52,6 +52,7 @@ describe("the README's Quickstart, run as written in a fresh folder", function (
     const seconds: Record<string, number> = {};
     let dir: string;
     let work: string;
+    let installedFrom = "npm's cache only (--offline)";
 
     before(function () {
         const started = Date.now();
@@ -93,6 +94,7 @@ describe("the README's Quickstart, run as written in a fresh folder", function (
         let installed = run("npm", args, dir, OFFLINE_NPM_ENV, 300_000);
         // Package names resolve through registry metadata; when npm's cache lacks it, ask the registry once.
         if (installed.status !== 0 && /ENOTCACHED/.test(installed.stderr)) {
+            installedFrom = "npm's cache and the registry (--prefer-offline)";
             installed = run("npm", [...args, "--prefer-offline"], dir, { ...OFFLINE_NPM_ENV, npm_config_offline: "false" }, 300_000);
         }
         assert.equal(installed.status, 0, `npm ${args.join(" ")}\n${installed.stdout}\n${installed.stderr}`);
@@ -106,7 +108,7 @@ describe("the README's Quickstart, run as written in a fresh folder", function (
 
     after(() => {
         if (work) fs.rmSync(work, { recursive: true, force: true });
-        console.log(`      quickstart timings (s): ${JSON.stringify(seconds)}`);
+        console.log(`      quickstart timings (s): ${JSON.stringify(seconds)}; installed from ${installedFrom}`);
     });
 
     it("installs keyrelay and the packages the README names into the project", () => {
@@ -131,6 +133,20 @@ describe("the README's Quickstart, run as written in a fresh folder", function (
         assert.match(result.stdout, /^billing-api: secret billing-api-client-secret, next rotation \d{4}-\d\d-\d\d/m);
         assert.match(result.stdout, /Policy pack: no violations/);
         assert.deepEqual(fs.readdirSync(dir).filter((f) => !before.has(f)), [], "plan writes nothing beside the program unasked");
+    });
+
+    it("control: without the config line's value in Pulumi.dev.yaml, the same plan fails on the missing vaultUrl", () => {
+        const config = path.join(dir, "Pulumi.dev.yaml");
+        const kept = fs.readFileSync(config, "utf8");
+        fs.writeFileSync(config, "config: {}\n");
+        try {
+            const plan = command(quickstart, "npx", "keyrelay", "plan");
+            const result = run(plan[0], plan.slice(1), dir, OFFLINE_NPM_ENV, 180_000);
+            assert.notEqual(result.status, 0, result.stdout);
+            assert.match(result.stderr, /vaultUrl/);
+        } finally {
+            fs.writeFileSync(config, kept);
+        }
     });
 
     it("the program type-checks with the template's tsconfig.json (tsc --noEmit)", () => {

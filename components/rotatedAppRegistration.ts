@@ -15,16 +15,24 @@ import { ConsumerKind, consumersTag } from "../policies/lib/consumerHints";
 import { deployingClientConfig } from "./deploymentIdentity";
 import { CredentialProofArgs } from "./proofSettings";
 import { InputError } from "../lib/errors";
+import { canonicalVaultUrl } from "./provider/vaultSecretDiff";
 import type { RetireSettings, RetirementDecision } from "./retirementGate";
 
 /** Built-in role "Key Vault Secrets User": read secret contents. */
 export const KEY_VAULT_SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6";
 
 export interface VaultTarget {
-    /** Vault URI, https://<name>.vault.azure.net (or a sovereign-cloud vault host). */
-    url: string;
-    /** Secret that receives the in-service client secret; ^[0-9a-zA-Z-]{1,127}$. */
-    secretName: string;
+    /**
+     * Vault URI, https://<name>.vault.azure.net (or a sovereign-cloud vault host). An Output, such as
+     * `vault.properties.vaultUri` of a vault declared in the same program, is checked by the VaultSecret
+     * provider once known, before any write; a plain string is checked before anything is declared.
+     */
+    url: pulumi.Input<string>;
+    /**
+     * Secret that receives the in-service client secret; ^[0-9a-zA-Z-]{1,127}$. Checked like `url`. Only
+     * when both are plain strings can the program refuse a second writer of the same secret before anything is declared.
+     */
+    secretName: pulumi.Input<string>;
     /** ARM id of the vault; needed for readers. */
     resourceId?: pulumi.Input<string>;
 }
@@ -90,12 +98,13 @@ export function deployingPrincipal(): pulumi.Output<string> {
     return deployingClientConfig().objectId;
 }
 
-/** Checks every input; throws before any resource is declared. Returns the canonical vault URL. */
+/** Checks every input; throws before any resource is declared. Returns the vault URL (canonical when a plain string). */
 /** @internal */
-export function validateRotatedAppRegistration(name: string, args: RotatedAppRegistrationArgs): string {
+export function validateRotatedAppRegistration(name: string, args: RotatedAppRegistrationArgs): pulumi.Input<string> {
     const plan = parseRotatedAppRegistrationArgs(name, args);
-    secretOwnership(pulumi.runtime.getMonitor() as object | undefined).claim(plan.vault.url, plan.vault.secretName, plan.resource);
-    return plan.vault.url;
+    const { url, secretName } = plan.vault;
+    if (typeof url === "string" && typeof secretName === "string") secretOwnership(pulumi.runtime.getMonitor() as object | undefined).claim(url, secretName, plan.resource);
+    return url;
 }
 
 /**
@@ -135,9 +144,14 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
 
     constructor(name: string, args: RotatedAppRegistrationArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = parseRotatedAppRegistrationArgs(name, args);
-        const { url: vaultUrl, secretName } = plan.vault;
+        const { secretName } = plan.vault;
+        // A URL known only at deployment (a vault declared in the same program) is canonicalised once known;
+        // the provider's check() then checks it, and the name, before any write.
+        const vaultUrl = typeof plan.vault.url === "string" ? plan.vault.url
+            : pulumi.output(plan.vault.url).apply((url) => (typeof url === "string" ? canonicalVaultUrl(url) : url));
+        const claimed = typeof vaultUrl === "string" && typeof secretName === "string" ? { vaultUrl, secretName } : undefined;
         const declared = declaredOwners(plan.owners, stackConfigOwners(plan.resource));
-        secretOwnership(pulumi.runtime.getMonitor() as object | undefined).claim(vaultUrl, secretName, plan.resource);
+        if (claimed) secretOwnership(pulumi.runtime.getMonitor() as object | undefined).claim(claimed.vaultUrl, claimed.secretName, plan.resource);
         super(TYPE_TOKENS.rotatedAppRegistration, name, {}, opts);
         registerSecretWriter(this, plan.resource);
         const parent = { parent: this };
@@ -145,7 +159,7 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
         // No app is created until the program has declared every writer of this secret (see SecretOwnership).
         const ownership = secretOwnership(pulumi.runtime.getMonitor() as object | undefined);
         const displayName = pulumi.output(args.displayName).apply(async (d) => {
-            await ownership.afterDeclarations(vaultUrl, secretName);
+            if (claimed) await ownership.afterDeclarations(claimed.vaultUrl, claimed.secretName);
             return d;
         });
         // Application.ReadWrite.OwnedBy: the deploying principal must own the application and the
@@ -191,14 +205,15 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
             // unchanged (a new assignment of the same principal, role and scope would get 409).
             new authorization.RoleAssignment(`${name}-reader-${key}`, {
                 principalId,
-                scope: vaultId.apply((id) => `${id}/secrets/${secretName}`),
+                scope: pulumi.interpolate`${vaultId}/secrets/${secretName}`,
                 roleDefinitionId: vaultId.apply((id) => `${subscriptionScope(id, plan.resource)}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_SECRETS_USER_ROLE_ID}`),
             }, { parent: this, dependsOn: [this.vaultSecret], aliases: [{ name: `${name}-reader-${index}` }] });
         });
 
         this.clientId = this.application.clientId;
         this.servicePrincipalObjectId = this.servicePrincipal.objectId;
-        this.secretUri = this.vaultSecret.id.apply(() => plan.vault.secretUri);
+        const secretUri = plan.vault.secretUri ?? pulumi.interpolate`${vaultUrl}/secrets/${secretName}`;
+        this.secretUri = pulumi.all([this.vaultSecret.id, secretUri]).apply(([, uri]) => uri);
         this.expiresAt = this.password.endDate;
         this.nextRotation = this.password.nextRotation;
         this.credentials = this.password.credentials;

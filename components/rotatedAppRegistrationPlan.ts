@@ -24,10 +24,11 @@ export interface RotatedAppRegistrationPlan {
     /** The `every` the credential in Key Vault follows at `at` (the previous one until a declared change takes over). */
     readonly everyInForce: string;
     readonly vault: {
-        /** Canonical vault URL: https, lower-case host, no trailing slash. */
-        readonly url: string;
-        readonly secretName: string;
-        readonly secretUri: string;
+        /** Canonical vault URL (https, lower-case host, no trailing slash) when a plain string; an Output is checked by the provider. */
+        readonly url: pulumi.Input<string>;
+        readonly secretName: pulumi.Input<string>;
+        /** Versionless secret URI; undefined while the URL or the name is an Output. */
+        readonly secretUri: string | undefined;
         readonly resourceId?: pulumi.Input<string>;
     };
     /** One role assignment each, keyed by principal (or given name), never by list position. */
@@ -51,8 +52,9 @@ export function parseRotatedAppRegistrationArgs(name: string, args: RotatedAppRe
     const resource = `RotatedAppRegistration "${name}"`;
     checkRotatedAppRegistrationShape(resource, args, isPending);
     const schedule = planRotatingPassword(name, args.rotation, resource, at, { maxLifetime: args.maxLifetime });
-    const url = checkVaultUrl(args.vault.url, resource);
-    checkSecretName(args.vault.secretName, resource);
+    const { secretName } = args.vault;
+    const url = typeof args.vault.url === "string" ? checkVaultUrl(args.vault.url, resource) : args.vault.url;
+    if (typeof secretName === "string") checkSecretName(secretName, resource);
     checkReaders(args.readers, args.vault.resourceId, resource);
     checkOwners(args.owners, resource);
     const readers = readerKeys(args.readers ?? [], resource);
@@ -65,7 +67,10 @@ export function parseRotatedAppRegistrationArgs(name: string, args: RotatedAppRe
         resource,
         schedule,
         everyInForce: everyInForce(args.rotation, at),
-        vault: { url, secretName: args.vault.secretName, secretUri: `${url}/secrets/${args.vault.secretName}`, resourceId: args.vault.resourceId },
+        vault: {
+            url, secretName, resourceId: args.vault.resourceId,
+            secretUri: typeof url === "string" && typeof secretName === "string" ? `${url}/secrets/${secretName}` : undefined,
+        },
         readers,
         owners: args.owners,
         audience: args.application?.signInAudience as string | undefined,

@@ -373,12 +373,11 @@ export function checkRotatedAppRegistrationShape(resource: string, args: unknown
             'Set vault: { url: "https://<vault-name>.vault.azure.net", secretName: "<app>-client-secret" } as plain values.');
     }
     const vault = a.vault as Record<string, unknown>;
-    if (isOutput(vault.url)) throw plainStringNeeded(resource, "vault.url", "the vault and secret are checked, and claimed against other writers, before anything is created");
-    if (typeof vault.url !== "string") {
+    // An Output URL or name is checked by the VaultSecret provider's check() once known (vaultSecretInputProblems).
+    if (!isOutput(vault.url) && typeof vault.url !== "string") {
         throw new InputError(resource, "vault.url", `is ${vault.url === undefined ? "missing" : describeValue(vault.url)}, not a string`, 'Set it to the vault URI, "https://<vault-name>.vault.azure.net".');
     }
-    if (isOutput(vault.secretName)) throw plainStringNeeded(resource, "vault.secretName", "the vault and secret are checked, and claimed against other writers, before anything is created");
-    const nameProblem = secretNameProblem(vault.secretName, "vault.secretName");
+    const nameProblem = isOutput(vault.secretName) ? undefined : secretNameProblem(vault.secretName, "vault.secretName");
     if (nameProblem) throw new InputError(resource, nameProblem.field, nameProblem.problem, nameProblem.fix);
     if (vault.resourceId !== undefined && !isOutput(vault.resourceId)) {
         if (typeof vault.resourceId !== "string" || !ARM_VAULT_ID.test(vault.resourceId)) {

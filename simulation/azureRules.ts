@@ -10,7 +10,18 @@ export const TYPES = {
     vaultSecret: TYPE_TOKENS.vaultSecret,
     roleAssignment: PROVIDER_TYPE_TOKENS.roleAssignment,
     federatedCredential: PROVIDER_TYPE_TOKENS.federatedIdentityCredential,
+    /** azure-native's Vault (`Vault.__pulumiType` in @pulumi/azure-native/keyvault/vault.js). */
+    keyVault: "azure-native:keyvault:Vault",
 } as const;
+
+/**
+ * What ARM gives a new vault: properties.vaultUri, "The URI of the vault for performing operations on keys
+ * and secrets" (VaultPropertiesResponse in @pulumi/azure-native types/output.d.ts). `az keyvault show` prints
+ * it with a trailing slash; keyrelay canonicalises the URL either way, so the spelling cannot matter.
+ */
+export function createdVaultProperties(vaultName: string, properties: Record<string, unknown> | undefined): Record<string, unknown> {
+    return { ...properties, vaultUri: `https://${vaultName.toLowerCase()}.vault.azure.net/` };
+}
 
 /**
  * Optional inputs the provider computes when they are left out: dropping one from the program keeps

@@ -33,7 +33,7 @@ import { DateTime, Settings } from "luxon";
 import { vaultSecretChange, VaultSecretFields } from "../components/provider/vaultSecretDiff";
 import { PROVIDER_TYPE_TOKENS } from "../policies/lib/contract";
 import {
-    COMPUTED_WHEN_OMITTED, Deployer, REPLACE_ON_CHANGE, TYPES, checkNewPassword, claimRoleAssignment, ownersAfterCreate, ownersAfterUpdate, passwordFlags,
+    COMPUTED_WHEN_OMITTED, Deployer, createdVaultProperties, REPLACE_ON_CHANGE, TYPES, checkNewPassword, claimRoleAssignment, ownersAfterCreate, ownersAfterUpdate, passwordFlags,
     requireOwnership, roleAssignmentKey, vaultKey,
 } from "./azureRules";
 import { settle, withoutSdkDiagnostics } from "./programLoading";
@@ -461,6 +461,12 @@ export class SimulatedEngine {
                 await this.writeVault(at, inputs as VaultSecretFields, "create", report);
                 id = `${String(inputs.vaultUrl).replace(/\/+$/, "")}/secrets/${inputs.name}`;
                 outputs.secretUri = id;
+                break;
+            }
+            case TYPES.keyVault: {
+                const vaultName = String(inputs.vaultName ?? declared.name);
+                outputs.properties = createdVaultProperties(vaultName, inputs.properties);
+                id = `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${vaultName}`;
                 break;
             }
             default:

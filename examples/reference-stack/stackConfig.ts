@@ -7,7 +7,8 @@ export interface ReferenceApp {
     name: string;
     displayName: string;
     rotation: RotationSettings;
-    vault: RotatedAppRegistrationArgs["vault"];
+    /** Read from stack config, so plain strings. */
+    vault: RotatedAppRegistrationArgs["vault"] & { url: string; secretName: string };
     readers?: string[];
     owners?: string[];
 }

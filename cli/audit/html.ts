@@ -105,6 +105,7 @@ ${PAGE_STYLE}</style>
 <body>
 <header>
 <h1>keyrelay audit of <span id="tenant-name">${tenantName}</span></h1>
+${secretlessHeadlineHtml(report.secretless)}
 <p class="meta" id="tenant">${tenant?.id ? `tenant <code class="id" id="tenant-id">${esc(tenant.id)}</code> · ` : ""}checked ${esc(report.checkedAt.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC"))} · warn under ${report.warnDays} days · vaults: ${esc(report.vaults.map((v) => new URL(v).host).join(", ") || "none")}</p>
 ${tenantNote}
 <p class="verdict ${report.exitCode === 2 ? "critical" : report.exitCode === 1 ? "warning" : "clean"}" id="verdict">${esc(verdict)} <span class="meta">Exit code ${report.exitCode}.</span></p>
@@ -116,7 +117,6 @@ ${tile("count-critical", s.critical, "critical", "critical")}${tile("count-warni
 ${ordered.length === 0 ? '<p id="no-findings">No findings.</p>' : `<ol id="findings">\n${ordered.map((f, i) => findingItem(report, f, i, options.docsUrl)).join("\n")}\n</ol>`}
 <p class="meta" id="checks">${esc(checksLine(report.checks))}</p>
 ${report.notes.map((n) => `<p class="note">${esc(n)}</p>`).join("\n")}
-${secretlessHeadlineHtml(report.secretless)}
 <h2>Expiries</h2>
 <p class="legend">One row per app, one bar per credential:<span class="critical"></span>behind a critical finding<span class="warning"></span>behind a warning<span class="held"></span>held by a checked vault secret<span class="idle"></span>held by none<span class="today"></span> today</p>
 ${flagged.length > 0 ? timeline(flagged, "timeline-findings") : "<p>No app with a finding has a credential with readable dates.</p>"}

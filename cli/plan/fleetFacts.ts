@@ -1,5 +1,5 @@
 // What `keyrelay plan` says about a fleet beside its timeline: the apps whose owners are not declared
-// (their owners then follow whoever runs `pulumi up`, issue 16.1), and the Microsoft Graph writes of
+// (whoever runs the first `pulumi up` owns them for good, issue 16.1), and the Microsoft Graph writes of
 // the first run and of the busiest later day, to hold against Entra's write limits (docs/operations.md,
 // "The first deploy of a large fleet"). Pure: no Pulumi, no clock.
 import { TYPE_TOKENS } from "../../components/typeTokens";

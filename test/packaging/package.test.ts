@@ -77,7 +77,8 @@ describe("the npm package, installed into a fresh project", function () {
         const unwanted = files.filter((f) => /(^|\/)(test|tests|bench|fixtures|examples|simulation\/fixtures)\//.test(f) || /\.test\.|\.spec\./.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")));
         assert.deepEqual(unwanted, []);
         assert.ok(!files.some((f) => /(^|\/)(index|referenceStack|stackConfig)\.js$/.test(f) && !f.startsWith("dist/") && f !== "policies/index.js"), "the reference program is not shipped");
-        assert.ok(files.length < 150, `${files.length} files`);
+        // About 150 modules, each as .js and .d.ts, plus docs and schemas; a stray folder (node_modules, a build cache) would be thousands.
+        assert.ok(files.length < 400, `${files.length} files`);
     });
 
     it("require(\"keyrelay\") is the components, from the installed package; keyrelay/policies is the pack's policies", () => {

@@ -69,8 +69,8 @@ export function keyrelayStack(at: string = FIXTURE_NOW): FixtureResource[] {
         // "<organization>/<project>/<stack>#<8 hex digits of the URN's SHA-256>"; the mock runtime sets no organization.
         writer: `/keyrelay/example#${createHash("sha256").update(VAULT_SECRET_URN).digest("hex").slice(0, 8)}`,
         schedule: "P90D/P181D",
-        // Proof before promote: the deploying principal's tenant (getClientConfig) and the app's client id.
-        proof: { tenantId: DEFAULT_TENANT_ID, clientId: CLIENT_ID },
+        // Proof before promote: the deploying principal's tenant (getClientConfig); the client id is the client-id tag.
+        proof: { tenantId: DEFAULT_TENANT_ID },
     };
     return [
         { type: "keyrelay:index:RotatedAppRegistration", name: "billing-api", urn: APP_URN, inputs: {}, outputs: {}, propertyDependencies: {} },

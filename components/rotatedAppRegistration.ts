@@ -182,7 +182,8 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
             value: this.password.value,
             expiresOn: this.password.endDate,
             notBefore: this.password.startDate,
-            contentType: "text/plain",
+            // No contentType: the provider writes its default, text/plain, and diff reads absent as that
+            // (vaultSecretDiff.ts DEFAULT_CONTENT_TYPE), so it costs nothing in state.
             tags: {
                 app: name,
                 "client-id": this.application.clientId,

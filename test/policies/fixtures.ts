@@ -64,7 +64,6 @@ export function keyrelayStack(at: string = FIXTURE_NOW): FixtureResource[] {
         value: inService.value,
         expiresOn: toRfc3339(plan.inService.endDate),
         notBefore: toRfc3339(plan.inService.startDate),
-        contentType: "text/plain",
         tags: { app: "billing-api", "client-id": CLIENT_ID, "key-id": inService.keyId, "rotation-every": "P90D", "next-rotation": toRfc3339(plan.nextRotation) },
         // "<organization>/<project>/<stack>#<8 hex digits of the URN's SHA-256>"; the mock runtime sets no organization.
         writer: `/keyrelay/example#${createHash("sha256").update(VAULT_SECRET_URN).digest("hex").slice(0, 8)}`,

@@ -1,5 +1,6 @@
 // The provider's client: one SecretClient per vault per process, built with keyrelay's retry
 // settings and pipeline policies, and the paced, retried call every provider method goes through.
+import { sameOriginPolicy } from "../../lib/originPolicy";
 import type { CredentialProofOptions } from "./proveBeforeWrite";
 import { SecretClient, SecretClientOptions } from "@azure/keyvault-secrets";
 import { VaultAction } from "../../lib/errors";
@@ -37,7 +38,9 @@ export function secretClientOptions(vaultUrl: string, settings: VaultRetrySettin
     return {
         retryOptions: { maxRetries: settings.transientRetries, retryDelayInMs: settings.transientDelayMs, maxRetryDelayInMs: settings.transientMaxDelayMs },
         userAgentOptions: { userAgentPrefix: "keyrelay" },
-        additionalPolicies: [{ policy: retryAfterCapPolicy(settings.maxRetryAfterMs), position: "perRetry" }],
+        // perCall, before the vault's authentication policy attaches a token: a redirect or a URL the
+        // vault hands back that leaves its origin is refused, as in every CLI command (lib/originPolicy.ts).
+        additionalPolicies: [{ policy: sameOriginPolicy(vaultUrl, "pulumi up"), position: "perCall" }, { policy: retryAfterCapPolicy(settings.maxRetryAfterMs), position: "perRetry" }],
         // Loopback vaults (emulators, tests) cannot match the challenge's resource host, so the SDK's check is skipped for them only.
         ...(isLoopbackUrl(vaultUrl) ? { disableChallengeResourceVerification: true } : {}),
         ...(tlsOptions ? { tlsOptions } : {}),

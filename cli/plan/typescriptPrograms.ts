@@ -7,10 +7,13 @@ export function registerTypeScript(programDir: string, project?: string): void {
     if (require.extensions[".ts"]) return;
     // ts-node and typescript are optional peers of keyrelay: the copies Pulumi itself runs programs
     // with, else the ones it vendors (@pulumi/pulumi tsutils.js, typeScriptRequireStrings).
-    const { tsnodeRequire } = require("@pulumi/pulumi/tsutils").typeScriptRequireStrings() as { tsnodeRequire: string };
+    const { tsnodeRequire, typescriptRequire } = require("@pulumi/pulumi/tsutils").typeScriptRequireStrings() as { tsnodeRequire: string; typescriptRequire: string };
     const tsNode = require(tsnodeRequire) as typeof import("ts-node");
     tsNode.register({
         transpileOnly: true,
+        // The vendored ts-node finds no `typescript` package by name when the project installs none
+        // (run-policy-pack and run.js pass the same compiler path).
+        compiler: typescriptRequire,
         projectSearchDir: programDir,
         ...(project ? { project } : {}),
         // The program is required from CommonJS, whatever module system its tsconfig names.

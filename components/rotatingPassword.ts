@@ -9,6 +9,8 @@ import {
 import { InputError } from "../lib/errors";
 import { RetirePlan, RetirementDecision, decideRetirement, retirementCandidates } from "./retirementGate";
 import { retirementAnswers, retirementSource } from "./retirementEvidence";
+import { heldCredentials } from "./heldCredentials";
+import { lastState } from "./lastState";
 
 export interface RotatingPasswordArgs {
     /** The application's resource id (azuread.Application.id, "/applications/<object id>"). */
@@ -71,7 +73,8 @@ export function planRotatingPassword(spreadKey: string, rotation: RotationSettin
 /**
  * Overlapping, time-boxed azuread.ApplicationPasswords for one application: one in service,
  * one retiring, and for a day after each rotation the one before it. Every input is fixed by
- * the period, so re-running the program inside a period changes nothing.
+ * the period, so re-running the program inside a period changes nothing. A password is created
+ * only for the credential in service; earlier ones stay declared only while the stack holds them.
  */
 export class RotatingPassword extends pulumi.ComponentResource {
     /** The in-service credential's value, as a Pulumi secret. */
@@ -85,8 +88,8 @@ export class RotatingPassword extends pulumi.ComponentResource {
     /** When a run will next issue a credential, RFC 3339. */
     public readonly nextRotation: pulumi.Output<string>;
     public readonly credentials: pulumi.Output<CredentialSummary[]>;
-    /** The passwords declared whatever the sign-in logs say (all of them without `retire`). */
-    public readonly passwords: azuread.ApplicationPassword[];
+    /** The in-service credential's password: the only one a run ever creates (see heldCredentials). */
+    public readonly inServicePassword: azuread.ApplicationPassword;
     /** The evidence gate's decision for each retiring credential it asked about this run (empty without `retire`). */
     public readonly retirement: pulumi.Output<RetirementDecision[]>;
 
@@ -98,18 +101,18 @@ export class RotatingPassword extends pulumi.ComponentResource {
         super(TYPE_TOKENS.rotatingPassword, name, args.retire ? { retireUnusedFor: args.retire.unusedForText } : {}, opts);
         const displayName = args.displayName ?? name;
         const candidates = args.retire ? retirementCandidates(plan.credentials, DateTime.utc(), args.retire.unusedFor) : [];
-        const declared = plan.credentials.filter((c) => !candidates.includes(c));
-        this.passwords = declared.map((credential) => passwordFor(this, name, displayName, args.applicationId, credential));
+        const earlier = plan.credentials.filter((c) => !c.inService && !candidates.includes(c));
+        this.inServicePassword = passwordFor(this, name, displayName, args.applicationId, plan.inService);
+        const held = earlier.length === 0 ? pulumi.output({} as Record<string, string>) : declareHeld(this, name, displayName, args.applicationId, earlier);
         this.retirement = candidates.length === 0 ? pulumi.output([]) : askTheSignInLogs(this, displayName, args.applicationId, candidates, args.retire!);
-        const current = this.passwords[this.passwords.length - 1];
-        this.value = pulumi.secret(current.value);
-        this.keyId = current.keyId;
+        this.value = pulumi.secret(this.inServicePassword.value);
+        this.keyId = this.inServicePassword.keyId;
         this.startDate = pulumi.output(toRfc3339(plan.inService.startDate));
         this.endDate = pulumi.output(toRfc3339(plan.inService.endDate));
         this.nextRotation = pulumi.output(toRfc3339(plan.nextRotation));
         const gated = candidates.length === 0 ? pulumi.output({} as Record<string, string>) : declareKept(this, name, displayName, args.applicationId, candidates, this.retirement);
-        this.credentials = pulumi.all([pulumi.all(this.passwords.map((p) => p.keyId)), gated]).apply(([keyIds, gatedKeyIds]) => {
-            const keyIdOf = new Map<string, string>([...declared.map((c, i) => [c.slot, keyIds[i]] as [string, string]), ...Object.entries(gatedKeyIds)]);
+        this.credentials = pulumi.all([this.inServicePassword.keyId, held, gated]).apply(([inServiceKeyId, heldKeyIds, gatedKeyIds]) => {
+            const keyIdOf = new Map<string, string>([...Object.entries(heldKeyIds), ...Object.entries(gatedKeyIds), [plan.inService.slot, inServiceKeyId]]);
             return plan.credentials.filter((c) => keyIdOf.has(c.slot)).map((credential) => ({
                 slot: credential.slot,
                 keyId: keyIdOf.get(credential.slot)!,
@@ -124,6 +127,18 @@ export class RotatingPassword extends pulumi.ComponentResource {
             nextRotation: this.nextRotation, credentials: this.credentials, retirement: this.retirement,
         });
     }
+}
+
+/**
+ * Declares the earlier credentials (retiring, and the one before) whose password the stack already
+ * holds, once the application id and the stack's last state are known; never creates one
+ * (heldCredentials.ts). Like declareKept, the key ids feed the registered outputs, so the program
+ * does not end before these are declared: a held password left undeclared would be deleted.
+ * In a preview of a first deploy the application id is unknown and nothing is declared here; there
+ * is nothing to hold yet.
+ */
+function declareHeld(parent: pulumi.Resource, name: string, displayName: string, applicationId: pulumi.Input<string>, earlier: PlannedCredential[]): pulumi.Output<Record<string, string>> {
+    return pulumi.output(applicationId).apply(async (id) => heldCredentials(earlier, await lastState(), id, (c) => passwordDisplayName(displayName, c))).apply((held) => pulumi.all(Object.fromEntries(held.map((c) => [c.slot, passwordFor(parent, name, displayName, applicationId, c).keyId]))));
 }
 
 /** The gate's decisions, each logged: a credential kept in use or for want of evidence as a warning. */

@@ -182,19 +182,40 @@ export function checkNewPassword(at: DateTime, name: string, inputs: Record<stri
     return startDate;
 }
 
+/** A rule keyrelay holds itself to beyond the service's own: the harness fails the run that breaks it. */
+export class KeyrelayRuleViolation extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "KeyrelayRuleViolation";
+    }
+}
+
 /**
- * keyrelay's margin over KeyCredentialsInvalidEndDate: a password created with less than a day to
- * live is flagged, because the same program applied a little later (after a preview, or by a late
- * run) sends an end Entra refuses. Not Entra's rule, so the harness reports it and does not refuse.
+ * keyrelay's margin over KeyCredentialsInvalidEndDate (issue 16 §5, "never declare a credential with
+ * less than a day to live"): a password created with under a day to live is refused, because the
+ * same program applied a little later (after a preview, or by a late run) sends an end Entra refuses.
+ * keyrelay's rule, not Entra's, so it is a KeyrelayRuleViolation and not a ServiceRefusal.
  */
 export const PASSWORD_MIN_LIFE_MS = 24 * 60 * 60 * 1000;
 
-/** What a run did that Entra accepts but keyrelay must not do: reported in RunReport.flags. */
-export function passwordFlags(at: DateTime, name: string, endDate: unknown): string[] {
+export function checkPasswordLife(at: DateTime, name: string, endDate: unknown): void {
     const end = typeof endDate === "string" ? Date.parse(endDate) : NaN;
-    return end - at.toMillis() < PASSWORD_MIN_LIFE_MS
-        ? [`password "${name}" was created with ${((end - at.toMillis()) / 3_600_000).toFixed(1)} hours to live, under a day`]
-        : [];
+    if (end - at.toMillis() < PASSWORD_MIN_LIFE_MS) {
+        throw new KeyrelayRuleViolation(`password "${name}" would be created with ${((end - at.toMillis()) / 3_600_000).toFixed(1)} hours to live, under a day`);
+    }
+}
+
+/**
+ * Issue 16 §5, "declare a slot only when Key Vault will hold it or when it keeps a held one alive":
+ * a password created for an application whose values go to Key Vault must reach Key Vault in the
+ * same run, or it is a live secret kept only in state, and a Graph write for nothing.
+ * `vaulted`: the application ids whose passwords Key Vault has ever held (this run's writes included).
+ */
+export function unheldPasswords(created: readonly { name: string; inputs: Record<string, any>; outputs: Record<string, any> }[],
+    writtenThisRun: ReadonlySet<string>, vaulted: ReadonlySet<string>): KeyrelayRuleViolation[] {
+    return created
+        .filter((p) => vaulted.has(p.inputs.applicationId) && !writtenThisRun.has(p.outputs.value))
+        .map((p) => new KeyrelayRuleViolation(`password "${p.name}" was created and never reached Key Vault: a live secret kept only in state`));
 }
 
 export function roleAssignmentKey(inputs: Record<string, any>): string {

@@ -26,19 +26,23 @@
  *   - a password living longer than the tenant's passwordLifetime limit, when one is given (400),
  *   - a third password on an app that accepts personal Microsoft accounts (TooManyAppPasswords),
  *   - a second assignment of one role to one principal at one scope (409 RoleAssignmentExists).
- * It answers the azuread getClientConfig invoke with the deploying principal; any other invoke throws.
+ * It answers the azuread getClientConfig invoke with the deploying principal, and the builtin
+ * readStackResourceOutputs with the stack as the run found it; any other invoke throws.
+ * It fails a run that breaks keyrelay's own rules (azureRules.ts KeyrelayRuleViolation): a password
+ * created with under a day to live, or one created for a Key Vault-backed app that never reached Key Vault.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DateTime, Settings } from "luxon";
 import { vaultSecretChange, VaultSecretFields } from "../components/provider/vaultSecretDiff";
 import { PROVIDER_TYPE_TOKENS } from "../policies/lib/contract";
 import {
-    COMPUTED_WHEN_OMITTED, Deployer, createdVaultProperties, REPLACE_ON_CHANGE, TYPES, checkNewPassword, claimRoleAssignment, ownersAfterCreate, ownersAfterUpdate, passwordFlags,
+    COMPUTED_WHEN_OMITTED, Deployer, createdVaultProperties, REPLACE_ON_CHANGE, TYPES, checkNewPassword, checkPasswordLife, claimRoleAssignment, ownersAfterCreate, ownersAfterUpdate, unheldPasswords,
     requireOwnership, roleAssignmentKey, vaultKey,
 } from "./azureRules";
 import { settle, withoutSdkDiagnostics } from "./programLoading";
 import { checkNewFederatedCredential } from "./federatedCredentialRules";
 import { proveBeforeWrite } from "../components/provider/proveBeforeWrite";
+import { READ_STACK_RESOURCE_OUTPUTS } from "../components/lastState";
 import type { ProofOutcome } from "../components/provider/credentialProof";
 import { DEFAULT_PROPAGATION_DELAY, PropagationDelay, simulatedTokenAnswer } from "./entraTokens";
 
@@ -96,12 +100,6 @@ export interface RunReport {
     proofs: { secret: string; keyId?: string; outcome?: ProofOutcome; error?: Error }[];
     /** Empty when the run succeeded. */
     errors: Error[];
-    /**
-     * What Entra accepted but keyrelay must not do (azureRules.ts passwordFlags): a password created
-     * with under a day to live, and on a first deploy a password whose value never reached Key Vault
-     * (a live secret kept only in state, and a Graph write for nothing).
-     */
-    flags: string[];
     stackOutputs: Record<string, unknown>;
 }
 
@@ -245,6 +243,16 @@ export class SimulatedEngine {
         return this.resources().filter((r) => r.type === type);
     }
 
+    /**
+     * What the engine's builtin readStackResourceOutputs answers (pulumi/pulumi
+     * pkg/resource/deploy/builtins.go, BackendClient.GetStackResourceOutputs): every resource of the
+     * stack's last snapshot by URN, with its type and outputs.
+     */
+    private lastStateAnswer(): { name: string; outputs: Record<string, { type: string; outputs: Record<string, any> }> } {
+        const name = `organization/${this.options.project ?? "keyrelay"}/${this.options.stack ?? "example"}`;
+        return { name, outputs: Object.fromEntries(this.resources().map((r) => [r.urn, { type: r.type, outputs: { ...r.outputs } }])) };
+    }
+
     /** The newest version of a secret, or undefined. */
     latestVersion(vaultUrl: string, name: string): VaultVersion | undefined {
         const versions = this.vault.get(vaultKey(vaultUrl, name));
@@ -254,8 +262,8 @@ export class SimulatedEngine {
     /** One `pulumi up` at `at`, by `deployingPrincipal` (default: the options' one). */
     async run(at: DateTime, deployingPrincipal?: string): Promise<RunReport> {
         this.runningAs = deployingPrincipal;
-        const report: RunReport = { at, created: [], replaced: [], updated: [], deleted: [], vaultWrites: [], proofs: [], errors: [], flags: [], stackOutputs: {} };
-        const firstDeploy = this.state.size === 0;
+        const report: RunReport = { at, created: [], replaced: [], updated: [], deleted: [], vaultWrites: [], proofs: [], errors: [], stackOutputs: {} };
+        const lastState = this.lastStateAnswer();
         const registered = new Set<string>();
         const pendingDeletes: SimulatedResource[] = [];
         const pinned = at.toMillis();
@@ -316,6 +324,7 @@ export class SimulatedEngine {
                 if (args.token === PROVIDER_TYPE_TOKENS.getClientConfig) {
                     return { clientId: DEFAULT_DEPLOYING_CLIENT_ID, objectId: engine.deployingPrincipal, tenantId: DEFAULT_TENANT_ID };
                 }
+                if (args.token === READ_STACK_RESOURCE_OUTPUTS) return lastState;
                 throw new Error(`SimulatedEngine: unexpected call ${args.token}`);
             },
         }, this.options.project ?? "keyrelay", this.options.stack ?? "example", false);
@@ -347,11 +356,11 @@ export class SimulatedEngine {
             restoreSdkDiagnostics();
         }
 
-        if (firstDeploy) {
+        if (report.errors.length === 0) {
             const written = new Set(report.vaultWrites.map((w) => w.value));
-            for (const password of report.created.filter((r) => r.type === TYPES.applicationPassword)) {
-                if (!written.has(password.outputs.value)) report.flags.push(`password "${password.name}" was created on a first deploy and never reached Key Vault`);
-            }
+            const everHeld = new Set([...this.vault.values()].flat().map((v) => v.value));
+            const vaulted = new Set([...this.directory.values()].filter((c) => everHeld.has(c.value)).map((c) => c.applicationId));
+            report.errors.push(...unheldPasswords([...report.created, ...report.replaced.map((r) => r.new)].filter((r) => r.type === TYPES.applicationPassword), written, vaulted));
         }
         if (report.errors.length === 0) {
             for (const resource of this.state.values()) {
@@ -439,7 +448,7 @@ export class SimulatedEngine {
                 outputs.startDate = checkNewPassword(at, declared.name, inputs, {
                     application, deployingPrincipal: this.deployer, maxLifetime: this.passwordMaxLifetime, livePasswords: this.livePasswordsOf(application),
                 });
-                report.flags.push(...passwordFlags(at, declared.name, inputs.endDate));
+                checkPasswordLife(at, declared.name, inputs.endDate);
                 outputs.keyId = this.sequence.guid();
                 outputs.value = this.sequence.secretValue();
                 id = `${inputs.applicationId}/password/${outputs.keyId}`;

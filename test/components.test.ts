@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { DateTime } from "luxon";
 import { RotatedAppRegistration, RotatingPassword, VaultSecret } from "../components";
-import { DAY_MS, SERVES_UNTIL_MARKER, PERIOD_START_MARKER, nextRotation, rotationSchedule } from "../components/schedule";
+import { DAY_MS, SERVES_UNTIL_MARKER, PERIOD_START_MARKER, nextRotation, rotationSchedule, toRfc3339 } from "../components/schedule";
 import * as azuread from "@pulumi/azuread";
 import { DEFAULT_DEPLOYING_PRINCIPAL, SimulatedEngine, SimulatedEngineOptions, TYPES } from "../simulation/engine";
 import { ownersAfterCreate, ownersAfterUpdate } from "../simulation/azureRules";
@@ -46,7 +46,7 @@ describe("RotatedAppRegistration under the mock runtime", () => {
         assert.deepEqual(sp.inputs.owners, [DEFAULT_DEPLOYING_PRINCIPAL]);
 
         const passwords = engine.resourcesOfType(TYPES.applicationPassword);
-        assert.ok(passwords.length === 2 || passwords.length === 3, `2 or 3 passwords, got ${passwords.length}`);
+        assert.equal(passwords.length, 1, "a first deploy creates the password in service only (issue 16 §5)");
         for (const password of passwords) {
             assert.equal(password.inputs.applicationId, application.id);
             assert.equal(password.inputs.startDate, undefined, "no startDate is sent: Entra stamps the creation time");
@@ -231,28 +231,81 @@ describe("what Entra and ARM refuse, enforced by the harness", () => {
         assert.equal(engine.directory.size, 0);
     });
 
-    it("end dates: Entra refuses an end at or before now (KeyCredentialsInvalidEndDate); the harness flags one under a day away", async () => {
+    it("end dates: Entra refuses an end at or before now (KeyCredentialsInvalidEndDate); the harness refuses one under a day away (keyrelay's rule)", async () => {
         const program = (endDate: string) => () => {
             const app = new azuread.Application("ends", { displayName: "ends", owners: [DEFAULT_DEPLOYING_PRINCIPAL] });
             new azuread.ApplicationPassword("ends-password", { applicationId: app.id, endDate });
         };
         const past = await new SimulatedEngine({ program: program(NOW.toISO()!) }).run(NOW);
         assert.match(past.errors.map((e) => e.message).join("\n"), /password "ends-password": endDate .* is not after the request .*HTTP 400 KeyCredentialsInvalidEndDate/);
-        const close = await new SimulatedEngine({ program: program(NOW.plus({ hours: 12 }).toISO()!) }).run(NOW);
-        assert.deepEqual(close.errors, []);
-        assert.ok(close.flags.some((f) => /password "ends-password" was created with 12.0 hours to live, under a day/.test(f)), close.flags.join("\n"));
+        const closeEngine = new SimulatedEngine({ program: program(NOW.plus({ hours: 12 }).toISO()!) });
+        const close = await closeEngine.run(NOW);
+        assert.match(close.errors.map((e) => `${e.name}: ${e.message}`).join("\n"), /KeyrelayRuleViolation: password "ends-password" would be created with 12.0 hours to live, under a day/);
+        assert.equal(closeEngine.directory.size, 0, "refused: nothing was created");
         const fine = await new SimulatedEngine({ program: program(NOW.plus({ days: 30 }).toISO()!) }).run(NOW);
-        assert.ok(!fine.flags.some((f) => /to live/.test(f)), fine.flags.join("\n"));
+        assert.deepEqual(fine.errors, []);
     });
 
-    it("first deploy: the harness flags each password whose value never reaches Key Vault", async () => {
-        const { report } = await deploy(() => {
+    it("held slots: the harness fails a run that creates a password for a Key Vault-backed app whose value never reaches Key Vault", async () => {
+        const engine = new SimulatedEngine({ program: () => {
             const app = new azuread.Application("held", { displayName: "held", owners: [DEFAULT_DEPLOYING_PRINCIPAL] });
             const held = new azuread.ApplicationPassword("held-password", { applicationId: app.id, endDate: NOW.plus({ days: 90 }).toISO()! });
             new azuread.ApplicationPassword("unheld-password", { applicationId: app.id, endDate: NOW.plus({ days: 90 }).toISO()! });
             new VaultSecret("held-secret", { vaultUrl: VAULT, name: "held", value: held.value, expiresOn: held.endDate });
-        });
-        assert.deepEqual(report.flags, ['password "unheld-password" was created on a first deploy and never reached Key Vault']);
+        } });
+        const report = await engine.run(NOW);
+        assert.deepEqual(report.errors.map((e) => `${e.name}: ${e.message}`), ['KeyrelayRuleViolation: password "unheld-password" was created and never reached Key Vault: a live secret kept only in state']);
+        // Without a vault, a password is the program's own business: no rule to break.
+        const bare = await new SimulatedEngine({ program: () => {
+            const app = new azuread.Application("bare", { displayName: "bare", owners: [DEFAULT_DEPLOYING_PRINCIPAL] });
+            new azuread.ApplicationPassword("bare-password", { applicationId: app.id, endDate: NOW.plus({ days: 90 }).toISO()! });
+        } }).run(NOW);
+        assert.deepEqual(bare.errors, []);
+    });
+
+    it("held slots: a first deploy creates only the password in service; each later one is created on its own rotation day, never after the fact", async () => {
+        const engine = new SimulatedEngine({ program: () => new RotatedAppRegistration("billing-api", { displayName: "b", rotation: { every: "P30D" }, vault: { url: VAULT, secretName: "b" } }) });
+        const first = await engine.run(NOW);
+        assert.deepEqual(first.errors.map((e) => e.message), []);
+        const created = first.created.filter((r) => r.type === TYPES.applicationPassword);
+        assert.equal(created.length, 1, "one password on a first deploy, though the plan has retiring slots");
+        assert.equal(first.vaultWrites[0].value === created[0].outputs.value, true, "and Key Vault holds it");
+        assert.equal(engine.directory.size, 1);
+        const schedule = rotationSchedule("billing-api", { every: "P30D" });
+        // Runs on every day for 100 days: every password ever created reached Key Vault in its run.
+        const written = new Set(first.vaultWrites.map((w) => w.value));
+        for (let day = 1; day <= 100; day++) {
+            const report = await engine.run(NOW.plus({ days: day }));
+            assert.deepEqual(report.errors.map((e) => e.message), [], `day ${day}`);
+            report.vaultWrites.forEach((w) => written.add(w.value));
+        }
+        for (const credential of engine.directory.values()) assert.ok(written.has(credential.value), `${credential.displayName}: never held by Key Vault`);
+        assert.ok(engine.directory.size >= 4, `${engine.directory.size} credentials over 100 days of P30D`);
+        // A gap: no run for two periods. The skipped period's credential is not created late; the one Key Vault holds stays.
+        const gapStart = nextRotation(schedule, NOW.plus({ days: 101 }));
+        const before = await engine.run(gapStart.plus({ hours: 2 }));
+        assert.deepEqual(before.errors.map((e) => e.message), []);
+        const held = engine.latestVersion(VAULT, "b")!.tags["key-id"];
+        const after = await engine.run(gapStart.plus({ days: 60, hours: 2 }));
+        assert.deepEqual(after.errors.map((e) => e.message), []);
+        const issued = [...after.created, ...after.replaced.map((r) => r.new)].filter((r) => r.type === TYPES.applicationPassword);
+        assert.deepEqual(issued.map((r) => r.inputs.rotateWhenChanged[SERVES_UNTIL_MARKER]), [toRfc3339(nextRotation(schedule, gapStart.plus({ days: 60, hours: 2 })))], "only the new in-service password");
+        assert.equal(engine.directory.get(held)!.deletedAt, undefined, "the credential Key Vault held at the run's start is kept");
+    });
+
+    it("held slots: when the engine cannot read the stack's last state, every planned credential is declared, as before", async () => {
+        const types: string[] = [];
+        await pulumi.runtime.setMocks({
+            newResource: (args) => { types.push(args.type); return { id: `${args.name}-id`, state: { ...args.inputs, keyId: `${args.name}-key`, value: "v" } }; },
+            call: (args) => {
+                if (args.token === "azuread:index/getClientConfig:getClientConfig") return { objectId: DEFAULT_DEPLOYING_PRINCIPAL, clientId: "c", tenantId: "t" };
+                throw new Error(`unexpected call ${args.token}`);
+            },
+        }, "keyrelay", "no-state-read", false);
+        const password = new RotatingPassword("lone", { applicationId: "/applications/x", rotation: { every: "P30D" } });
+        const credentials = await new Promise<unknown[]>((resolve) => password.credentials.apply(resolve));
+        assert.ok(credentials.length >= 2, `${credentials.length} credentials: the retiring one is declared too`);
+        assert.equal(types.filter((t) => t === TYPES.applicationPassword).length, credentials.length);
     });
 
     it("start dates: a password whose startDate is more than five minutes before the run is refused", async () => {
@@ -271,7 +324,7 @@ describe("what Entra and ARM refuse, enforced by the harness", () => {
             assert.deepEqual(report.errors.map((e) => e.message), [], `day ${day}`);
         }
         const credentials = [...engine.directory.values()];
-        assert.ok(credentials.length >= 4);
+        assert.ok(credentials.length >= 3, `${credentials.length}: the first deploy's and one per rotation`);
         for (const c of credentials) assert.equal(c.startDate, c.createdAt.toUTC().toISO({ suppressMilliseconds: true }), "Entra stamped the creation time");
     });
 

@@ -161,9 +161,10 @@ function askTheSignInLogs(parent: pulumi.Resource, displayName: string, applicat
  * rpcKeepAlive until it has serialized its outputs (@pulumi/pulumi runtime/resource.js).
  */
 function declareKept(parent: pulumi.Resource, name: string, displayName: string, applicationId: pulumi.Input<string>, candidates: PlannedCredential[], decisions: pulumi.Output<RetirementDecision[]>): pulumi.Output<Record<string, string>> {
-    return decisions.apply((ds) => pulumi.all(Object.fromEntries(candidates
-        .filter((c) => ds.some((d) => d.slot === c.slot && d.keep))
-        .map((c) => [c.slot, passwordFor(parent, name, displayName, applicationId, c).keyId]))));
+    // Kept means kept alive: a slot the stack never held (a first deploy with Graph unreachable) is not created.
+    return pulumi.all([decisions, applicationId]).apply(async ([ds, id]) => heldCredentials(
+        candidates.filter((c) => ds.some((d) => d.slot === c.slot && d.keep)), await lastState(), id, (c) => passwordDisplayName(displayName, c)))
+        .apply((kept) => pulumi.all(Object.fromEntries(kept.map((c) => [c.slot, passwordFor(parent, name, displayName, applicationId, c).keyId]))));
 }
 
 /** The display name keyrelay gives a slot's password; the gate finds the password in Entra by it. */

@@ -182,7 +182,7 @@ async function unitFindings(unit: Unit, ownRuns: readonly AppRun[], policies: Po
         if (earlier && sameShape(earlier.run, run)) {
             violations = earlier.violations;
         } else {
-            const resources = unitResourcesAt(unit, run.at);
+            const resources = unitResourcesAt(unit, run.at, run.declared);
             const urns = new Set(resources.map((r) => r.urn));
             violations = (await policiesAt(policies, resources, run.at)).filter((v) => v.urn === undefined || urns.has(v.urn));
         }

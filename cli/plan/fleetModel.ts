@@ -7,7 +7,7 @@
 import { DateTime } from "luxon";
 import { createHash } from "crypto";
 import {
-    PERIOD_START_MARKER, RotationSchedule, SCHEDULE_EPOCH, SERVES_UNTIL_MARKER, SLOT_NAMES, periodIndexAt, periodStart,
+    PERIOD_START_MARKER, PlannedCredential, RotationSchedule, SCHEDULE_EPOCH, SERVES_UNTIL_MARKER, SLOT_NAMES, periodIndexAt, periodStart,
     plannedCredentials, rotationSchedule, slotOf, toRfc3339,
 } from "../../components/schedule";
 import { TYPE_TOKENS } from "../../components/typeTokens";
@@ -94,10 +94,13 @@ function scheduleOfPasswords(name: string, passwords: readonly PlanResource[], a
     } catch {
         // A schedule the component accepted but the names do not reproduce: the inferred one is checked below.
     }
+    // The run declared the credential in service and, of the earlier ones, those its stack held
+    // (components/heldCredentials.ts): every password must be a planned one, the one in service among them.
     const planned = plannedCredentials(schedule, at);
-    const matches = planned.length === facts.length && planned.every((c) => facts.some((f) =>
+    const sameAs = (f: typeof facts[number], c: typeof planned[number]) =>
         f.start!.toMillis() === c.startDate.toMillis() && f.until!.toMillis() === c.servesUntil.toMillis() && f.end!.toMillis() === c.endDate.toMillis()
-        && f.p.name.endsWith(c.slot)));
+        && f.p.name.endsWith(c.slot);
+    const matches = facts.every((f) => planned.some((c) => sameAs(f, c))) && facts.some((f) => sameAs(f, planned[planned.length - 1]));
     return matches ? { schedule } : { problem: `${name}: its passwords are not the ones the schedule plans at ${toRfc3339(at)}` };
 }
 
@@ -267,9 +270,12 @@ function newCredentialRenames(unit: Unit, shift: number): Map<string, string> {
     return renames;
 }
 
-/** The unit's resources as the program declares them at `at`: every input and output a function of the period. */
-export function unitResourcesAt(unit: Unit, at: DateTime): PlanResource[] {
-    const planned = plannedCredentials(unit.schedule, at);
+/**
+ * The unit's resources as the program declares them at `at`: every input and output a function of the
+ * period. `declared`: the credentials the run declares (appRuns); default every planned one.
+ */
+export function unitResourcesAt(unit: Unit, at: DateTime, declared?: readonly PlannedCredential[]): PlanResource[] {
+    const planned = declared ?? plannedCredentials(unit.schedule, at);
     const shift = planned[planned.length - 1].period - unit.learnedPeriod;
     const rewriter = new Rewriter(unit, shift, credentialRenames(unit, shift));
     const passwordUrns = new Set([...unit.passwordsByPeriod.values()].map((p) => p.urn));

@@ -35,17 +35,26 @@ export interface AppRun {
 /**
  * The runs, from `from` to `until`, at which what an app declares changes: the first run, then the
  * first daily run at or after each instant one of its declared credentials changes role. Between
- * two of them every run declares the same as the earlier one.
+ * two of them every run declares the same as the earlier one. The first run starts from an empty
+ * stack, so, as the component does (components/heldCredentials.ts), each run declares the
+ * credential in service and, of the earlier ones, only those the run before it declared.
  */
 export function appRuns(schedule: RotationSchedule, from: DateTime, until: DateTime): AppRun[] {
     const runs: AppRun[] = [];
+    let held = new Set<number>();
     for (let at: DateTime | undefined = from; at !== undefined && at <= until;) {
-        const declared = plannedCredentials(schedule, at);
+        const declared = declaredAt(schedule, at, held);
+        held = new Set(declared.map((c) => c.period));
         runs.push({ at, declared });
         const change = nextChangeOf(declared, at);
         at = change === undefined ? undefined : nextDailyRun(at, change);
     }
     return runs;
+}
+
+/** What a run at `at` declares when the stack holds the credentials of the periods `held`. */
+export function declaredAt(schedule: RotationSchedule, at: DateTime, held: ReadonlySet<number>): PlannedCredential[] {
+    return plannedCredentials(schedule, at).filter((c) => c.inService || held.has(c.period));
 }
 
 /** The run at or after `change`, given the first run at `from`: runs after it come at the daily hour. */

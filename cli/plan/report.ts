@@ -95,7 +95,7 @@ export function formatPlan(result: PlanResult, colors: Pick<CliContext, "color">
         lines.push("");
     }
     if (result.apps.some((a) => a.credentials.some((c) => !c.inServiceFrom))) {
-        lines.push(`in service "never": declared by the first run for an earlier period, it expires without Key Vault ever pointing at it.`, "");
+        lines.push(`in service "never": declared for an earlier period, it expires without Key Vault ever pointing at it.`, "");
     }
     const writes = result.graphWrites;
     lines.push(`Microsoft Graph writes: ${writes.firstRun} on the first run (${day(result.from)}); `

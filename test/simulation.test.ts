@@ -163,13 +163,14 @@ describe("time-travel simulation of the reference stack", function () {
         assert.ok(writes >= 40, `${writes} writes`);
 
         // 6: in every full period after the first deployment: one credential created, one deleted, one write, nothing else.
+        // The first deployment created only the credential in service, so the period after it has none to delete.
         for (const app of apps) {
             const first = periodIndexAt(app.schedule, START);
             const last = periodIndexAt(app.schedule, end);
             let periods = 0;
             for (let k = first + 1; k < last; k++) {
                 const tally = checker.churn.get(`${app.name}#${k}`);
-                assert.deepEqual(tally, { creates: 1, deletes: 1, writes: 1, otherChanges: 0 }, `${app.name} period ${k}`);
+                assert.deepEqual(tally, { creates: 1, deletes: k === first + 1 ? 0 : 1, writes: 1, otherChanges: 0 }, `${app.name} period ${k}`);
                 periods++;
             }
             assert.ok(periods >= Math.floor((3 * 365 * DAY_MS) / app.schedule.everyMs) - 1, `${app.name}: ${periods} full periods checked`);

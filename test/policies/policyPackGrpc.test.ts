@@ -192,7 +192,13 @@ describe("policy pack over the analyzer protocol (run-policy-pack, as the CLI st
 
     it("the reference stack, deployed now by the simulation harness, passes over the protocol", async () => {
         const engine = new SimulatedEngine({ program: declareReferenceStack, config: stackConfigFromFile(path.join(ROOT, "examples", "reference-stack", "Pulumi.example.yaml")) });
-        const report = await engine.run(DateTime.utc());
+        // Runs every other day for 190 days, so each app (P180D at most) has rotated and holds a retiring credential:
+        // a first deploy creates only the credential in service.
+        const now = DateTime.utc();
+        for (let at = now.minus({ days: 190 }); at < now; at = at.plus({ days: 2 })) {
+            assert.deepStrictEqual((await engine.run(at)).errors.map((e) => e.message), [], at.toISO()!);
+        }
+        const report = await engine.run(now);
         assert.deepStrictEqual(report.errors.map((e) => e.message), []);
         const resources = engine.resources();
         assert.ok(resources.filter((r) => r.type.endsWith("ApplicationPassword")).length >= 6, "two or more credentials per app");

@@ -56,6 +56,8 @@ describe("policy pack over the time-travel simulation", function () {
             program: () => { new RotatedAppRegistration("billing-api", { displayName: "billing-api", rotation: { every: "P90D" }, vault: { url: "https://kv-platform.vault.azure.net", secretName: "billing-api-client-secret" } }); },
         });
         const at = DateTime.fromISO(FIXTURE_NOW, { zone: "utc" });
+        // The fixture holds a retiring credential: the stack must have issued it while it was in service (before 2026-12-10).
+        await engine.run(at.minus({ days: 35 }));
         await engine.run(at);
         const declared = engine.resources();
         const fixture = keyrelayStack();

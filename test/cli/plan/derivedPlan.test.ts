@@ -10,6 +10,7 @@ import { declareReferenceStack } from "../../../examples/reference-stack/referen
 import { keyrelayPolicies } from "../../../policies/policies";
 import { derivedPlan, FleetPlan } from "../../../cli/plan/derivedPlan";
 import { simulatedPlan } from "../../../cli/plan/command";
+import { declaredAt } from "../../../cli/plan/fleetTimeline";
 import { firstDifference, learnFleet, unitResourcesAt, withDerivedCredentials } from "../../../cli/plan/fleetModel";
 
 import { MAX_VALID_FOR_MS, longestEveryDaysWithin } from "../../../components/schedule";
@@ -124,13 +125,17 @@ describe("keyrelay plan: derived from the schedule = simulated run by run", func
         const fleet = learnFleet(engine.resources().map(view), from);
         assert.deepEqual(fleet.problems, []);
         assert.deepEqual(fleet.units.map((u) => u.name), ["billing-api", "orders-7", "reports"]);
+        // Each run declares the credential in service and the earlier ones the run before it declared.
+        const held = new Map(fleet.units.map((u) => [u, new Set(declaredAt(u.schedule, from, new Set()).map((c) => c.period))]));
         for (const days of [1, 6, 40, 91, 200, 400]) {
             const at = from.plus({ days, hours: days % 5 });
             await engine.run(at);
             const declared = engine.resources().map(view);
             for (const unit of fleet.units) {
                 const own = declared.filter((r) => r.urn === unit.urn || r.urn.includes(`::${unit.name}-`) || r.urn.endsWith(`::${unit.name}`));
-                assert.equal(firstDifference(withoutCreationStamp(unitResourcesAt(unit, at)), withoutCreationStamp(withDerivedCredentials(unit, own, at))), undefined, `${unit.name} on ${at.toISO()}`);
+                const credentials = declaredAt(unit.schedule, at, held.get(unit)!);
+                held.set(unit, new Set(credentials.map((c) => c.period)));
+                assert.equal(firstDifference(withoutCreationStamp(unitResourcesAt(unit, at, credentials)), withoutCreationStamp(withDerivedCredentials(unit, own, at))), undefined, `${unit.name} on ${at.toISO()}`);
             }
         }
     });

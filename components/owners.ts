@@ -15,16 +15,18 @@
 // pipeline from both objects; every later run under Application.ReadWrite.OwnedBy got 403.
 //   - Declared owners (args `owners`, else stack config `keyrelay:owners`) are passed as they are: the same
 //     list from every deployer, so no run changes them.
-//   - With none declared, `owners` is the deploying principal on create, and `ignoreChanges: ["owners"]`
-//     keeps every later run from touching them: Pulumi then sends the value recorded at create, never the
-//     current deployer ("Ignored properties will still be used from the program when there is no previous
-//     value in the state", https://www.pulumi.com/docs/iac/concepts/options/ignorechanges/). Owners are
-//     added once and never removed. Adding each later deployer too is not done: an exact-list `owners`
-//     would remove whoever the program cannot see, and ApplicationOwner fails on the second user run
-//     once the pipeline's run has dropped it from state (ResourceRequiresImport, above).
+//   - With none declared, each run sends the owners already there (the stack's last state records the
+//     live ones: components/ownerUnion.ts) plus the deploying principal: owners are added and never
+//     removed, the pipeline stays whoever runs, and a person's run adds that person. An exact list the
+//     program can read is what the provider needs: ApplicationOwner fails on an owner already present
+//     (ResourceRequiresImport, above), and `ignoreChanges: ["owners"]` (earlier releases) could never
+//     add one. When the last state cannot be read outside the mock runtime, the run fails before any
+//     write rather than send a list that might remove someone.
 import * as pulumi from "@pulumi/pulumi";
-import { InputError } from "../lib/errors";
+import { InputError, KeyrelayError } from "../lib/errors";
 import { isPulumiOutput } from "./validate";
+import { lastState } from "./lastState";
+import { ownerUnion, ownersAlreadyThere } from "./ownerUnion";
 
 /**
  * "A maximum of 100 users and service principals can be owners of a single application."
@@ -96,7 +98,7 @@ export interface OwnersInput {
 }
 
 /** What the Application and ServicePrincipal get, given the declared owners (if any) and the deploying principal. */
-export function ownersInput(resource: string, declared: readonly pulumi.Input<string>[] | undefined, deployer: pulumi.Input<string>): OwnersInput {
+export function ownersInput(resource: string, name: string, declared: readonly pulumi.Input<string>[] | undefined, deployer: pulumi.Input<string>): OwnersInput {
     if (declared !== undefined) {
         const owners = pulumi.all([pulumi.output(deployer), pulumi.all([...declared])]).apply(([caller, ids]) => {
             const listed = ownerIds(ids, resource);
@@ -109,5 +111,19 @@ export function ownersInput(resource: string, declared: readonly pulumi.Input<st
         });
         return { owners, ignoreChanges: [] };
     }
-    return { owners: pulumi.output(deployer).apply((id) => [id.toLowerCase()]), ignoreChanges: ["owners"] };
+    const owners = pulumi.output(deployer).apply(async (caller) => {
+        const state = await lastState();
+        if (state !== undefined) return ownerUnion(ownersAlreadyThere(state, name), caller);
+        if (!underMocks()) {
+            throw new KeyrelayError("OwnersUnknown", `${resource}: owners: the stack's last state could not be read, so the owners already on the app are unknown, and a run that sent only ${caller} would remove them`,
+                { fix: "Declare the owners (the owners argument, or stack config keyrelay:owners) with the pipeline's service principal object id." });
+        }
+        return [caller.toLowerCase()];
+    });
+    return { owners, ignoreChanges: [] };
+}
+
+/** The SDK's mock runtime (pulumi.runtime.setMocks), where a test that does not model the engine's builtins runs. */
+function underMocks(): boolean {
+    return (pulumi.runtime.getMonitor() as object | undefined)?.constructor?.name === "MockMonitor";
 }

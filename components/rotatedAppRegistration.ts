@@ -62,7 +62,7 @@ export interface RotatedAppRegistrationArgs {
      * Owners (object ids, at most 100) of the application and its service principal, the same
      * whoever deploys; default: stack config `keyrelay:owners`. List the pipeline's service principal:
      * under Application.ReadWrite.OwnedBy it must own both. With neither, the principal that creates
-     * the app owns it and later runs never change its owners (components/owners.ts).
+     * the app owns it, and each later run adds its deployer and removes no one (components/owners.ts).
      */
     owners?: pulumi.Input<string>[];
     /** Further azuread.Application arguments, passed through (owners: use `owners`). */
@@ -165,7 +165,7 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
         // Application.ReadWrite.OwnedBy: the deploying principal must own the application and the
         // service principal (notes atop application.d.ts, servicePrincipal.d.ts, applicationPassword.d.ts
         // in @pulumi/azuread). Owners never follow whoever ran last: components/owners.ts.
-        const { owners, ignoreChanges } = ownersInput(plan.resource, declared, deployingPrincipal());
+        const { owners, ignoreChanges } = ownersInput(plan.resource, name, declared, deployingPrincipal());
         const tags = plan.consumers ? [...(args.application?.tags as string[] | undefined ?? []), consumersTag([...plan.consumers])] : args.application?.tags;
         this.application = new azuread.Application(name, { ...args.application, displayName, owners, ...(tags ? { tags } : {}) }, { parent: this, ignoreChanges });
         this.servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, { clientId: this.application.clientId, owners }, { parent: this, ignoreChanges });

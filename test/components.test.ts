@@ -4,6 +4,7 @@ import { DateTime } from "luxon";
 import { RotatedAppRegistration, RotatingPassword, VaultSecret } from "../components";
 import { DAY_MS, SERVES_UNTIL_MARKER, PERIOD_START_MARKER, nextRotation, rotationSchedule, toRfc3339 } from "../components/schedule";
 import * as azuread from "@pulumi/azuread";
+import { ownerUnion, ownersAlreadyThere } from "../components/ownerUnion";
 import { DEFAULT_DEPLOYING_PRINCIPAL, SimulatedEngine, SimulatedEngineOptions, TYPES } from "../simulation/engine";
 import { ownersAfterCreate, ownersAfterUpdate } from "../simulation/azureRules";
 
@@ -184,14 +185,28 @@ describe("what Entra and ARM refuse, enforced by the harness", () => {
         assert.deepEqual(ownersOf(fromArgs.engine), [[PIPELINE, PERSON], [PIPELINE, PERSON]]);
     });
 
-    it("owners: none declared: the creator owns both, and a later run by someone else (an administrator) changes no owner", async () => {
+    it("owners: none declared: the creator owns both; a later run by someone else (an administrator) adds that one and removes no one", async () => {
         const program = () => new RotatedAppRegistration("owned", { displayName: "owned", vault: { url: VAULT, secretName: "owned" } });
         const engine = new SimulatedEngine({ program, deployingPrincipal: PIPELINE, administrators: [PERSON] });
         assert.deepEqual((await engine.run(NOW)).errors, []);
         assert.deepEqual(ownersOf(engine), [[PIPELINE], [PIPELINE]]);
         assert.deepEqual((await engine.run(NOW.plus({ days: 1 }), PERSON)).errors, []);
-        assert.deepEqual(ownersOf(engine), [[PIPELINE], [PIPELINE]], "the person's run leaves the pipeline the owner");
+        const both = [PIPELINE, PERSON].sort();
+        assert.deepEqual(ownersOf(engine).map((o) => [...o].sort()), [both, both], "the person's run adds the person and leaves the pipeline an owner");
         assert.deepEqual((await engine.run(NOW.plus({ days: 2 }))).errors, []);
+        assert.deepEqual(ownersOf(engine).map((o) => [...o].sort()), [both, both], "the pipeline's next run removes no one");
+    });
+
+    it("owners: the union is read from the stack's last state, by type and name under any parent, each id once in lower case", () => {
+        const state = [
+            { urn: "urn:pulumi:dev::p::keyrelay:index:RotatedAppRegistration$azuread:index/application:Application::owned", type: "azuread:index/application:Application", outputs: { owners: [PIPELINE.toUpperCase()] } },
+            { urn: "urn:pulumi:dev::p::keyrelay:index:FederatedAppRegistration$azuread:index/servicePrincipal:ServicePrincipal::owned-sp", type: "azuread:index/servicePrincipal:ServicePrincipal", outputs: { owners: [PERSON] } },
+            { urn: "urn:pulumi:dev::p::azuread:index/application:Application::owned-too", type: "azuread:index/application:Application", outputs: { owners: ["11111111-1111-4111-a111-111111111111"] } },
+        ];
+        assert.deepEqual(ownersAlreadyThere(state, "owned"), [PIPELINE, PERSON].sort());
+        assert.deepEqual(ownersAlreadyThere(state, "absent"), []);
+        assert.deepEqual(ownerUnion([PIPELINE], PERSON.toUpperCase()), [PIPELINE, PERSON].sort());
+        assert.deepEqual(ownerUnion([PIPELINE, PERSON], PIPELINE), [PIPELINE, PERSON].sort());
     });
 
     it("owners: the harness applies the provider's rules: no owners on create leaves none; a changed list replaces the owners exactly", () => {

@@ -105,7 +105,13 @@ class InvariantChecker {
 
         // 1: a re-run inside the same period changes no input and writes nothing.
         const samePeriod = this.previousAt !== undefined && periodIndexAt(app.schedule, this.previousAt) === periodIndexAt(app.schedule, at);
-        const changes = [...report.replaced.map((r) => r.new), ...report.updated.map((r) => r.new)].filter(mine);
+        // A deployer the app has not seen is added to its owners (issue 16 §1): an update that only adds owners.
+        const addsOwnersOnly = (u: { old: SimulatedResource; new: SimulatedResource }) => {
+            const changed = Object.keys({ ...u.old.inputs, ...u.new.inputs }).filter((k) => JSON.stringify(u.old.inputs[k]) !== JSON.stringify(u.new.inputs[k]));
+            const before: string[] = u.old.outputs.owners ?? [];
+            return changed.length === 1 && changed[0] === "owners" && before.every((o) => (u.new.outputs.owners as string[]).includes(o));
+        };
+        const changes = [...report.replaced.map((r) => r.new), ...report.updated.filter((u) => !addsOwnersOnly(u)).map((r) => r.new)].filter(mine);
         const writes = report.vaultWrites.filter((w) => w.name === app.secretName);
         if (samePeriod) {
             assert.deepEqual(changes.map((r) => r.name), [], `${where}: inputs changed inside a period`);
@@ -190,9 +196,13 @@ describe("time-travel simulation of the reference stack", function () {
         for (let at = START; at < START.plus({ years: 1 }); at = at.plus({ days: 1 }), day++) {
             await checker.run(at, day % 2 === 1 ? person : undefined);
         }
+        // No owners declared: each run adds its deployer and removes no one (issue 16 §1): the person's first
+        // run added the person, and no later run, the pipeline's included, took anyone away.
         for (const resource of [...engine.resourcesOfType(TYPES.application), ...engine.resourcesOfType(TYPES.servicePrincipal)]) {
-            assert.deepEqual(resource.outputs.owners, [pipeline], `${resource.name}: owners`);
+            assert.deepEqual([...resource.outputs.owners].sort(), [pipeline, person].sort(), `${resource.name}: owners`);
         }
+        const ownerChanges = engine.runs.slice(2).flatMap((r) => r.updated.filter((u) => u.new.type === TYPES.application || u.new.type === TYPES.servicePrincipal));
+        assert.deepEqual(ownerChanges, [], "after the person's first run, no run changes the owners again");
     });
 
     it("keeps Key Vault valid across random run schedules with gaps up to 2 × every (defaults under a 180-day tenant limit)", async () => {

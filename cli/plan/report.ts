@@ -104,7 +104,7 @@ export function formatPlan(result: PlanResult, colors: Pick<CliContext, "color">
     if (result.ownersUndeclared.length > 0) {
         const names = result.ownersUndeclared;
         lines.push(`${paint(colors, "warning", "Warning")}: ${counted(names.length, "app")} declare${names.length === 1 ? "s" : ""} no owners (${names.slice(0, 5).join(", ")}${names.length > 5 ? `, and ${names.length - 5} more` : ""}): `
-            + "whoever runs the first pulumi up owns each, and no later run changes that, so a first run by a person leaves the pipeline unable to rotate under Application.ReadWrite.OwnedBy. "
+            + "whoever runs the first pulumi up owns each (a later run adds its deployer and removes no one), so a first run by a person leaves the pipeline unable to rotate under Application.ReadWrite.OwnedBy. "
             + "Declare them (the pipeline's service principal first) with the owners arg or the keyrelay:owners stack config.");
     }
     if (result.violations.length === 0) {

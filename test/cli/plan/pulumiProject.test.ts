@@ -141,7 +141,7 @@ describe("keyrelay plan: the program and stack Pulumi would run", function () {
         }
         const busiest = Math.max(...laterDays.values());
         assert.match(run.stdout, new RegExp(`^Microsoft Graph writes: ${2 + passwords} on the first run \\(2027-01-01\\); at most ${busiest} on a later day \\(\\d{4}-\\d\\d-\\d\\d\\)\\.`, "m"));
-        assert.match(run.stdout, /^Warning: 1 app declares no owners \(payments\): whoever runs the first pulumi up owns each, and no later run changes that.*Declare them \(the pipeline's service principal first\) with the owners arg or the keyrelay:owners stack config\.$/m);
+        assert.match(run.stdout, /^Warning: 1 app declares no owners \(payments\): whoever runs the first pulumi up owns each \(a later run adds its deployer and removes no one\).*Declare them \(the pipeline's service principal first\) with the owners arg or the keyrelay:owners stack config\.$/m);
         assert.doesNotMatch(run.stdout, /Timeline written/);
         assert.deepEqual(listing(), before, "nothing written beside the program");
         assert.equal(run.stderr, "", "no progress when piped");

@@ -1,0 +1,31 @@
+// The owners a keyrelay app already has, read from the stack's last state (components/lastState.ts):
+// with no owners declared, each run declares these plus the deploying principal, so owners are
+// added and never removed (issue 16 §1). The provider's Read records the live owners in the
+// Application's and ServicePrincipal's `owners` output (application_resource.go applicationResourceRead,
+// service_principal_resource.go servicePrincipalResourceRead: `tf.Set(d, "owners", ownerIds)`).
+// Pure: no Pulumi, no network.
+import type { LastStateResource } from "./lastState";
+import { PROVIDER_TYPE_TOKENS } from "../policies/lib/contract";
+
+/**
+ * The owners recorded on the Application `name` and the ServicePrincipal `name`-sp, lower case, each
+ * once. Matched by type and name under any parent, so a component renamed by its type (a
+ * RotatedAppRegistration aliased into a FederatedAppRegistration) still finds them.
+ */
+export function ownersAlreadyThere(state: readonly LastStateResource[], name: string): string[] {
+    const wanted = [`${PROVIDER_TYPE_TOKENS.application}::${name}`, `${PROVIDER_TYPE_TOKENS.servicePrincipal}::${name}-sp`];
+    const owners = new Set<string>();
+    for (const r of state) {
+        if (!wanted.some((suffix) => r.urn.endsWith(`::${suffix}`) || r.urn.endsWith(`$${suffix}`))) continue;
+        const recorded = r.outputs.owners;
+        if (Array.isArray(recorded)) for (const o of recorded) if (typeof o === "string") owners.add(o.toLowerCase());
+    }
+    return [...owners].sort();
+}
+
+/** The owners already there and the deployer, each once: a run adds its deployer and removes no one. */
+export function ownerUnion(already: readonly string[], deployer: string): string[] {
+    const union = new Set(already.map((o) => o.toLowerCase()));
+    union.add(deployer.toLowerCase());
+    return [...union].sort();
+}

@@ -20,14 +20,13 @@ describe("cli/fleetTimeline", () => {
             assert.equal(runs[i].at.hour, 3);
             assert.ok(runs[i].at >= change && runs[i].at.minus({ days: 1 }) < change, `${runs[i].at.toISO()} after ${change.toISO()}`);
         }
-        assert.deepEqual(runs.map((r) => toRfc3339(r.at).slice(0, 10)), ["2026-12-01", "2026-12-10", "2026-12-11", "2027-03-10", "2027-03-11", "2027-06-08", "2027-06-09"]);
+        assert.deepEqual(runs.map((r) => toRfc3339(r.at).slice(0, 10)), ["2026-12-01", "2026-12-10", "2027-03-10", "2027-03-11", "2027-06-08", "2027-06-09"]);
     });
 
-    it("follows each credential: issued, in Key Vault, replaced, removed", () => {
+    it("follows each credential: issued, in Key Vault, replaced, removed; from an empty stack, nothing for an earlier period", () => {
         const timeline = appTimeline(schedule, runs);
         const day = (s: string | undefined) => s?.slice(0, 10) ?? "-";
         assert.deepEqual(timeline.credentials.map((c) => [c.slot, day(c.startDateTime), day(c.endDateTime), day(c.issued), day(c.inServiceFrom), day(c.replaced), day(c.removed)]), [
-            ["c", "2026-06-13", "2026-12-11", "2026-12-01", "-", "-", "2026-12-11"],
             ["a", "2026-09-11", "2027-03-11", "2026-12-01", "2026-12-01", "2026-12-10", "2027-03-11"],
             ["b", "2026-12-10", "2027-06-09", "2026-12-10", "2026-12-10", "2027-03-10", "2027-06-09"],
             ["c", "2027-03-10", "2027-09-07", "2027-03-10", "2027-03-10", "2027-06-08", "-"],

@@ -132,7 +132,7 @@ describe("policy credential-expiry-near", () => {
 
         it("does not exempt a forged marker on a real credential: the value is a client secret, not the note", async () => {
             const forged = mutated(byName(keyrelayStack(), "billing-api-secret"), (s) => {
-                for (const p of [s.inputs, s.outputs]) {
+                for (const p of [s.inputs, s.outputs] as Record<string, any>[]) {
                     p.name = "billing-api-client-secret-in-use";
                     p.expiresOn = END;
                     p.tags = { ...p.tags, "keyrelay-alert": "retiring-in-use" };

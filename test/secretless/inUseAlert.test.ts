@@ -2,7 +2,7 @@
 // the note's stability across runs, and the parse-time refusal of a secret name with no room for the suffix.
 import { strict as assert } from "assert";
 import { IN_USE_CONTENT_TYPE, inUseAlert, previousInUseNote } from "../../components/inUseAlert";
-import type { RetirementDecision } from "../../components/retirementGate";
+import type { RetireSettings, RetirementDecision } from "../../components/retirementGate";
 import { parseRotatedAppRegistrationArgs } from "../../components/rotatedAppRegistrationPlan";
 import { TYPE_TOKENS } from "../../policies/lib/contract";
 import { isInUseAlert, parseInUseNote } from "../../policies/lib/inUseAlert";
@@ -77,7 +77,7 @@ describe("the in-use alert's companion secret", () => {
     });
 
     it("with retire set, refuses at parse time a secret name with no room for -in-use, naming resource, field and fix", () => {
-        const args = (secretName: string, retire?: object) => ({ displayName: "billing", vault: { url: VAULT, secretName }, ...(retire ? { retire } : {}) });
+        const args = (secretName: string, retire?: RetireSettings) => ({ displayName: "billing", vault: { url: VAULT, secretName }, ...(retire ? { retire } : {}) });
         assert.throws(() => parseRotatedAppRegistrationArgs("billing", args("x".repeat(121), { unusedFor: "P7D" })), (e: unknown) =>
             isInputError(e) && e.field === "vault.secretName" && e.message.includes('RotatedAppRegistration "billing"') && /-in-use/.test(e.message) && /at most 120 characters/.test(e.fix ?? ""));
         assert.doesNotThrow(() => parseRotatedAppRegistrationArgs("billing", args("x".repeat(120), { unusedFor: "P7D" })));

@@ -3,9 +3,18 @@ import { TYPE_TOKENS } from "./typeTokens";
 import * as eventgrid from "@pulumi/azure-native/eventgrid";
 import { InputError } from "../lib/errors";
 import { checkSecretName } from "./validate";
+import { IN_USE_SUFFIX, MAX_SECRET_NAME_WITH_ALERT, inUseAlertName } from "./inUseAlert";
 
+// Key Vault's Event Grid events (https://learn.microsoft.com/azure/event-grid/event-schema-key-vault):
+// Microsoft.KeyVault.SecretNewVersionCreated when a version is written, SecretNearExpiry 30 days before
+// the current version's expiry, SecretExpired at it; each event's subject (and data.ObjectName) is the secret's name.
 /** Key Vault raises these 30 days before, and at, the current version's expiry. */
 export const EXPIRY_EVENT_TYPES = ["Microsoft.KeyVault.SecretNearExpiry", "Microsoft.KeyVault.SecretExpired"] as const;
+/**
+ * For `<secretName>-in-use` (components/inUseAlert.ts), which exists only while the evidence gate keeps
+ * a credential in use: its first version is the alert now, its expiry the credential's end.
+ */
+export const IN_USE_EVENT_TYPES = ["Microsoft.KeyVault.SecretNewVersionCreated", ...EXPIRY_EVENT_TYPES] as const;
 /** Event Grid accepts at most 25 values in the advanced filters of one subscription. */
 export const MAX_FILTER_VALUES = 25;
 
@@ -43,9 +52,23 @@ function isHttpsUrl(value: unknown): boolean {
     }
 }
 
-/** Checks the inputs and splits the watched secret names into chunks Event Grid accepts (one subscription each). */
+/** @internal The subscriptions: watched names in chunks Event Grid accepts (one subscription each; [] = every secret). */
+export interface ExpiryAlertsPlan {
+    /** The watched secrets, for SecretNearExpiry and SecretExpired. */
+    expiry: string[][];
+    /** Their `-in-use` companions, for IN_USE_EVENT_TYPES; with every secret watched, [[]]: one subscription on the suffix. */
+    inUse: string[][];
+}
+
+function chunked(names: readonly string[]): string[][] {
+    const chunks: string[][] = [];
+    for (let i = 0; i < names.length; i += MAX_FILTER_VALUES) chunks.push(names.slice(i, i + MAX_FILTER_VALUES));
+    return chunks;
+}
+
+/** Checks the inputs and plans the subscriptions. */
 /** @internal */
-export function planExpiryAlerts(name: string, args: ExpiryAlertsArgs): string[][] {
+export function planExpiryAlerts(name: string, args: ExpiryAlertsArgs): ExpiryAlertsPlan {
     const resource = `ExpiryAlerts "${name}"`;
     if (!args) throw new InputError(resource, "args", "are missing", "Pass { vaultResourceId, resourceGroupName, location, webhookUrl or storageQueue }.");
     const destinations = [args.webhookUrl, args.storageQueue].filter((d) => d !== undefined).length;
@@ -85,15 +108,17 @@ export function planExpiryAlerts(name: string, args: ExpiryAlertsArgs): string[]
     if (args.secretNames !== undefined && names.length === 0) {
         throw new InputError(resource, "secretNames", "is empty, which would watch nothing", "List the secrets to watch, or leave secretNames out to watch every secret in the vault.");
     }
-    if (names.length === 0) return [[]];
-    const chunks: string[][] = [];
-    for (let i = 0; i < names.length; i += MAX_FILTER_VALUES) chunks.push(names.slice(i, i + MAX_FILTER_VALUES));
-    return chunks;
+    if (names.length === 0) return { expiry: [[]], inUse: [[]] };
+    // A name too long for the suffix has no companion: RotatedAppRegistration refuses it with `retire` (inUseAlert.ts).
+    const companions = names.filter((n) => n.length <= MAX_SECRET_NAME_WITH_ALERT).map(inUseAlertName);
+    return { expiry: chunked(names), inUse: chunked(companions) };
 }
 
 /**
  * Subscribes a vault's Event Grid system topic to SecretNearExpiry and SecretExpired for keyrelay's
- * secrets, so a rotation pipeline that stopped running is noticed 30 days before anything breaks.
+ * secrets, so a rotation pipeline that stopped running is noticed 30 days before anything breaks; and
+ * to every event of each secret's `-in-use` companion, written while the evidence gate keeps a retiring
+ * credential in use (docs/secretless.md).
  *
  * @example
  * ```ts
@@ -117,7 +142,7 @@ export class ExpiryAlerts extends pulumi.ComponentResource {
     public readonly subscriptions: eventgrid.SystemTopicEventSubscription[];
 
     constructor(name: string, args: ExpiryAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
-        const chunks = planExpiryAlerts(name, args);
+        const plan = planExpiryAlerts(name, args);
         super(TYPE_TOKENS.expiryAlerts, name, {}, opts);
 
         if (args.existingSystemTopicName !== undefined) {
@@ -137,16 +162,21 @@ export class ExpiryAlerts extends pulumi.ComponentResource {
             ? { endpointType: "WebHook" as const, endpointUrl: args.webhookUrl }
             : { endpointType: "StorageQueue" as const, resourceId: args.storageQueue!.storageAccountId, queueName: args.storageQueue!.queueName };
 
-        this.subscriptions = chunks.map((secretNames, i) => new eventgrid.SystemTopicEventSubscription(chunks.length === 1 ? `${name}-expiry` : `${name}-expiry-${i}`, {
+        const subscription = (subscriptionName: string, filter: eventgrid.SystemTopicEventSubscriptionArgs["filter"]) => new eventgrid.SystemTopicEventSubscription(subscriptionName, {
             resourceGroupName: args.resourceGroupName,
             systemTopicName: this.systemTopicName,
             destination,
-            filter: {
-                includedEventTypes: [...EXPIRY_EVENT_TYPES],
-                ...(secretNames.length > 0 ? { advancedFilters: [{ operatorType: "StringIn" as const, key: "data.ObjectName", values: secretNames }] } : {}),
-            },
+            filter,
             retryPolicy: { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 },
-        }, { parent: this }));
+        }, { parent: this });
+        const named = (secretNames: string[]) => (secretNames.length > 0 ? { advancedFilters: [{ operatorType: "StringIn" as const, key: "data.ObjectName", values: secretNames }] } : {});
+        const expiry = plan.expiry.map((secretNames, i) => subscription(plan.expiry.length === 1 ? `${name}-expiry` : `${name}-expiry-${i}`,
+            { includedEventTypes: [...EXPIRY_EVENT_TYPES], ...named(secretNames) }));
+        // Watching every secret, the companions' near-expiry and expiry already arrive above: only their new versions are added.
+        const inUse = plan.inUse.map((secretNames, i) => subscription(plan.inUse.length === 1 ? `${name}-in-use` : `${name}-in-use-${i}`, secretNames.length > 0
+            ? { includedEventTypes: [...IN_USE_EVENT_TYPES], ...named(secretNames) }
+            : { includedEventTypes: ["Microsoft.KeyVault.SecretNewVersionCreated"], advancedFilters: [{ operatorType: "StringEndsWith" as const, key: "subject", values: [IN_USE_SUFFIX] }] }));
+        this.subscriptions = [...expiry, ...inUse];
 
         this.registerOutputs({ systemTopicName: this.systemTopicName });
     }

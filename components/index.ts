@@ -7,7 +7,7 @@ export { RotatingPassword, RotatingPasswordArgs, CredentialSummary } from "./rot
 export { VaultSecret, VaultSecretArgs } from "./vaultSecret";
 export { VaultSecretOutputs, MANAGED_BY_TAG, MANAGED_BY_VALUE } from "./provider/vaultSecretProvider";
 export { createAzureCredential, AzureCredentialOptions } from "./provider/azureCredential";
-export { ExpiryAlerts, ExpiryAlertsArgs, StorageQueueTarget, EXPIRY_EVENT_TYPES } from "./expiryAlerts";
+export { ExpiryAlerts, ExpiryAlertsArgs, StorageQueueTarget, EXPIRY_EVENT_TYPES, IN_USE_EVENT_TYPES } from "./expiryAlerts";
 export {
     DEFAULT_EVERY, PlannedCredential, PreviousRotationSettings, RotationSchedule, RotationSettings, SlotName,
     inServiceCredential, nextRotation, plannedCredentials, rotationSchedule,

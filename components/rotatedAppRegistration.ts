@@ -17,6 +17,8 @@ import { CredentialProofArgs } from "./proofSettings";
 import { InputError } from "../lib/errors";
 import { canonicalVaultUrl } from "./provider/vaultSecretDiff";
 import type { RetireSettings, RetirementDecision } from "./retirementGate";
+import { IN_USE_CONTENT_TYPE, inUseAlert, inUseAlertName, keptInUse, previousInUseNote } from "./inUseAlert";
+import { lastState } from "./lastState";
 
 /** Built-in role "Key Vault Secrets User": read secret contents. */
 export const KEY_VAULT_SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6";
@@ -137,6 +139,11 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
     public readonly credentials: pulumi.Output<CredentialSummary[]>;
     /** The evidence gate's decision per retiring credential it asked about this run (empty without `retire`). */
     public readonly retirement: pulumi.Output<RetirementDecision[]>;
+    /**
+     * Versionless URI of `<secretName>-in-use`, the alert secret written while the gate keeps a retiring
+     * credential in use (components/inUseAlert.ts); undefined when none is kept in use, or without `retire`.
+     */
+    public readonly inUseAlert: pulumi.Output<string | undefined>;
     public readonly application: azuread.Application;
     public readonly servicePrincipal: azuread.ServicePrincipal;
     public readonly password: RotatingPassword;
@@ -152,6 +159,8 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
         const claimed = typeof vaultUrl === "string" && typeof secretName === "string" ? { vaultUrl, secretName } : undefined;
         const declared = declaredOwners(plan.owners, stackConfigOwners(plan.resource));
         if (claimed) secretOwnership(pulumi.runtime.getMonitor() as object | undefined).claim(claimed.vaultUrl, claimed.secretName, plan.resource);
+        // Claimed now, under the label its VaultSecret claims it with, so another writer of that name is refused before anything is declared.
+        if (claimed && plan.retire) secretOwnership(pulumi.runtime.getMonitor() as object | undefined).claim(claimed.vaultUrl, inUseAlertName(claimed.secretName), `VaultSecret "${name}-in-use"`, "name");
         super(TYPE_TOKENS.rotatedAppRegistration, name, {}, opts);
         registerSecretWriter(this, plan.resource);
         const parent = { parent: this };
@@ -219,11 +228,36 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
         this.nextRotation = this.password.nextRotation;
         this.credentials = this.password.credentials;
         this.retirement = this.password.retirement;
+        this.inUseAlert = plan.retire ? declareInUseAlert(this, name, vaultUrl, secretName, this.retirement) : pulumi.output(undefined);
         this.registerOutputs({
             clientId: this.clientId, servicePrincipalObjectId: this.servicePrincipalObjectId, secretUri: this.secretUri,
             expiresAt: this.expiresAt, nextRotation: this.nextRotation, credentials: this.credentials, retirement: this.retirement,
+            ...(plan.retire ? { inUseAlert: this.inUseAlert } : {}),
         });
     }
+}
+
+/**
+ * Declares `<secretName>-in-use` while the gate keeps a credential in use (components/inUseAlert.ts),
+ * inside the Output that carries the decisions. As in declareKept (rotatingPassword.ts), its URI feeds
+ * the component's registered outputs, whose rpcKeepAlive keeps the program from ending before it is
+ * declared; a run that keeps nothing in use declares none, and the engine deletes the last one (the
+ * provider soft-deletes it: no retainOnDelete, it is an alert, not a credential anyone reads).
+ */
+function declareInUseAlert(parent: pulumi.Resource, name: string, vaultUrl: pulumi.Input<string>, secretName: pulumi.Input<string>,
+    decisions: pulumi.Output<RetirementDecision[]>): pulumi.Output<string | undefined> {
+    return pulumi.all([decisions, vaultUrl, secretName]).apply(async ([ds, url, secret]) => {
+        if (keptInUse(ds).length === 0) return undefined;
+        return inUseAlert(name, secret, ds, previousInUseNote(await lastState(), url, inUseAlertName(secret)));
+    }).apply<string | undefined>((alert) => alert === undefined ? pulumi.output(undefined) : new VaultSecret(`${name}-in-use`, {
+        vaultUrl,
+        name: alert.name,
+        value: alert.value,
+        expiresOn: alert.expiresOn,
+        contentType: IN_USE_CONTENT_TYPE,
+        tags: alert.tags,
+        proof: false, // a note, not a credential: there is nothing to prove
+    }, { parent }).secretUri);
 }
 
 /** "/subscriptions/<id>" from any ARM id under a subscription. */

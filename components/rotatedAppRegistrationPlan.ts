@@ -12,6 +12,7 @@ import { InputError } from "../lib/errors";
 import { checkProofArgs } from "./proofSettings";
 import { checkOwners } from "./owners";
 import { RetirePlan, parseRetire } from "./retirementGate";
+import { checkInUseAlertName } from "./inUseAlert";
 import {
     checkReaders, checkRotatedAppRegistrationShape, checkSecretName, checkSignInAudience, checkVaultUrl, isPulumiOutput, readerKeys,
 } from "./validate";
@@ -63,6 +64,7 @@ export function parseRotatedAppRegistrationArgs(name: string, args: RotatedAppRe
     checkConsumers(resource, args.consumers);
     checkProofArgs(resource, args.proof);
     const retire = isPending(args.retire) ? pendingRetire(resource) : parseRetire(resource, args.retire);
+    if (retire && typeof secretName === "string") checkInUseAlertName(resource, secretName);
     return {
         resource,
         schedule,

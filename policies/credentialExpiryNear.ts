@@ -3,6 +3,7 @@
 import { DateTime } from "luxon";
 import { DEFAULT_MIN_DAYS_REMAINING, daysBetween, formatDayCount, toRfc3339 } from "./lib/contract";
 import { isRetiringKeyrelayCredential } from "./lib/keyrelayCredential";
+import { isInUseAlert } from "./lib/inUseAlert";
 import { NumberSetting, resourcePolicy } from "./lib/resourcePolicy";
 import { describeResource, validityOf } from "./lib/resourceKinds";
 import type { ResourceView } from "./lib/resourceView";
@@ -23,6 +24,8 @@ export function expiryNearViolations(resource: ResourceView, now: DateTime, minD
     const validity = validityOf(resource.type, resource.props);
     if (!validity || validity.end.state !== "known") return [];
     if (isRetiringKeyrelayCredential(resource.type, resource.props, resource.urn, resource.parent, now)) return [];
+    // keyrelay's `<secretName>-in-use` expires with a credential kept in use on purpose: its expiry is the alert.
+    if (isInUseAlert(resource.type, resource.props)) return [];
     const daysLeft = daysBetween(now, validity.end.at);
     if (daysLeft >= minDaysRemaining) return [];
     const what = describeResource(resource.type, resource.name);

@@ -7,6 +7,7 @@
  *   report.created / replaced / updated / deleted / vaultWrites / errors
  *   engine.resources()   // the stack after the run: type, name, urn, parent, inputs, outputs, propertyDependencies
  *   engine.vault         // every Key Vault write, per secret (values stay in memory: never print them)
+ *   engine.deletedSecrets // secrets a VaultSecret's delete removed, with when (engine.secretExists tells)
  *   engine.directory     // every Entra password credential ever created, with createdAt / deletedAt
  *
  * What it does like the engine: remembers each resource's inputs between runs, found by URN and
@@ -206,6 +207,11 @@ interface RegistrationRequest {
 
 export class SimulatedEngine {
     readonly vault = new Map<string, VaultVersion[]>();
+    /**
+     * Secrets soft-deleted by a VaultSecret's delete, by vaultKey, with when; `vault` keeps their versions
+     * (Key Vault's soft delete does too), and a later write recovers the name.
+     */
+    readonly deletedSecrets = new Map<string, DateTime>();
     readonly directory = new Map<string, DirectoryCredential>();
     /** Live role assignments, "principal|role|scope" (lower case) to the assignment's URN. */
     readonly roleAssignments = new Map<string, string>();
@@ -257,6 +263,11 @@ export class SimulatedEngine {
     latestVersion(vaultUrl: string, name: string): VaultVersion | undefined {
         const versions = this.vault.get(vaultKey(vaultUrl, name));
         return versions?.[versions.length - 1];
+    }
+
+    /** Whether the secret has a version and is not deleted. */
+    secretExists(vaultUrl: string, name: string): boolean {
+        return this.latestVersion(vaultUrl, name) !== undefined && !this.deletedSecrets.has(vaultKey(vaultUrl, name));
     }
 
     /** One `pulumi up` at `at`, by `deployingPrincipal` (default: the options' one). */
@@ -514,6 +525,7 @@ export class SimulatedEngine {
         };
         const key = vaultKey(secret.vaultUrl, secret.name);
         this.vault.set(key, [...(this.vault.get(key) ?? []), version]);
+        this.deletedSecrets.delete(key);
         report.vaultWrites.push(version);
     }
 
@@ -546,6 +558,12 @@ export class SimulatedEngine {
         if (resource.type === TYPES.applicationPassword) {
             const credential = this.directory.get(resource.outputs.keyId);
             if (credential && !credential.deletedAt) credential.deletedAt = at;
+        }
+        if (resource.type === TYPES.vaultSecret && !resource.inputs.retainOnDelete) {
+            // The provider's delete: only while the newest version is still the one this resource wrote.
+            const key = vaultKey(resource.inputs.vaultUrl, resource.inputs.name);
+            const newest = this.latestVersion(resource.inputs.vaultUrl, resource.inputs.name);
+            if (newest && newest.value === resource.inputs.value && Date.parse(newest.expiresOn) === Date.parse(resource.inputs.expiresOn)) this.deletedSecrets.set(key, at);
         }
     }
 }

@@ -1,6 +1,8 @@
 import * as assert from "assert";
 import { credentialExpiryNear } from "../../policies/credentialExpiryNear";
-import { byName, FIXTURE_NOW, keyrelayStack, plainResource, UNKNOWN, UNKNOWN_OBJECT } from "./fixtures";
+import { byName, FIXTURE_NOW, KEY_ID_A, keyrelayStack, plainResource, UNKNOWN, UNKNOWN_OBJECT, VALUE_B } from "./fixtures";
+import { inUseAlert } from "../../components/inUseAlert";
+import type { RetirementDecision } from "../../components/retirementGate";
 import { FixtureResource, mutated, pinClock, runResourcePolicy } from "./policyHarness";
 
 async function violations(resource: FixtureResource, config = {}) {
@@ -98,6 +100,59 @@ describe("policy credential-expiry-near", () => {
     it("never flags a value not known yet, and never trips the SDK's unknown proxy", async () => {
         assert.deepStrictEqual(await violations(plainResource("azuread:index/applicationPassword:ApplicationPassword", "p", { endDate: UNKNOWN })), []);
         assert.deepStrictEqual(await violations(plainResource("azure-native:keyvault:Secret", "s", { properties: UNKNOWN_OBJECT })), []);
+    });
+
+    describe("the in-use alert (<secretName>-in-use) is an alert, not a credential", () => {
+        const END = "2027-01-23T00:00:00Z"; // 9.9 days after FIXTURE_NOW
+        const decision: RetirementDecision = {
+            slot: "a", keep: true, answer: "in-use", keyIds: [KEY_ID_A], endDate: END, lastSignIn: "2027-01-12T05:00:00Z",
+            consumer: "203.0.113.9 for Azure Storage", message: "kept",
+        };
+        /** What RotatedAppRegistration declares for the kept credential, built by the component's own code. */
+        function companion(): FixtureResource {
+            const alert = inUseAlert("billing-api", "billing-api-client-secret", [decision])!;
+            return mutated(byName(keyrelayStack(), "billing-api-secret"), (s) => {
+                s.name = "billing-api-in-use";
+                s.urn = s.urn.replace(/::billing-api-secret$/, "::billing-api-in-use");
+                const inputs = { vaultUrl: s.inputs.vaultUrl, name: alert.name, value: alert.value, expiresOn: alert.expiresOn, contentType: "application/json", tags: alert.tags, writer: s.inputs.writer, proof: false };
+                s.inputs = inputs;
+                s.outputs = { ...inputs, secretUri: `${inputs.vaultUrl}/secrets/${alert.name}` };
+            });
+        }
+        const change = (edit: (props: Record<string, any>) => void) => mutated(companion(), (s) => { edit(s.inputs); edit(s.outputs); });
+
+        it("passes the companion 10 days before its end", async () => {
+            assert.deepStrictEqual(await violations(companion()), []);
+        });
+
+        it("flags the same secret without the keyrelay-alert tag (the exemption is what passes it)", async () => {
+            const untagged = change((p) => { delete p.tags["keyrelay-alert"]; });
+            assert.match((await violations(untagged))[0], /^keyrelay VaultSecret "billing-api-in-use" expires on 2027-01-23T00:00:00Z \(expiresOn\), 9\.9 days from now/);
+        });
+
+        it("does not exempt a forged marker on a real credential: the value is a client secret, not the note", async () => {
+            const forged = mutated(byName(keyrelayStack(), "billing-api-secret"), (s) => {
+                for (const p of [s.inputs, s.outputs] as Record<string, any>[]) {
+                    p.name = "billing-api-client-secret-in-use";
+                    p.expiresOn = END;
+                    p.tags = { ...p.tags, "keyrelay-alert": "retiring-in-use" };
+                }
+            });
+            assert.strictEqual(forged.inputs.value, VALUE_B);
+            assert.match((await violations(forged))[0], /^keyrelay VaultSecret "billing-api-secret" expires on 2027-01-23T00:00:00Z/);
+        });
+
+        for (const [label, edit] of [
+            ["a note with a client secret in one of its fields", (p: Record<string, any>) => { p.value = JSON.stringify({ ...JSON.parse(p.value), action: `use ${VALUE_B}` }); }],
+            ["a note with a field of its own", (p: Record<string, any>) => { p.value = JSON.stringify({ ...JSON.parse(p.value), secret: "hunter2" }); }],
+            ["a note whose end is not the version's expiry", (p: Record<string, any>) => { p.expiresOn = "2027-01-20T00:00:00Z"; }],
+            ["a name without the -in-use suffix", (p: Record<string, any>) => { p.name = "billing-api-client-secret"; }],
+            ["a JSON value that is not the note", (p: Record<string, any>) => { p.value = JSON.stringify({ clientSecret: VALUE_B }); }],
+        ] as const) {
+            it(`does not exempt ${label}`, async () => {
+                assert.strictEqual((await violations(change(edit))).length, 1);
+            });
+        }
     });
 
     it("ignores resources that hold no credential", async () => {

@@ -55,7 +55,7 @@ export class FederatedAppRegistration extends pulumi.ComponentResource {
         super(TYPE_TOKENS.federatedAppRegistration, name, {}, opts);
         const parent = { parent: this };
         // Same child names as RotatedAppRegistration: under an alias the app keeps its URN, so its app id.
-        const { owners, ignoreChanges } = ownersInput(resource, name, declared, deployingPrincipal());
+        const { owners, ignoreChanges } = ownersInput(resource, name, declared, deployingPrincipal(), opts?.aliases);
         this.application = new azuread.Application(name, { ...args.application, displayName: args.displayName, owners }, { parent: this, ignoreChanges });
         this.servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, { clientId: this.application.clientId, owners }, { parent: this, ignoreChanges });
         this.federatedCredentials = declareFederatedCredentials(this, name, this.application.id, specs);

@@ -8,12 +8,14 @@ import type { LastStateResource } from "./lastState";
 import { PROVIDER_TYPE_TOKENS } from "../policies/lib/contract";
 
 /**
- * The owners recorded on the Application `name` and the ServicePrincipal `name`-sp, lower case, each
- * once. Matched by type and name under any parent, so a component renamed by its type (a
- * RotatedAppRegistration aliased into a FederatedAppRegistration) still finds them.
+ * The owners recorded on the Application `name` and the ServicePrincipal `name`-sp, for the component's
+ * name and each name it is aliased from, lower case, each once. Matched by type and name under any
+ * parent, so a component that changed type (a RotatedAppRegistration aliased into a
+ * FederatedAppRegistration) or name (its children inherit the alias, the old name for the new one:
+ * https://www.pulumi.com/docs/iac/concepts/options/aliases/) still finds them.
  */
-export function ownersAlreadyThere(state: readonly LastStateResource[], name: string): string[] {
-    const wanted = [`${PROVIDER_TYPE_TOKENS.application}::${name}`, `${PROVIDER_TYPE_TOKENS.servicePrincipal}::${name}-sp`];
+export function ownersAlreadyThere(state: readonly LastStateResource[], name: string, formerNames: readonly string[] = []): string[] {
+    const wanted = [name, ...formerNames].flatMap((n) => [`${PROVIDER_TYPE_TOKENS.application}::${n}`, `${PROVIDER_TYPE_TOKENS.servicePrincipal}::${n}-sp`]);
     const owners = new Set<string>();
     for (const r of state) {
         if (!wanted.some((suffix) => r.urn.endsWith(`::${suffix}`) || r.urn.endsWith(`$${suffix}`))) continue;
@@ -21,6 +23,20 @@ export function ownersAlreadyThere(state: readonly LastStateResource[], name: st
         if (Array.isArray(recorded)) for (const o of recorded) if (typeof o === "string") owners.add(o.toLowerCase());
     }
     return [...owners].sort();
+}
+
+/** The former names in a component's `aliases`: a name given as text, or the last part of an alias URN. */
+export function formerNames(aliases: readonly unknown[] | undefined): string[] {
+    const names: string[] = [];
+    for (const alias of aliases ?? []) {
+        if (typeof alias === "string") {
+            const name = alias.split("::").pop();
+            if (name) names.push(name);
+        } else if (alias && typeof alias === "object" && typeof (alias as { name?: unknown }).name === "string") {
+            names.push((alias as { name: string }).name);
+        }
+    }
+    return names;
 }
 
 /** The owners already there and the deployer, each once: a run adds its deployer and removes no one. */

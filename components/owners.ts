@@ -26,7 +26,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { InputError, KeyrelayError } from "../lib/errors";
 import { isPulumiOutput } from "./validate";
 import { lastState } from "./lastState";
-import { ownerUnion, ownersAlreadyThere } from "./ownerUnion";
+import { formerNames, ownerUnion, ownersAlreadyThere } from "./ownerUnion";
 
 /**
  * "A maximum of 100 users and service principals can be owners of a single application."
@@ -98,7 +98,8 @@ export interface OwnersInput {
 }
 
 /** What the Application and ServicePrincipal get, given the declared owners (if any) and the deploying principal. */
-export function ownersInput(resource: string, name: string, declared: readonly pulumi.Input<string>[] | undefined, deployer: pulumi.Input<string>): OwnersInput {
+export function ownersInput(resource: string, name: string, declared: readonly pulumi.Input<string>[] | undefined, deployer: pulumi.Input<string>,
+    aliases?: readonly unknown[]): OwnersInput {
     if (declared !== undefined) {
         const owners = pulumi.all([pulumi.output(deployer), pulumi.all([...declared])]).apply(([caller, ids]) => {
             const listed = ownerIds(ids, resource);
@@ -113,7 +114,7 @@ export function ownersInput(resource: string, name: string, declared: readonly p
     }
     const owners = pulumi.output(deployer).apply(async (caller) => {
         const state = await lastState();
-        if (state !== undefined) return ownerUnion(ownersAlreadyThere(state, name), caller);
+        if (state !== undefined) return ownerUnion(ownersAlreadyThere(state, name, formerNames(aliases)), caller);
         if (!underMocks()) {
             throw new KeyrelayError("OwnersUnknown", `${resource}: owners: the stack's last state could not be read, so the owners already on the app are unknown, and a run that sent only ${caller} would remove them`,
                 { fix: "Declare the owners (the owners argument, or stack config keyrelay:owners) with the pipeline's service principal object id." });

@@ -174,7 +174,7 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
         // Application.ReadWrite.OwnedBy: the deploying principal must own the application and the
         // service principal (notes atop application.d.ts, servicePrincipal.d.ts, applicationPassword.d.ts
         // in @pulumi/azuread). Owners never follow whoever ran last: components/owners.ts.
-        const { owners, ignoreChanges } = ownersInput(plan.resource, name, declared, deployingPrincipal());
+        const { owners, ignoreChanges } = ownersInput(plan.resource, name, declared, deployingPrincipal(), opts?.aliases);
         const tags = plan.consumers ? [...(args.application?.tags as string[] | undefined ?? []), consumersTag([...plan.consumers])] : args.application?.tags;
         this.application = new azuread.Application(name, { ...args.application, displayName, owners, ...(tags ? { tags } : {}) }, { parent: this, ignoreChanges });
         this.servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, { clientId: this.application.clientId, owners }, { parent: this, ignoreChanges });

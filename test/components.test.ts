@@ -4,7 +4,7 @@ import { DateTime } from "luxon";
 import { RotatedAppRegistration, RotatingPassword, VaultSecret } from "../components";
 import { DAY_MS, SERVES_UNTIL_MARKER, PERIOD_START_MARKER, nextRotation, rotationSchedule, toRfc3339 } from "../components/schedule";
 import * as azuread from "@pulumi/azuread";
-import { ownerUnion, ownersAlreadyThere } from "../components/ownerUnion";
+import { formerNames, ownerUnion, ownersAlreadyThere } from "../components/ownerUnion";
 import { DEFAULT_DEPLOYING_PRINCIPAL, SimulatedEngine, SimulatedEngineOptions, TYPES } from "../simulation/engine";
 import { ownersAfterCreate, ownersAfterUpdate } from "../simulation/azureRules";
 
@@ -197,6 +197,21 @@ describe("what Entra and ARM refuse, enforced by the harness", () => {
         assert.deepEqual(ownersOf(engine).map((o) => [...o].sort()), [both, both], "the pipeline's next run removes no one");
     });
 
+    it("owners: none declared: renamed with an alias, a person's run still finds the owners already there and removes no one", async () => {
+        let name = "owned";
+        let opts: pulumi.ComponentResourceOptions = {};
+        const program = () => new RotatedAppRegistration(name, { displayName: "owned", vault: { url: VAULT, secretName: "owned" } }, opts);
+        const engine = new SimulatedEngine({ program, deployingPrincipal: PIPELINE, administrators: [PERSON] });
+        assert.deepEqual((await engine.run(NOW)).errors, []);
+        [name, opts] = ["owned-renamed", { aliases: [{ name: "owned" }] }];
+        const renamed = await engine.run(NOW.plus({ days: 1 }), PERSON);
+        assert.deepEqual(renamed.errors, []);
+        assert.deepEqual([...renamed.created, ...renamed.replaced.map((r) => r.new)].filter((r) => r.type === TYPES.application), [], "the alias keeps the app");
+        const both = [PIPELINE, PERSON].sort();
+        assert.deepEqual(ownersOf(engine).map((o) => [...o].sort()), [both, both], "the pipeline stays an owner");
+        assert.deepEqual((await engine.run(NOW.plus({ days: 2 }))).errors, [], "the pipeline's next run still owns the app");
+    });
+
     it("owners: the union is read from the stack's last state, by type and name under any parent, each id once in lower case", () => {
         const state = [
             { urn: "urn:pulumi:dev::p::keyrelay:index:RotatedAppRegistration$azuread:index/application:Application::owned", type: "azuread:index/application:Application", outputs: { owners: [PIPELINE.toUpperCase()] } },
@@ -207,6 +222,7 @@ describe("what Entra and ARM refuse, enforced by the harness", () => {
         assert.deepEqual(ownersAlreadyThere(state, "absent"), []);
         assert.deepEqual(ownerUnion([PIPELINE], PERSON.toUpperCase()), [PIPELINE, PERSON].sort());
         assert.deepEqual(ownerUnion([PIPELINE, PERSON], PIPELINE), [PIPELINE, PERSON].sort());
+        assert.deepEqual(ownersAlreadyThere(state, "renamed", formerNames([{ name: "owned" }, "urn:pulumi:dev::p::x::gone"])), [PIPELINE, PERSON].sort());
     });
 
     it("owners: the harness applies the provider's rules: no owners on create leaves none; a changed list replaces the owners exactly", () => {

@@ -5,22 +5,48 @@
 // earlier slot's password would be a live secret Key Vault never held, kept only in state, and a
 // Graph write for nothing. So no password is ever created with less than the in-service life
 // (validFor - every, at least 15 days), far from Entra's KeyCredentialsInvalidEndDate.
+//
+// A held password is declared with the display name it was created with: every input of an
+// azuread.ApplicationPassword forces a replacement, so a component renamed with `aliases` (its
+// display-name prefix is the component's name) must not send a new one.
 // Pure: no Pulumi, no network, no clock.
-import type { PlannedCredential } from "./schedule";
+import { PERIOD_START_MARKER, PlannedCredential, toRfc3339 } from "./schedule";
 import type { LastStateResource } from "./lastState";
 import { PROVIDER_TYPE_TOKENS } from "../policies/lib/contract";
 
 /**
- * The earlier credentials whose password the last state holds for this application: matched by the
- * application id and the display name keyrelay derives from the slot and its period (a slot name
- * repeats every three periods; the display name does not). `lastState` undefined: the engine could not
+ * The passwords the last state holds for one application: display name by period start (RFC 3339).
+ * A plain object, not a Map: it travels through pulumi.all, which rebuilds plain objects only.
+ */
+export type HeldPasswords = Readonly<Record<string, string>>;
+
+/**
+ * The application's keyrelay passwords in the last state, keyed by their period-start marker (a
+ * credential's period start is its identity; its slot letter repeats every three periods), or
+ * undefined when the engine could not say.
+ */
+export function heldPasswords(lastState: readonly LastStateResource[] | undefined, applicationId: string): HeldPasswords | undefined {
+    if (lastState === undefined) return undefined;
+    const held: Record<string, string> = {};
+    for (const r of lastState) {
+        if (r.type !== PROVIDER_TYPE_TOKENS.applicationPassword || r.outputs.applicationId !== applicationId) continue;
+        const start = (r.outputs.rotateWhenChanged as Record<string, unknown> | undefined)?.[PERIOD_START_MARKER];
+        if (typeof start === "string" && typeof r.outputs.displayName === "string") held[start] = r.outputs.displayName;
+    }
+    return held;
+}
+
+/** The display name a credential's password has in the last state, if the stack holds it. */
+export function heldDisplayName(held: HeldPasswords | undefined, credential: PlannedCredential): string | undefined {
+    const start = toRfc3339(credential.startDate);
+    return held !== undefined && Object.prototype.hasOwnProperty.call(held, start) ? held[start] : undefined;
+}
+
+/**
+ * The earlier credentials whose password the last state holds. `held` undefined: the engine could not
  * say, so every earlier credential is declared, as before this rule (nothing is lost).
  */
-export function heldCredentials(earlier: readonly PlannedCredential[], lastState: readonly LastStateResource[] | undefined,
-    applicationId: string, displayNameOf: (c: PlannedCredential) => string): PlannedCredential[] {
-    if (lastState === undefined) return [...earlier];
-    const held = new Set(lastState
-        .filter((r) => r.type === PROVIDER_TYPE_TOKENS.applicationPassword && r.outputs.applicationId === applicationId)
-        .map((r) => r.outputs.displayName));
-    return earlier.filter((c) => held.has(displayNameOf(c)));
+export function heldCredentials(earlier: readonly PlannedCredential[], held: HeldPasswords | undefined): PlannedCredential[] {
+    if (held === undefined) return [...earlier];
+    return earlier.filter((c) => heldDisplayName(held, c) !== undefined);
 }

@@ -8,6 +8,7 @@ import { Reader, registerSecretWriter, secretOwnership } from "./validate";
 import { parseRotatedAppRegistrationArgs } from "./rotatedAppRegistrationPlan";
 import { VaultSecret } from "./vaultSecret";
 import { declaredOwners, ownersInput, stackConfigOwners } from "./owners";
+import { formerNames } from "./ownerUnion";
 import { scheduleRecordOf } from "./provider/scheduleRecord";
 import { FederatedTrust } from "./federatedTrusts";
 import { declareFederatedCredentials } from "./federatedCredentials";
@@ -67,6 +68,12 @@ export interface RotatedAppRegistrationArgs {
      * the app owns it, and each later run adds its deployer and removes no one (components/owners.ts).
      */
     owners?: pulumi.Input<string>[];
+    /**
+     * The name the app's rotation day is derived from (a fleet's rotations spread over the period by
+     * name); default the resource name, or the former name when `aliases` names one. After a rename,
+     * set it to the old name before you remove the alias: a new key moves the rotation day.
+     */
+    rotationKey?: string;
     /** Further azuread.Application arguments, passed through (owners: use `owners`). */
     application?: Omit<azuread.ApplicationArgs, "displayName" | "owners">;
     /** Leave the Key Vault secret in place when this component is deleted; default false (see VaultSecretArgs.retainOnDelete). */
@@ -150,7 +157,7 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
     public readonly vaultSecret: VaultSecret;
 
     constructor(name: string, args: RotatedAppRegistrationArgs, opts?: pulumi.ComponentResourceOptions) {
-        const plan = parseRotatedAppRegistrationArgs(name, args);
+        const plan = parseRotatedAppRegistrationArgs(name, args, undefined, formerNames(opts?.aliases)[0]);
         const { secretName } = plan.vault;
         // A URL known only at deployment (a vault declared in the same program) is canonicalised once known;
         // the provider's check() then checks it, and the name, before any write.

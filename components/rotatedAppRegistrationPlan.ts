@@ -46,13 +46,27 @@ export interface RotatedAppRegistrationPlan {
     readonly retire: RetirePlan | undefined;
 }
 
+/**
+ * The name the rotation day is derived from: `rotationKey`, else the name the component was renamed
+ * from (its alias), else its own. A rename must not move the rotation day: every slot's dates, and so
+ * every password, would change in that run, and the credential Key Vault holds would be deleted.
+ */
+function rotationKeyOf(resource: string, name: string, rotationKey: unknown, formerName: string | undefined): string {
+    if (rotationKey === undefined) return formerName ?? name;
+    if (typeof rotationKey !== "string" || rotationKey.trim() === "") {
+        throw new InputError(resource, "rotationKey", `is ${JSON.stringify(rotationKey)}, not a name`,
+            "Set it to the name the app had when it was first deployed (the one its rotation day comes from), or leave it out.");
+    }
+    return rotationKey;
+}
+
 const isPending = (value: unknown) => isPulumiOutput(value) || value instanceof Promise;
 
 /** Checks every input, in the order a user reads them, and throws the first problem as an InputError naming the field and the fix. */
-export function parseRotatedAppRegistrationArgs(name: string, args: RotatedAppRegistrationArgs, at: DateTime = DateTime.utc()): RotatedAppRegistrationPlan {
+export function parseRotatedAppRegistrationArgs(name: string, args: RotatedAppRegistrationArgs, at: DateTime = DateTime.utc(), formerName?: string): RotatedAppRegistrationPlan {
     const resource = `RotatedAppRegistration "${name}"`;
     checkRotatedAppRegistrationShape(resource, args, isPending);
-    const schedule = planRotatingPassword(name, args.rotation, resource, at, { maxLifetime: args.maxLifetime });
+    const schedule = planRotatingPassword(rotationKeyOf(resource, name, args.rotationKey, formerName), args.rotation, resource, at, { maxLifetime: args.maxLifetime });
     const { secretName } = args.vault;
     const url = typeof args.vault.url === "string" ? checkVaultUrl(args.vault.url, resource) : args.vault.url;
     if (typeof secretName === "string") checkSecretName(secretName, resource);

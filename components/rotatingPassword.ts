@@ -9,7 +9,7 @@ import {
 import { InputError } from "../lib/errors";
 import { RetirePlan, RetirementDecision, decideRetirement, retirementCandidates } from "./retirementGate";
 import { retirementAnswers, retirementSource } from "./retirementEvidence";
-import { heldCredentials } from "./heldCredentials";
+import { HeldPasswords, heldCredentials, heldDisplayName, heldPasswords } from "./heldCredentials";
 import { lastState } from "./lastState";
 
 export interface RotatingPasswordArgs {
@@ -102,15 +102,19 @@ export class RotatingPassword extends pulumi.ComponentResource {
         const displayName = args.displayName ?? name;
         const candidates = args.retire ? retirementCandidates(plan.credentials, DateTime.utc(), args.retire.unusedFor) : [];
         const earlier = plan.credentials.filter((c) => !c.inService && !candidates.includes(c));
-        this.inServicePassword = passwordFor(this, name, displayName, args.applicationId, plan.inService);
-        const held = earlier.length === 0 ? pulumi.output({} as Record<string, string>) : declareHeld(this, name, displayName, args.applicationId, earlier);
-        this.retirement = candidates.length === 0 ? pulumi.output([]) : askTheSignInLogs(this, displayName, args.applicationId, candidates, args.retire!);
+        // What the stack holds for this app, read once the application id is known (unknown in a first
+        // deploy's preview: then so is the in-service display name, and nothing earlier is declared).
+        const heldNow = pulumi.output(args.applicationId).apply(async (id) => heldPasswords(await lastState(), id));
+        const nameOf: NameOf = (h, c) => heldDisplayName(h, c) ?? passwordDisplayName(displayName, c);
+        this.inServicePassword = passwordFor(this, name, heldNow.apply((h) => nameOf(h, plan.inService)), args.applicationId, plan.inService);
+        const held = earlier.length === 0 ? pulumi.output({} as Record<string, string>) : declareHeld(this, name, nameOf, args.applicationId, earlier, heldNow);
+        this.retirement = candidates.length === 0 ? pulumi.output([]) : askTheSignInLogs(this, displayName, nameOf, args.applicationId, candidates, args.retire!, heldNow);
         this.value = pulumi.secret(this.inServicePassword.value);
         this.keyId = this.inServicePassword.keyId;
         this.startDate = pulumi.output(toRfc3339(plan.inService.startDate));
         this.endDate = pulumi.output(toRfc3339(plan.inService.endDate));
         this.nextRotation = pulumi.output(toRfc3339(plan.nextRotation));
-        const gated = candidates.length === 0 ? pulumi.output({} as Record<string, string>) : declareKept(this, name, displayName, args.applicationId, candidates, this.retirement);
+        const gated = candidates.length === 0 ? pulumi.output({} as Record<string, string>) : declareKept(this, name, nameOf, args.applicationId, candidates, this.retirement, heldNow);
         this.credentials = pulumi.all([this.inServicePassword.keyId, held, gated]).apply(([inServiceKeyId, heldKeyIds, gatedKeyIds]) => {
             const keyIdOf = new Map<string, string>([...Object.entries(heldKeyIds), ...Object.entries(gatedKeyIds), [plan.inService.slot, inServiceKeyId]]);
             return plan.credentials.filter((c) => keyIdOf.has(c.slot)).map((credential) => ({
@@ -131,21 +135,24 @@ export class RotatingPassword extends pulumi.ComponentResource {
 
 /**
  * Declares the earlier credentials (retiring, and the one before) whose password the stack already
- * holds, once the application id and the stack's last state are known; never creates one
- * (heldCredentials.ts). Like declareKept, the key ids feed the registered outputs, so the program
- * does not end before these are declared: a held password left undeclared would be deleted.
- * In a preview of a first deploy the application id is unknown and nothing is declared here; there
- * is nothing to hold yet.
+ * holds, under the display name it has; never creates one (heldCredentials.ts). Like declareKept, the
+ * key ids feed the registered outputs, so the program does not end before these are declared: a held
+ * password left undeclared would be deleted. In a preview of a first deploy the application id is
+ * unknown and nothing is declared here; there is nothing to hold yet.
  */
-function declareHeld(parent: pulumi.Resource, name: string, displayName: string, applicationId: pulumi.Input<string>, earlier: PlannedCredential[]): pulumi.Output<Record<string, string>> {
-    return pulumi.output(applicationId).apply(async (id) => heldCredentials(earlier, await lastState(), id, (c) => passwordDisplayName(displayName, c))).apply((held) => pulumi.all(Object.fromEntries(held.map((c) => [c.slot, passwordFor(parent, name, displayName, applicationId, c).keyId]))));
+function declareHeld(parent: pulumi.Resource, name: string, nameOf: NameOf, applicationId: pulumi.Input<string>, earlier: PlannedCredential[], held: pulumi.Output<HeldPasswords | undefined>): pulumi.Output<Record<string, string>> {
+    return held.apply((h) => pulumi.all(Object.fromEntries(heldCredentials(earlier, h)
+        .map((c) => [c.slot, passwordFor(parent, name, nameOf(h, c), applicationId, c).keyId]))));
 }
 
+/** A credential's password display name: the one the stack holds it under, else keyrelay's. */
+type NameOf = (held: HeldPasswords | undefined, credential: PlannedCredential) => string;
+
 /** The gate's decisions, each logged: a credential kept in use or for want of evidence as a warning. */
-function askTheSignInLogs(parent: pulumi.Resource, displayName: string, applicationId: pulumi.Input<string>, candidates: PlannedCredential[], retire: RetirePlan): pulumi.Output<RetirementDecision[]> {
+function askTheSignInLogs(parent: pulumi.Resource, displayName: string, nameOf: NameOf, applicationId: pulumi.Input<string>, candidates: PlannedCredential[], retire: RetirePlan, held: pulumi.Output<HeldPasswords | undefined>): pulumi.Output<RetirementDecision[]> {
     const resource = `RotatedAppRegistration "${displayName}"`;
-    return pulumi.output(applicationId).apply(async (id) => {
-        const answers = await retirementAnswers(candidates, (c) => passwordDisplayName(displayName, c), id, retire.unusedFor, retirementSource(retire));
+    return pulumi.all([applicationId, held]).apply(async ([id, h]) => {
+        const answers = await retirementAnswers(candidates, (c) => nameOf(h, c), id, retire.unusedFor, retirementSource(retire));
         const decisions = candidates.map((c) => decideRetirement(resource, c, answers.get(c.slot)!, retire.unusedForText));
         for (const d of decisions) {
             if (d.keep) pulumi.log.warn(d.message, parent); else pulumi.log.info(d.message, parent);
@@ -160,11 +167,11 @@ function askTheSignInLogs(parent: pulumi.Resource, displayName: string, applicat
  * password left undeclared would be deleted by the engine): registerResourceOutputs holds an
  * rpcKeepAlive until it has serialized its outputs (@pulumi/pulumi runtime/resource.js).
  */
-function declareKept(parent: pulumi.Resource, name: string, displayName: string, applicationId: pulumi.Input<string>, candidates: PlannedCredential[], decisions: pulumi.Output<RetirementDecision[]>): pulumi.Output<Record<string, string>> {
+function declareKept(parent: pulumi.Resource, name: string, nameOf: NameOf, applicationId: pulumi.Input<string>, candidates: PlannedCredential[], decisions: pulumi.Output<RetirementDecision[]>, held: pulumi.Output<HeldPasswords | undefined>): pulumi.Output<Record<string, string>> {
     // Kept means kept alive: a slot the stack never held (a first deploy with Graph unreachable) is not created.
-    return pulumi.all([decisions, applicationId]).apply(async ([ds, id]) => heldCredentials(
-        candidates.filter((c) => ds.some((d) => d.slot === c.slot && d.keep)), await lastState(), id, (c) => passwordDisplayName(displayName, c)))
-        .apply((kept) => pulumi.all(Object.fromEntries(kept.map((c) => [c.slot, passwordFor(parent, name, displayName, applicationId, c).keyId]))));
+    return pulumi.all([decisions, held]).apply(([ds, h]) => pulumi.all(Object.fromEntries(
+        heldCredentials(candidates.filter((c) => ds.some((d) => d.slot === c.slot && d.keep)), h)
+            .map((c) => [c.slot, passwordFor(parent, name, nameOf(h, c), applicationId, c).keyId]))));
 }
 
 /** The display name keyrelay gives a slot's password; the gate finds the password in Entra by it. */
@@ -178,10 +185,10 @@ export function passwordDisplayName(displayName: string, credential: PlannedCred
  * start (KeyCredentialsInvalidStartDate, hashicorp/terraform-provider-azuread#1582). endDate and the
  * markers stay functions of the period, so a re-run inside a period still changes nothing.
  */
-function passwordFor(parent: pulumi.Resource, name: string, displayName: string, applicationId: pulumi.Input<string>, credential: PlannedCredential): azuread.ApplicationPassword {
+function passwordFor(parent: pulumi.Resource, name: string, displayName: pulumi.Input<string>, applicationId: pulumi.Input<string>, credential: PlannedCredential): azuread.ApplicationPassword {
     return new azuread.ApplicationPassword(`${name}-${credential.slot}`, {
         applicationId,
-        displayName: passwordDisplayName(displayName, credential),
+        displayName,
         endDate: toRfc3339(credential.endDate),
         rotateWhenChanged: {
             [PERIOD_START_MARKER]: toRfc3339(credential.startDate),

@@ -4,6 +4,7 @@ import { DateTime } from "luxon";
 import { RotatedAppRegistration, RotatingPassword, VaultSecret } from "../components";
 import { DAY_MS, SERVES_UNTIL_MARKER, PERIOD_START_MARKER, nextRotation, rotationSchedule, toRfc3339 } from "../components/schedule";
 import * as azuread from "@pulumi/azuread";
+import { parseRotatedAppRegistrationArgs } from "../components/rotatedAppRegistrationPlan";
 import { formerNames, ownerUnion, ownersAlreadyThere } from "../components/ownerUnion";
 import { DEFAULT_DEPLOYING_PRINCIPAL, SimulatedEngine, SimulatedEngineOptions, TYPES } from "../simulation/engine";
 import { ownersAfterCreate, ownersAfterUpdate } from "../simulation/azureRules";
@@ -210,6 +211,38 @@ describe("what Entra and ARM refuse, enforced by the harness", () => {
         const both = [PIPELINE, PERSON].sort();
         assert.deepEqual(ownersOf(engine).map((o) => [...o].sort()), [both, both], "the pipeline stays an owner");
         assert.deepEqual((await engine.run(NOW.plus({ days: 2 }))).errors, [], "the pipeline's next run still owns the app");
+    });
+
+    it("renamed with an alias after rotations: no password replaced or deleted, Key Vault not written, the app kept", async () => {
+        let name = "ledger";
+        let opts: pulumi.ComponentResourceOptions = {};
+        const program = () => new RotatedAppRegistration(name, { displayName: "ledger", rotation: { every: "P30D" }, vault: { url: VAULT, secretName: "ledger" } }, opts);
+        const engine = new SimulatedEngine({ program });
+        for (let day = 0; day <= 70; day++) assert.deepEqual((await engine.run(NOW.plus({ days: day }))).errors, [], `day ${day}`);
+        const before = engine.resourcesOfType(TYPES.applicationPassword).map((r) => r.outputs.keyId).sort();
+        assert.ok(before.length >= 2, "a retiring credential is held");
+        [name, opts] = ["ledger-api", { aliases: [{ name: "ledger" }] }];
+        const renamed = await engine.run(NOW.plus({ days: 70, hours: 2 })); // inside the same period: a rename alone changes nothing
+        assert.deepEqual(renamed.errors, []);
+        assert.deepEqual([...renamed.created, ...renamed.replaced.map((r) => r.new), ...renamed.deleted].map((r) => r.name), [], "nothing created, replaced or deleted");
+        // The secret's app tag follows the name: one version, of the same credential (compared by key id; a value is never printed).
+        assert.ok(renamed.vaultWrites.length <= 1, `${renamed.vaultWrites.length} writes`);
+        for (const w of renamed.vaultWrites) assert.ok(before.includes(w.tags["key-id"]) && w.tags.app === "ledger-api", `wrote key id ${w.tags["key-id"]}, app ${w.tags.app}`);
+        assert.deepEqual(engine.resourcesOfType(TYPES.applicationPassword).map((r) => r.outputs.keyId).sort(), before);
+        // Later runs, alias kept, rotate on the days they did before the rename.
+        for (let day = 71; day <= 100; day++) assert.deepEqual((await engine.run(NOW.plus({ days: day }))).errors, [], `day ${day}`);
+        assert.ok(engine.runs.slice(-30).every((r) => r.deleted.every((d) => d.type !== TYPES.applicationPassword || Date.parse(d.inputs.endDate) <= r.at.toMillis() + 86_400_000)),
+            "no password deleted more than a day before its end");
+    });
+
+    it("rotationKey: a rename keeps its rotation day without an alias in the schedule; an empty key is refused before anything is created", () => {
+        const args = { displayName: "ledger", vault: { url: VAULT, secretName: "ledger" } };
+        const at = NOW;
+        const before = parseRotatedAppRegistrationArgs("ledger", args, at).schedule.nextRotation.toISO();
+        assert.equal(parseRotatedAppRegistrationArgs("ledger-api", { ...args, rotationKey: "ledger" }, at).schedule.nextRotation.toISO(), before);
+        assert.equal(parseRotatedAppRegistrationArgs("ledger-api", args, at, "ledger").schedule.nextRotation.toISO(), before, "the alias's name by default");
+        assert.notEqual(parseRotatedAppRegistrationArgs("ledger-api", args, at).schedule.nextRotation.toISO(), before, "the name moves the day");
+        assert.throws(() => parseRotatedAppRegistrationArgs("x", { ...args, rotationKey: " " }, at), /RotatedAppRegistration "x": rotationKey is " ", not a name\. Set it to the name the app had/);
     });
 
     it("owners: the union is read from the stack's last state, by type and name under any parent, each id once in lower case", () => {

@@ -39,9 +39,29 @@ describe("an undeclared schedule change is refused at preview", () => {
         assert.equal(undeclaredScheduleChange("garbage", text, SECOND_RUN), undefined, "an unreadable record is no evidence");
     });
 
+    it("a moved rotation day (a rename, no rotationKey) fails on schedule and names rotationKey; the old name as rotationKey passes; a record without a day is no evidence", async () => {
+        const inputsOf = async (name: string, args: Partial<RotatedAppRegistrationArgs>, at: DateTime) => {
+            Settings.now = () => at.toMillis();
+            // Its own secret name: check() remembers each secret's writer for the whole process (vaultSecretCheck.ts).
+            const report = await new SimulatedEngine({ program: () => new RotatedAppRegistration(name, { ...base, vault: { url: VAULT, secretName: "rotation-day-test" }, ...args }) }).run(at);
+            assert.deepEqual(report.errors, []);
+            return report.created.find((r) => r.type === VAULT_SECRET)!.inputs;
+        };
+        const olds = await inputsOf("billing-api", {}, FIRST_RUN);
+        const renamed = await inputsOf("billing", {}, SECOND_RUN);
+        assert.notEqual(parseScheduleRecord(renamed.schedule)!.phaseDays, parseScheduleRecord(olds.schedule)!.phaseDays, "these two names give two rotation days");
+        const { failures } = await provider.check(olds, renamed as never);
+        assert.deepEqual(failures.map((f) => f.property), ["schedule"]);
+        assert.match(failures[0].reason, /moved its rotation day: periods of P89D started \d+ days into the cycle, now \d+ \(the app's name or rotationKey changed\).*Set rotationKey to the name the rotation day came from/s);
+        const keyed = await inputsOf("billing", { rotationKey: "billing-api" }, SECOND_RUN);
+        assert.deepEqual((await provider.check(olds, keyed as never)).failures, []);
+        const olderRecord = { ...olds, schedule: olds.schedule.replace(/\+\d+D$/, "") };
+        assert.deepEqual((await provider.check(olderRecord, renamed as never)).failures, [], "state from before the day was recorded");
+    });
+
     it("every changed without since/previous: check() fails on schedule and prints the block to paste, with tomorrow's date", async () => {
         const olds = await declaredInputs({ every: "P90D" }, FIRST_RUN);
-        assert.equal(olds.schedule, "P90D/P181D", "the program records every and the validFor in force");
+        assert.match(olds.schedule, /^P90D\/P181D\+\d+D$/, "the program records every, the validFor in force and the rotation day");
         const news = await declaredInputs({ every: "P60D" }, SECOND_RUN);
         const { failures } = await provider.check(olds, news as never);
         assert.deepEqual(failures.map((f) => f.property), ["schedule"]);

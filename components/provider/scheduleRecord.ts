@@ -10,6 +10,8 @@ export interface RecordedSchedule {
     everyMs: number;
     validForMs: number;
     since?: string;
+    /** The rotation day: whole days from the epoch's cycle to the app's period starts (absent in older records). */
+    phaseDays?: number;
 }
 
 export interface ScheduleRecord extends RecordedSchedule {
@@ -29,19 +31,19 @@ function durationMs(text: string): number | undefined {
 }
 
 function partText(s: RecordedSchedule): string {
-    return `${durationText(s.everyMs)}/${durationText(s.validForMs)}${s.since ? `@${s.since}` : ""}`;
+    return `${durationText(s.everyMs)}/${durationText(s.validForMs)}${s.since ? `@${s.since}` : ""}${s.phaseDays !== undefined ? `+${s.phaseDays}D` : ""}`;
 }
 
 function parsePart(text: string): RecordedSchedule | undefined {
-    const match = /^([^/@]+)\/([^/@]+)(?:@(\d{4}-\d{2}-\d{2}))?$/.exec(text);
+    const match = /^([^/@+]+)\/([^/@+]+)(?:@(\d{4}-\d{2}-\d{2}))?(?:\+(\d+)D)?$/.exec(text);
     if (!match) return undefined;
     const everyMs = durationMs(match[1]);
     const validForMs = durationMs(match[2]);
     if (everyMs === undefined || validForMs === undefined) return undefined;
-    return { everyMs, validForMs, ...(match[3] ? { since: match[3] } : {}) };
+    return { everyMs, validForMs, ...(match[3] ? { since: match[3] } : {}), ...(match[4] !== undefined ? { phaseDays: Number(match[4]) } : {}) };
 }
 
-/** "P90D/P181D", "P60D/P121D@2027-03-01<P89D/P179D": short, because it is stored twice per app in state. */
+/** "P90D/P181D+17D", "P60D/P121D@2027-03-01+5D<P89D/P179D+40D": short, because it is stored twice per app in state. */
 export function scheduleRecordText(record: ScheduleRecord): string {
     return record.previous ? `${partText(record)}<${partText(record.previous)}` : partText(record);
 }
@@ -94,16 +96,35 @@ export function undeclaredScheduleChange(oldText: unknown, newText: unknown, now
         "every slot would be re-issued and the credential Key Vault holds deleted in this run";
 }
 
+/**
+ * Why the rotation day moved, or undefined: the same every, validFor and since, both records with a
+ * rotation day, and the days differ. The day is derived from the app's name (or `rotationKey`), so a
+ * rename without the old name as the key moves it: every slot's dates change, every password is
+ * re-issued and the credential Key Vault holds is deleted in that run.
+ */
+export function movedRotationDay(oldText: unknown, newText: unknown): string | undefined {
+    const old = parseScheduleRecord(oldText);
+    const news = parseScheduleRecord(newText);
+    if (!old || !news || old.phaseDays === undefined || news.phaseDays === undefined) return undefined;
+    if (!sameSchedule(old, news) || old.phaseDays === news.phaseDays) return undefined;
+    return `moved its rotation day: periods of ${durationText(news.everyMs)} started ${old.phaseDays} days into the cycle, now ${news.phaseDays} ` +
+        "(the app's name or rotationKey changed): every slot would be re-issued and the credential Key Vault holds deleted in this run";
+}
+
 interface ComputedSchedule {
     readonly everyMs: number;
     readonly validForMs: number;
+    readonly phaseMs?: number;
     readonly sinceMs?: number;
     readonly previous?: ComputedSchedule;
 }
 
 function recordedOf(schedule: ComputedSchedule): RecordedSchedule {
     const since = schedule.sinceMs !== undefined ? DateTime.fromMillis(schedule.sinceMs, { zone: "utc" }).toISODate() : undefined;
-    return { everyMs: schedule.everyMs, validForMs: schedule.validForMs, ...(since ? { since } : {}) };
+    return {
+        everyMs: schedule.everyMs, validForMs: schedule.validForMs, ...(since ? { since } : {}),
+        ...(schedule.phaseMs !== undefined ? { phaseDays: Math.round(schedule.phaseMs / DAY_MS) } : {}),
+    };
 }
 
 /** The record of a schedule as components/schedule.ts computes it (RotationSchedule). */

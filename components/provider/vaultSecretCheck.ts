@@ -5,7 +5,7 @@
 import { DateTime } from "luxon";
 import { InputProblem, UNKNOWN_INPUT } from "../validate";
 import { VaultSecretFields, canonicalVaultUrl } from "./vaultSecretDiff";
-import { declaredRotationBlock, parseScheduleRecord, undeclaredScheduleChange } from "./scheduleRecord";
+import { declaredRotationBlock, movedRotationDay, parseScheduleRecord, undeclaredScheduleChange } from "./scheduleRecord";
 import { checkSinceChange } from "../sinceChange";
 import { isInputError } from "../../lib/errors";
 
@@ -40,6 +40,10 @@ export function secondWriterProblem(news: Partial<VaultSecretFields>): InputProb
 export function scheduleProblem(olds: Partial<VaultSecretFields>, news: Partial<VaultSecretFields>, now: DateTime): InputProblem | undefined {
     const sinceProblem = movedSinceProblem(olds, news, now);
     if (sinceProblem) return sinceProblem;
+    const moved = movedRotationDay(olds?.schedule, news.schedule);
+    if (moved) {
+        return { field: "schedule", problem: moved, fix: "Set rotationKey to the name the rotation day came from (after a rename, the name in the component's aliases), so the day stays" };
+    }
     const problem = undeclaredScheduleChange(olds?.schedule, news.schedule, now);
     if (!problem) return undefined;
     const block = declaredRotationBlock(parseScheduleRecord(olds.schedule)!, parseScheduleRecord(news.schedule)!, now);

@@ -67,7 +67,7 @@ export function keyrelayStack(at: string = FIXTURE_NOW): FixtureResource[] {
         tags: { app: "billing-api", "client-id": CLIENT_ID, "key-id": inService.keyId, "rotation-every": "P90D", "next-rotation": toRfc3339(plan.nextRotation) },
         // "<organization>/<project>/<stack>#<8 hex digits of the URN's SHA-256>"; the mock runtime sets no organization.
         writer: `/keyrelay/example#${createHash("sha256").update(VAULT_SECRET_URN).digest("hex").slice(0, 8)}`,
-        schedule: "P90D/P181D",
+        schedule: "P90D/P181D+30D",
         // Proof before promote: the deploying principal's tenant (getClientConfig); the client id is the client-id tag.
         proof: { tenantId: DEFAULT_TENANT_ID },
     };

@@ -9,6 +9,7 @@
 // Only ever used to decide *not to create* something: when the answer is missing (an engine without
 // the invoke, a mock that does not model it), callers declare what they declared before.
 import * as pulumi from "@pulumi/pulumi";
+import { IN_USE_ALERT_TAG } from "../policies/lib/inUseAlert";
 
 export const READ_STACK_RESOURCE_OUTPUTS = "pulumi:pulumi:readStackResourceOutputs";
 
@@ -31,17 +32,51 @@ export function lastState(): Promise<LastStateResource[] | undefined> {
     return read;
 }
 
+export const READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs";
+/** The organization a DIY backend reports ("diy has no organizations really", pkg/backend/diy/backend.go). */
+export const DIY_ORGANIZATION = "organization";
+
+/**
+ * Whether the engine can read this stack's snapshot without crashing. backendClient.GetStackResourceOutputs
+ * (pulumi/pulumi pkg/backend/backend.go) ranges over `snap.Resources` with no nil check, and a DIY stack
+ * that was never deployed has a nil snapshot: CreateStack saves a checkpoint with no deployment
+ * (pkg/backend/diy), and DeserializeCheckpoint "Returns nil if there have been no deployments"
+ * (pkg/resource/stack/checkpoint.go). A panic there would end the whole `pulumi preview`. So:
+ * - in an update, the read waits until the root Stack resource is registered: the engine saves each
+ *   step in the snapshot before it answers (pkg/resource/deploy/step_executor.go, "OnResourceStepPost
+ *   saved the results of the step in the snapshot"), so the stack has one from then on;
+ * - in a preview of a DIY stack, or an update that writes no checkpoints (PULUMI_SKIP_CHECKPOINTS),
+ *   it reads only a stack that has outputs, asked through readStackOutputs, which checks for a missing
+ *   deployment (diy getSnapshotStackOutputs: `checkpoint.Latest == nil`); a deployed stack with no
+ *   outputs is read as unknown there, and the update reads it.
+ * The Pulumi Cloud backend always builds a snapshot (httpstate getSnapshot, DeserializeUntypedDeployment):
+ * at worst the read fails, which callers treat as unknown.
+ */
+async function snapshotReadable(stackName: string): Promise<boolean> {
+    const skipsCheckpoints = /^(1|true)$/i.test(process.env.PULUMI_SKIP_CHECKPOINTS ?? "");
+    if (!pulumi.runtime.isDryRun() && !skipsCheckpoints) {
+        const root = pulumi.runtime.getStackResource();
+        if (root) await new Promise<unknown>((resolve) => root.urn.apply(resolve));
+        return true;
+    }
+    if (!stackName.startsWith(`${DIY_ORGANIZATION}/`)) return true;
+    const answer = await pulumi.runtime.invoke(READ_STACK_OUTPUTS, { name: stackName });
+    const outputs = (answer as { outputs?: unknown } | undefined)?.outputs;
+    return outputs !== null && typeof outputs === "object" && Object.keys(outputs).length > 0;
+}
+
 function organization(): string {
     try {
-        return pulumi.getOrganization() || "organization";
+        return pulumi.getOrganization() || DIY_ORGANIZATION;
     } catch {
-        return "organization"; // an engine or a mock that does not pass one: the DIY backend's name
+        return DIY_ORGANIZATION; // an engine or a mock that does not pass one: the DIY backend's name
     }
 }
 
 async function readLastState(): Promise<LastStateResource[] | undefined> {
     try {
         const stackName = `${organization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+        if (!(await snapshotReadable(stackName))) return undefined;
         const answer = await pulumi.runtime.invoke(READ_STACK_RESOURCE_OUTPUTS, { stackName });
         return resourcesOf(answer);
     } catch (error) {
@@ -58,7 +93,20 @@ export function resourcesOf(answer: unknown): LastStateResource[] | undefined {
     for (const [urn, entry] of Object.entries(outputs as Record<string, unknown>)) {
         const { type, outputs: state } = (entry ?? {}) as { type?: unknown; outputs?: unknown };
         if (typeof type !== "string") continue;
-        resources.push({ urn, type, outputs: state !== null && typeof state === "object" ? state as Record<string, unknown> : {} });
+        resources.push({ urn, type, outputs: state !== null && typeof state === "object" ? withoutCredentialValue(state as Record<string, unknown>) : {} });
     }
     return resources;
+}
+
+/**
+ * The answer carries every output, client secret values included (a password's `value`, a VaultSecret's
+ * `value`). Nothing keyrelay reads from it needs one, so each is dropped as the answer is read; the in-use
+ * alert's note (a VaultSecret tagged `keyrelay-alert`, components/inUseAlert.ts) is no secret and stays.
+ */
+function withoutCredentialValue(outputs: Record<string, unknown>): Record<string, unknown> {
+    if (!("value" in outputs)) return outputs;
+    const tags = outputs.tags as Record<string, unknown> | undefined;
+    if (tags !== null && typeof tags === "object" && typeof tags[IN_USE_ALERT_TAG] === "string") return outputs;
+    const { value: _value, ...rest } = outputs;
+    return rest;
 }

@@ -11,8 +11,7 @@
 // display-name prefix is the component's name) must not send a new one.
 // Pure: no Pulumi, no network, no clock.
 import { PERIOD_START_MARKER, PlannedCredential, toRfc3339 } from "./schedule";
-import type { LastStateResource } from "./lastState";
-import { PROVIDER_TYPE_TOKENS } from "../policies/lib/contract";
+import type { LastStateIndex } from "./lastState";
 
 /**
  * The passwords the last state holds for one application: display name by period start (RFC 3339).
@@ -25,11 +24,10 @@ export type HeldPasswords = Readonly<Record<string, string>>;
  * credential's period start is its identity; its slot letter repeats every three periods), or
  * undefined when the engine could not say.
  */
-export function heldPasswords(lastState: readonly LastStateResource[] | undefined, applicationId: string): HeldPasswords | undefined {
+export function heldPasswords(lastState: Pick<LastStateIndex, "passwordsOf"> | undefined, applicationId: string): HeldPasswords | undefined {
     if (lastState === undefined) return undefined;
     const held: Record<string, string> = {};
-    for (const r of lastState) {
-        if (r.type !== PROVIDER_TYPE_TOKENS.applicationPassword || r.outputs.applicationId !== applicationId) continue;
+    for (const r of lastState.passwordsOf(applicationId)) {
         const start = (r.outputs.rotateWhenChanged as Record<string, unknown> | undefined)?.[PERIOD_START_MARKER];
         if (typeof start === "string" && typeof r.outputs.displayName === "string") held[start] = r.outputs.displayName;
     }

@@ -10,6 +10,7 @@
 // the invoke, a mock that does not model it), callers declare what they declared before.
 import * as pulumi from "@pulumi/pulumi";
 import { IN_USE_ALERT_TAG } from "../policies/lib/inUseAlert";
+import { PROVIDER_TYPE_TOKENS } from "../policies/lib/contract";
 
 export const READ_STACK_RESOURCE_OUTPUTS = "pulumi:pulumi:readStackResourceOutputs";
 
@@ -30,6 +31,48 @@ export function lastState(): Promise<LastStateResource[] | undefined> {
     const read = readLastState();
     if (monitor) reads.set(monitor, read);
     return read;
+}
+
+/** The last state, indexed once per run for the lookups every component makes. */
+export interface LastStateIndex {
+    /** Resources whose URN ends in `::<name>` (any type, any parent). */
+    named(name: string): readonly LastStateResource[];
+    /** The ApplicationPasswords of one application, by their `applicationId` output. */
+    passwordsOf(applicationId: string): readonly LastStateResource[];
+}
+
+const indexes = new WeakMap<object, Promise<LastStateIndex | undefined>>();
+
+/**
+ * lastState(), indexed. Every app of a fleet looks itself up: scanning all resources for each was
+ * quadratic (10,000 apps, 80,000 resources: 146 s of CPU in one run), the index is linear.
+ */
+export function lastStateIndex(): Promise<LastStateIndex | undefined> {
+    const monitor = pulumi.runtime.getMonitor() as object | undefined;
+    const cached = monitor ? indexes.get(monitor) : undefined;
+    if (cached) return cached;
+    const index = lastState().then((resources) => resources && indexOf(resources));
+    if (monitor) indexes.set(monitor, index);
+    return index;
+}
+
+/** Pure: the index of a list of resources. */
+export function indexOf(resources: readonly LastStateResource[]): LastStateIndex {
+    const byName = new Map<string, LastStateResource[]>();
+    const byApplication = new Map<string, LastStateResource[]>();
+    const add = (map: Map<string, LastStateResource[]>, key: string, r: LastStateResource) => {
+        const list = map.get(key);
+        if (list) list.push(r); else map.set(key, [r]);
+    };
+    for (const r of resources) {
+        const at = r.urn.lastIndexOf("::");
+        if (at >= 0) add(byName, r.urn.slice(at + 2), r);
+        if (r.type === PROVIDER_TYPE_TOKENS.applicationPassword && typeof r.outputs.applicationId === "string") add(byApplication, r.outputs.applicationId, r);
+    }
+    return {
+        named: (name) => byName.get(name) ?? [],
+        passwordsOf: (applicationId) => byApplication.get(applicationId) ?? [],
+    };
 }
 
 export const READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs";

@@ -4,7 +4,7 @@
 // Application's and ServicePrincipal's `owners` output (application_resource.go applicationResourceRead,
 // service_principal_resource.go servicePrincipalResourceRead: `tf.Set(d, "owners", ownerIds)`).
 // Pure: no Pulumi, no network.
-import type { LastStateResource } from "./lastState";
+import type { LastStateIndex } from "./lastState";
 import { PROVIDER_TYPE_TOKENS } from "../policies/lib/contract";
 
 /**
@@ -14,13 +14,17 @@ import { PROVIDER_TYPE_TOKENS } from "../policies/lib/contract";
  * FederatedAppRegistration) or name (its children inherit the alias, the old name for the new one:
  * https://www.pulumi.com/docs/iac/concepts/options/aliases/) still finds them.
  */
-export function ownersAlreadyThere(state: readonly LastStateResource[], name: string, formerNames: readonly string[] = []): string[] {
-    const wanted = [name, ...formerNames].flatMap((n) => [`${PROVIDER_TYPE_TOKENS.application}::${n}`, `${PROVIDER_TYPE_TOKENS.servicePrincipal}::${n}-sp`]);
+export function ownersAlreadyThere(state: Pick<LastStateIndex, "named">, name: string, formerNames: readonly string[] = []): string[] {
     const owners = new Set<string>();
-    for (const r of state) {
-        if (!wanted.some((suffix) => r.urn.endsWith(`::${suffix}`) || r.urn.endsWith(`$${suffix}`))) continue;
-        const recorded = r.outputs.owners;
-        if (Array.isArray(recorded)) for (const o of recorded) if (typeof o === "string") owners.add(o.toLowerCase());
+    for (const n of [name, ...formerNames]) {
+        const objects = [
+            ...state.named(n).filter((r) => r.type === PROVIDER_TYPE_TOKENS.application),
+            ...state.named(`${n}-sp`).filter((r) => r.type === PROVIDER_TYPE_TOKENS.servicePrincipal),
+        ];
+        for (const r of objects) {
+            const recorded = r.outputs.owners;
+            if (Array.isArray(recorded)) for (const o of recorded) if (typeof o === "string") owners.add(o.toLowerCase());
+        }
     }
     return [...owners].sort();
 }

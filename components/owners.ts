@@ -25,7 +25,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { InputError, KeyrelayError } from "../lib/errors";
 import { isPulumiOutput } from "./validate";
-import { lastState } from "./lastState";
+import { lastStateIndex } from "./lastState";
 import { formerNames, ownerUnion, ownersAlreadyThere } from "./ownerUnion";
 
 /**
@@ -113,7 +113,7 @@ export function ownersInput(resource: string, name: string, declared: readonly p
         return { owners, ignoreChanges: [] };
     }
     const owners = pulumi.output(deployer).apply(async (caller) => {
-        const state = await lastState();
+        const state = await lastStateIndex();
         if (state !== undefined) return ownerUnion(ownersAlreadyThere(state, name, formerNames(aliases)), caller);
         // A preview that cannot read the state shows the deployer alone; the update reads it (lastState.ts).
         if (!underMocks() && !pulumi.runtime.isDryRun()) {

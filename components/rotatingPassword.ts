@@ -10,7 +10,7 @@ import { InputError } from "../lib/errors";
 import { RetirePlan, RetirementDecision, decideRetirement, retirementCandidates } from "./retirementGate";
 import { retirementAnswers, retirementSource } from "./retirementEvidence";
 import { HeldPasswords, heldCredentials, heldDisplayName, heldPasswords } from "./heldCredentials";
-import { lastState } from "./lastState";
+import { lastStateIndex } from "./lastState";
 
 export interface RotatingPasswordArgs {
     /** The application's resource id (azuread.Application.id, "/applications/<object id>"). */
@@ -104,7 +104,7 @@ export class RotatingPassword extends pulumi.ComponentResource {
         const earlier = plan.credentials.filter((c) => !c.inService && !candidates.includes(c));
         // What the stack holds for this app, read once the application id is known (unknown in a first
         // deploy's preview: then so is the in-service display name, and nothing earlier is declared).
-        const heldNow = pulumi.output(args.applicationId).apply(async (id) => heldPasswords(await lastState(), id));
+        const heldNow = pulumi.output(args.applicationId).apply(async (id) => heldPasswords(await lastStateIndex(), id));
         const nameOf: NameOf = (h, c) => heldDisplayName(h, c) ?? passwordDisplayName(displayName, c);
         this.inServicePassword = passwordFor(this, name, heldNow.apply((h) => nameOf(h, plan.inService)), args.applicationId, plan.inService);
         const held = earlier.length === 0 ? pulumi.output({} as Record<string, string>) : declareHeld(this, name, nameOf, args.applicationId, earlier, heldNow);

@@ -6,6 +6,7 @@ import { DAY_MS, SERVES_UNTIL_MARKER, PERIOD_START_MARKER, nextRotation, rotatio
 import * as azuread from "@pulumi/azuread";
 import { parseRotatedAppRegistrationArgs } from "../components/rotatedAppRegistrationPlan";
 import { formerNames, ownerUnion, ownersAlreadyThere } from "../components/ownerUnion";
+import { indexOf } from "../components/lastState";
 import { DEFAULT_DEPLOYING_PRINCIPAL, SimulatedEngine, SimulatedEngineOptions, TYPES } from "../simulation/engine";
 import { ownersAfterCreate, ownersAfterUpdate } from "../simulation/azureRules";
 
@@ -245,12 +246,13 @@ describe("what Entra and ARM refuse, enforced by the harness", () => {
         assert.throws(() => parseRotatedAppRegistrationArgs("x", { ...args, rotationKey: " " }, at), /RotatedAppRegistration "x": rotationKey is " ", not a name\. Set it to the name the app had/);
     });
 
-    it("owners: the union is read from the stack's last state, by type and name under any parent, each id once in lower case", () => {
-        const state = [
+    it("owners: the union is read from the stack's last state, by type and name under any parent (another type of the same name adds nothing), each id once in lower case", () => {
+        const state = indexOf([
+            { urn: "urn:pulumi:dev::p::keyrelay:index:RotatedAppRegistration$pulumi-nodejs:dynamic/keyrelay:VaultSecret::owned", type: "pulumi-nodejs:dynamic/keyrelay:VaultSecret", outputs: { owners: ["22222222-2222-4222-a222-222222222222"] } },
             { urn: "urn:pulumi:dev::p::keyrelay:index:RotatedAppRegistration$azuread:index/application:Application::owned", type: "azuread:index/application:Application", outputs: { owners: [PIPELINE.toUpperCase()] } },
             { urn: "urn:pulumi:dev::p::keyrelay:index:FederatedAppRegistration$azuread:index/servicePrincipal:ServicePrincipal::owned-sp", type: "azuread:index/servicePrincipal:ServicePrincipal", outputs: { owners: [PERSON] } },
             { urn: "urn:pulumi:dev::p::azuread:index/application:Application::owned-too", type: "azuread:index/application:Application", outputs: { owners: ["11111111-1111-4111-a111-111111111111"] } },
-        ];
+        ]);
         assert.deepEqual(ownersAlreadyThere(state, "owned"), [PIPELINE, PERSON].sort());
         assert.deepEqual(ownersAlreadyThere(state, "absent"), []);
         assert.deepEqual(ownerUnion([PIPELINE], PERSON.toUpperCase()), [PIPELINE, PERSON].sort());

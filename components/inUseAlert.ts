@@ -96,21 +96,11 @@ function newNote(app: string, secretName: string, kept: readonly RetirementDecis
     };
 }
 
-/** The value the stack's last state holds for the companion in this vault, if any (secret wrappers unwrapped). */
+/** The value the stack's last state holds for the companion in this vault, if any. */
 export function previousInUseNote(lastState: readonly LastStateResource[] | undefined, vaultUrl: string, name: string): string | undefined {
     const vault = canonicalVaultUrl(vaultUrl);
     const held = lastState?.find((r) => r.type === TYPE_TOKENS.vaultSecret
         && typeof r.outputs.name === "string" && r.outputs.name.toLowerCase() === name.toLowerCase()
         && typeof r.outputs.vaultUrl === "string" && canonicalVaultUrl(r.outputs.vaultUrl) === vault);
-    const value = unwrapSecret(held?.outputs.value);
-    return typeof value === "string" ? value : undefined;
-}
-
-/** The engine may answer a secret output as the RPC's secret wrapper ({ <sig key>: <secret sig>, value }). */
-function unwrapSecret(value: unknown): unknown {
-    if (value !== null && typeof value === "object" && "value" in value
-        && (value as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270") {
-        return (value as { value: unknown }).value;
-    }
-    return value;
+    return typeof held?.outputs.value === "string" ? held.outputs.value : undefined;
 }

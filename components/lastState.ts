@@ -136,9 +136,14 @@ export function resourcesOf(answer: unknown): LastStateResource[] | undefined {
     for (const [urn, entry] of Object.entries(outputs as Record<string, unknown>)) {
         const { type, outputs: state } = (entry ?? {}) as { type?: unknown; outputs?: unknown };
         if (typeof type !== "string") continue;
-        resources.push({ urn, type, outputs: state !== null && typeof state === "object" ? withoutCredentialValue(state as Record<string, unknown>) : {} });
+        resources.push({ urn, type, outputs: state !== null && typeof state === "object" ? withoutCredentialValue(unwrapped(state as Record<string, unknown>)) : {} });
     }
     return resources;
+}
+
+/** Each output as a plain value: the SDK unwraps an invoke's secrets (runtime/invoke.js), and this keeps any it left. */
+function unwrapped(outputs: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, pulumi.runtime.unwrapRpcSecret(v)]));
 }
 
 /**

@@ -1,6 +1,8 @@
 // The in-use alert's pure half (components/inUseAlert.ts): the companion's name, note, expiry and tags,
 // the note's stability across runs, and the parse-time refusal of a secret name with no room for the suffix.
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { resourcesOf } from "../../components/lastState";
 import { IN_USE_CONTENT_TYPE, inUseAlert, previousInUseNote } from "../../components/inUseAlert";
 import type { RetireSettings, RetirementDecision } from "../../components/retirementGate";
 import { parseRotatedAppRegistrationArgs } from "../../components/rotatedAppRegistrationPlan";
@@ -67,11 +69,14 @@ describe("the in-use alert's companion secret", () => {
         assert.ok(!/[\u0000-\u001f\u202e]/.test(note.action));
     });
 
-    it("reads the previous note from the stack's last state, plain or as a secret", () => {
+    it("reads the previous note from the stack's last state, plain or as a secret (unwrapped as the state is read)", () => {
         const name = "s-in-use";
         const held = (value: unknown, vaultUrl = VAULT) => [{ urn: "urn:x", type: TYPE_TOKENS.vaultSecret, outputs: { vaultUrl, name, value } }];
         assert.equal(previousInUseNote(held("note"), VAULT, name), "note");
-        assert.equal(previousInUseNote(held({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "note" }), "https://KV-PLATFORM.vault.azure.net/", name), "note");
+        const asSecret = resourcesOf({ outputs: { "urn:x": { type: TYPE_TOKENS.vaultSecret, outputs: {
+            vaultUrl: VAULT, name, tags: { "keyrelay-alert": "retiring-in-use" }, value: { [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value: "note" },
+        } } } });
+        assert.equal(previousInUseNote(asSecret, "https://KV-PLATFORM.vault.azure.net/", name), "note");
         assert.equal(previousInUseNote(held("note", "https://kv-other.vault.azure.net"), VAULT, name), undefined);
         assert.equal(previousInUseNote(undefined, VAULT, name), undefined);
     });

@@ -107,7 +107,8 @@ export class RotatingPassword extends pulumi.ComponentResource {
         const heldNow = pulumi.output(args.applicationId).apply(async (id) => heldPasswords(await lastStateIndex(), id));
         const nameOf: NameOf = (h, c) => heldDisplayName(h, c) ?? passwordDisplayName(displayName, c);
         this.inServicePassword = passwordFor(this, name, heldNow.apply((h) => nameOf(h, plan.inService)), args.applicationId, plan.inService);
-        const held = earlier.length === 0 ? pulumi.output({} as Record<string, string>) : declareHeld(this, name, nameOf, args.applicationId, earlier, heldNow);
+        // The earlier credentials (retiring, and the one before) the stack holds: never created here.
+        const held = earlier.length === 0 ? pulumi.output({} as Record<string, string>) : heldNow.apply((h) => declareHeldPasswords(this, name, nameOf, args.applicationId, earlier, h));
         this.retirement = candidates.length === 0 ? pulumi.output([]) : askTheSignInLogs(this, displayName, nameOf, args.applicationId, candidates, args.retire!, heldNow);
         this.value = pulumi.secret(this.inServicePassword.value);
         this.keyId = this.inServicePassword.keyId;
@@ -134,15 +135,15 @@ export class RotatingPassword extends pulumi.ComponentResource {
 }
 
 /**
- * Declares the earlier credentials (retiring, and the one before) whose password the stack already
- * holds, under the display name it has; never creates one (heldCredentials.ts). Like declareKept, the
- * key ids feed the registered outputs, so the program does not end before these are declared: a held
- * password left undeclared would be deleted. In a preview of a first deploy the application id is
- * unknown and nothing is declared here; there is nothing to hold yet.
+ * The passwords of those `credentials` the stack holds, each under the display name it has, by slot:
+ * their key ids. Declared inside an apply, so the key ids feed the component's registered outputs and
+ * the program does not end before they are declared (a held password left undeclared would be
+ * deleted): registerResourceOutputs holds an rpcKeepAlive until it has serialized its outputs
+ * (@pulumi/pulumi runtime/resource.js).
  */
-function declareHeld(parent: pulumi.Resource, name: string, nameOf: NameOf, applicationId: pulumi.Input<string>, earlier: PlannedCredential[], held: pulumi.Output<HeldPasswords | undefined>): pulumi.Output<Record<string, string>> {
-    return held.apply((h) => pulumi.all(Object.fromEntries(heldCredentials(earlier, h)
-        .map((c) => [c.slot, passwordFor(parent, name, nameOf(h, c), applicationId, c).keyId]))));
+function declareHeldPasswords(parent: pulumi.Resource, name: string, nameOf: NameOf, applicationId: pulumi.Input<string>, credentials: readonly PlannedCredential[], held: HeldPasswords | undefined): pulumi.Output<Record<string, string>> {
+    return pulumi.all(Object.fromEntries(heldCredentials(credentials, held)
+        .map((c) => [c.slot, passwordFor(parent, name, nameOf(held, c), applicationId, c).keyId])));
 }
 
 /** A credential's password display name: the one the stack holds it under, else keyrelay's. */
@@ -161,17 +162,10 @@ function askTheSignInLogs(parent: pulumi.Resource, displayName: string, nameOf: 
     });
 }
 
-/**
- * Declares the candidates the gate keeps, inside the apply that knows the decision; the key ids feed
- * the component's registered outputs, so the program does not end before they are declared (a
- * password left undeclared would be deleted by the engine): registerResourceOutputs holds an
- * rpcKeepAlive until it has serialized its outputs (@pulumi/pulumi runtime/resource.js).
- */
+/** Declares the candidates the gate keeps, once it has decided: kept means kept alive, so only held ones (a first deploy with Graph unreachable creates nothing). */
 function declareKept(parent: pulumi.Resource, name: string, nameOf: NameOf, applicationId: pulumi.Input<string>, candidates: PlannedCredential[], decisions: pulumi.Output<RetirementDecision[]>, held: pulumi.Output<HeldPasswords | undefined>): pulumi.Output<Record<string, string>> {
-    // Kept means kept alive: a slot the stack never held (a first deploy with Graph unreachable) is not created.
-    return pulumi.all([decisions, held]).apply(([ds, h]) => pulumi.all(Object.fromEntries(
-        heldCredentials(candidates.filter((c) => ds.some((d) => d.slot === c.slot && d.keep)), h)
-            .map((c) => [c.slot, passwordFor(parent, name, nameOf(h, c), applicationId, c).keyId]))));
+    return pulumi.all([decisions, held]).apply(([ds, h]) => declareHeldPasswords(parent, name, nameOf, applicationId,
+        candidates.filter((c) => ds.some((d) => d.slot === c.slot && d.keep)), h));
 }
 
 /** The display name keyrelay gives a slot's password; the gate finds the password in Entra by it. */

@@ -5,23 +5,14 @@
 // written once (SecretNewVersionCreated), not once a day, and is gone once the credential has ended.
 import { strict as assert } from "assert";
 import { DateTime } from "luxon";
-import { RotatedAppRegistration } from "../../components";
 import type { RetirementDecision } from "../../components/retirementGate";
-import { useRetirementSource } from "../../components/retirementEvidence";
-import { retirementGraph } from "../../components/provider/retirementGraph";
-import { createAzureCredential } from "../../components/provider/azureCredential";
 import { parseInUseNote } from "../../policies/lib/inUseAlert";
-import { SimulatedEngine, TYPES } from "../../simulation/engine";
-import { LocalGraph, StandInDirectoryObject, startLocalGraph } from "../graph/localGraph";
-import { StandInSignIn } from "../graph/signInLogs";
-import { cleanTenant } from "../graph/tenants";
+import { TYPES } from "../../simulation/engine";
 import { signInOperator } from "../cli/fixtures";
 import { TokenServer, startTokenServer } from "../vault/tokenServer";
 import { trustedTls } from "../vault/tls";
+import { GATE_SECRET as SECRET, GATE_START as START, GATE_VAULT as VAULT, GateBed, startGateBed } from "./gateBed";
 
-const START = DateTime.fromISO("2027-01-01T02:00:00Z", { zone: "utc" });
-const VAULT = "https://kv-platform.vault.azure.net";
-const SECRET = "billing-api-client-secret";
 const ALERT = `${SECRET}-in-use`;
 const DAYS = 75;
 
@@ -30,9 +21,8 @@ interface Day { at: DateTime; decisions: RetirementDecision[]; alertExists: bool
 describe("the in-use alert over the simulated engine and a local Graph", function () {
     this.timeout(300_000);
     let tokenServer: TokenServer;
-    let graph: LocalGraph | undefined;
+    let bed: GateBed | undefined;
     let restoreOperator: () => void;
-    let restoreSource: (() => void) | undefined;
     let ca: string;
 
     before(async () => {
@@ -41,41 +31,14 @@ describe("the in-use alert over the simulated engine and a local Graph", functio
         restoreOperator = signInOperator(tokenServer).restore;
     });
     after(async () => {
-        restoreSource?.();
-        await graph?.close();
+        await bed?.close();
         restoreOperator();
         await tokenServer.close();
     });
 
     it("writes <secretName>-in-use while a cached consumer keeps a retiring credential alive, expiring with it, and deletes it once the credential has ended", async () => {
-        const signIns: StandInSignIn[] = [];
-        const tenant = { ...cleanTenant(START).tenant, applications: [] as StandInDirectoryObject[], signIns };
-        graph = await startLocalGraph({ tokenServer, tenant, signInLogs: { premium: true } });
-        restoreSource = useRetirementSource((plan) => retirementGraph(plan.graphUrl, {
-            credential: createAzureCredential({ authorityHost: tokenServer.authorityHost, tlsOptions: { ca } }), tlsCa: ca, timeoutMs: 20_000,
-        }));
-        const engine = new SimulatedEngine({
-            program: () => {
-                const app = new RotatedAppRegistration("billing-api", {
-                    displayName: "Billing API", rotation: { every: "P30D" }, retire: { unusedFor: "P7D", graphUrl: graph!.url },
-                    vault: { url: VAULT, secretName: SECRET },
-                });
-                return { retirement: app.retirement, inUseAlert: app.inUseAlert };
-            },
-        });
-        Object.defineProperty(tenant, "applications", {
-            get: () => engine.resourcesOfType(TYPES.application).map((a) => ({
-                id: a.outputs.objectId, appId: a.outputs.clientId, displayName: "Billing API", signInAudience: "AzureADMyOrg",
-                createdDateTime: a.createdAt.toISO(), keyCredentials: [], owners: [],
-                passwordCredentials: [...engine.directory.values()].filter((c) => c.applicationId === a.id && !c.deletedAt)
-                    .map((c) => ({ keyId: c.keyId, displayName: c.displayName ?? null, secretValue: c.value, startDateTime: c.startDate, endDateTime: c.endDate })),
-            })),
-        });
-        const signIn = (keyId: string, at: DateTime, ip: string) => signIns.push({
-            id: `${keyId}-${at.toMillis()}`, createdDateTime: at.toISO({ suppressMilliseconds: true })!, appId: "app", appDisplayName: "Billing API",
-            servicePrincipalId: "sp", servicePrincipalCredentialKeyId: keyId, ipAddress: ip, resourceDisplayName: "Azure Storage", resourceId: "r",
-            status: { errorCode: 0, failureReason: null },
-        });
+        bed = await startGateBed(tokenServer, ca);
+        const { engine, signIn } = bed;
 
         const days: Day[] = [];
         let cached: string | undefined;

@@ -6,31 +6,20 @@
 import { strict as assert } from "assert";
 import * as net from "net";
 import { DateTime } from "luxon";
-import { RotatedAppRegistration } from "../../components";
 import type { RetirementDecision } from "../../components/retirementGate";
-import { useRetirementSource } from "../../components/retirementEvidence";
-import { retirementGraph } from "../../components/provider/retirementGraph";
-import { createAzureCredential } from "../../components/provider/azureCredential";
-import { SimulatedEngine, TYPES } from "../../simulation/engine";
-import { LocalGraph, StandInDirectoryObject, startLocalGraph } from "../graph/localGraph";
-import { StandInSignIn } from "../graph/signInLogs";
-import { cleanTenant } from "../graph/tenants";
 import { signInOperator } from "../cli/fixtures";
 import { TokenServer, startTokenServer } from "../vault/tokenServer";
 import { trustedTls } from "../vault/tls";
+import { GATE_SECRET as SECRET, GATE_START as START, GATE_VAULT as VAULT, GateBed, GateBedOptions, startGateBed } from "./gateBed";
 
-const START = DateTime.fromISO("2027-01-01T02:00:00Z", { zone: "utc" });
-const VAULT = "https://kv-platform.vault.azure.net";
-const SECRET = "billing-api-client-secret";
 const DAYS = 75;
 
-interface Bed { engine: SimulatedEngine; graph: LocalGraph; signIns: StandInSignIn[]; decisions: { at: DateTime; decisions: RetirementDecision[] }[] }
+interface Bed extends GateBed { decisions: { at: DateTime; decisions: RetirementDecision[] }[] }
 
 describe("the evidence gate over the simulated engine and a local Graph", function () {
     this.timeout(300_000);
     let tokenServer: TokenServer;
     let restoreOperator: () => void;
-    let restoreSource: (() => void) | undefined;
     let ca: string;
     const closers: (() => Promise<void>)[] = [];
 
@@ -40,7 +29,6 @@ describe("the evidence gate over the simulated engine and a local Graph", functi
         restoreOperator = signInOperator(tokenServer).restore;
     });
     afterEach(async () => {
-        restoreSource?.();
         for (const close of closers.splice(0)) await close();
     });
     after(async () => {
@@ -48,44 +36,11 @@ describe("the evidence gate over the simulated engine and a local Graph", functi
         await tokenServer.close();
     });
 
-    /** An engine whose Graph tenant is the engine's own directory, live. */
-    async function bed(options: { premium?: boolean; graphUrl?: string; timeoutMs?: number } = {}): Promise<Bed> {
-        const signIns: StandInSignIn[] = [];
-        const decisions: Bed["decisions"] = [];
-        const tenant = { ...cleanTenant(START).tenant, applications: [] as StandInDirectoryObject[], signIns };
-        const graph = await startLocalGraph({ tokenServer, tenant, signInLogs: { premium: options.premium ?? true } });
-        closers.push(() => graph.close());
-        const graphUrl = options.graphUrl ?? graph.url;
-        // A credential per run, as each `pulumi up` is a process of its own (tokens carry the simulated day's time).
-        restoreSource = useRetirementSource((plan) => retirementGraph(plan.graphUrl, {
-            credential: createAzureCredential({ authorityHost: tokenServer.authorityHost, tlsOptions: { ca } }), tlsCa: ca, timeoutMs: options.timeoutMs ?? 20_000,
-        }));
-        const engine = new SimulatedEngine({
-            program: () => {
-                const app = new RotatedAppRegistration("billing-api", {
-                    displayName: "Billing API", rotation: { every: "P30D" }, retire: { unusedFor: "P7D", graphUrl },
-                    vault: { url: VAULT, secretName: SECRET },
-                });
-                return { retirement: app.retirement };
-            },
-        });
-        Object.defineProperty(tenant, "applications", {
-            get: () => engine.resourcesOfType(TYPES.application).map((a) => ({
-                id: a.outputs.objectId, appId: a.outputs.clientId, displayName: "Billing API", signInAudience: "AzureADMyOrg",
-                createdDateTime: a.createdAt.toISO(), keyCredentials: [], owners: [],
-                passwordCredentials: [...engine.directory.values()].filter((c) => c.applicationId === a.id && !c.deletedAt)
-                    .map((c) => ({ keyId: c.keyId, displayName: c.displayName ?? null, secretValue: c.value, startDateTime: c.startDate, endDateTime: c.endDate })),
-            })),
-        });
-        return { engine, graph, signIns, decisions };
-    }
-
-    function signIn(b: Bed, keyId: string, at: DateTime, ip: string): void {
-        b.signIns.push({
-            id: `${keyId}-${at.toMillis()}`, createdDateTime: at.toISO({ suppressMilliseconds: true })!, appId: "app", appDisplayName: "Billing API",
-            servicePrincipalId: "sp", servicePrincipalCredentialKeyId: keyId, ipAddress: ip, resourceDisplayName: "Azure Storage", resourceId: "r",
-            status: { errorCode: 0, failureReason: null },
-        });
+    /** The shared bed (gateBed.ts), with the gate's decisions of each run. */
+    async function bed(options: GateBedOptions = {}): Promise<Bed> {
+        const started = await startGateBed(tokenServer, ca, options);
+        closers.push(() => started.close());
+        return Object.assign(started, { decisions: [] as Bed["decisions"] });
     }
 
     async function runDaily(b: Bed, consumers: (day: number, now: DateTime, inService: string) => void): Promise<void> {
@@ -109,8 +64,8 @@ describe("the evidence gate over the simulated engine and a local Graph", functi
         let cached: string | undefined;
         await runDaily(b, (day, now, inService) => {
             cached ??= inService;
-            signIn(b, cached, now.plus({ hours: 3 }), "203.0.113.9");           // cached on day 0, never re-read
-            signIn(b, inService, now.plus({ hours: 4 }), "198.51.100.20");      // reads the newest version daily
+            b.signIn(cached, now.plus({ hours: 3 }), "203.0.113.9");           // cached on day 0, never re-read
+            b.signIn(inService, now.plus({ hours: 4 }), "198.51.100.20");      // reads the newest version daily
         });
         const cachedCredential = b.engine.directory.get(cached!)!;
         const end = DateTime.fromISO(cachedCredential.endDate, { zone: "utc" });
@@ -139,7 +94,7 @@ describe("the evidence gate over the simulated engine and a local Graph", functi
             const hang = failure === "a Graph that never answers" ? await silentServer() : undefined;
             const b = await bed(hang ? { graphUrl: hang.url, timeoutMs: 150 } : { premium: false });
             const started = Date.now();
-            await runDaily(b, (_day, now, inService) => signIn(b, inService, now.plus({ hours: 4 }), "198.51.100.20"));
+            await runDaily(b, (_day, now, inService) => b.signIn(inService, now.plus({ hours: 4 }), "198.51.100.20"));
             for (const c of b.engine.directory.values()) {
                 if (c.deletedAt) assert.ok(c.deletedAt >= DateTime.fromISO(c.endDate, { zone: "utc" }), `${c.keyId} deleted before its end`);
             }

@@ -6,6 +6,7 @@ import { declareFederatedCredentials } from "./federatedCredentials";
 import { checkSignInAudience } from "./validate";
 import { deployingPrincipal } from "./rotatedAppRegistration";
 import { checkOwners, declaredOwners, ownersInput, stackConfigOwners } from "./owners";
+import { formerNames } from "./ownerUnion";
 
 export interface FederatedAppRegistrationArgs {
     /** Display name of the app registration in Entra ID. */
@@ -55,7 +56,7 @@ export class FederatedAppRegistration extends pulumi.ComponentResource {
         super(TYPE_TOKENS.federatedAppRegistration, name, {}, opts);
         const parent = { parent: this };
         // Same child names as RotatedAppRegistration: under an alias the app keeps its URN, so its app id.
-        const { owners, ignoreChanges } = ownersInput(resource, name, declared, deployingPrincipal(), opts?.aliases);
+        const { owners, ignoreChanges } = ownersInput(resource, name, declared, deployingPrincipal(), formerNames(opts?.aliases));
         this.application = new azuread.Application(name, { ...args.application, displayName: args.displayName, owners }, { parent: this, ignoreChanges });
         this.servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, { clientId: this.application.clientId, owners }, { parent: this, ignoreChanges });
         this.federatedCredentials = declareFederatedCredentials(this, name, this.application.id, specs);

@@ -26,7 +26,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { InputError, KeyrelayError } from "../lib/errors";
 import { isPulumiOutput } from "./validate";
 import { lastStateIndex } from "./lastState";
-import { formerNames, ownerUnion, ownersAlreadyThere } from "./ownerUnion";
+import { ownerUnion, ownersAlreadyThere } from "./ownerUnion";
 
 /**
  * "A maximum of 100 users and service principals can be owners of a single application."
@@ -99,7 +99,7 @@ export interface OwnersInput {
 
 /** What the Application and ServicePrincipal get, given the declared owners (if any) and the deploying principal. */
 export function ownersInput(resource: string, name: string, declared: readonly pulumi.Input<string>[] | undefined, deployer: pulumi.Input<string>,
-    aliases?: readonly unknown[]): OwnersInput {
+    formerNames: readonly string[] = []): OwnersInput {
     if (declared !== undefined) {
         const owners = pulumi.all([pulumi.output(deployer), pulumi.all([...declared])]).apply(([caller, ids]) => {
             const listed = ownerIds(ids, resource);
@@ -114,7 +114,7 @@ export function ownersInput(resource: string, name: string, declared: readonly p
     }
     const owners = pulumi.output(deployer).apply(async (caller) => {
         const state = await lastStateIndex();
-        if (state !== undefined) return ownerUnion(ownersAlreadyThere(state, name, formerNames(aliases)), caller);
+        if (state !== undefined) return ownerUnion(ownersAlreadyThere(state, name, formerNames), caller);
         // A preview that cannot read the state shows the deployer alone; the update reads it (lastState.ts).
         if (!underMocks() && !pulumi.runtime.isDryRun()) {
             throw new KeyrelayError("OwnersUnknown", `${resource}: owners: the stack's last state could not be read, so the owners already on the app are unknown, and a run that sent only ${caller} would remove them`,

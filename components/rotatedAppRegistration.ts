@@ -157,7 +157,8 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
     public readonly vaultSecret: VaultSecret;
 
     constructor(name: string, args: RotatedAppRegistrationArgs, opts?: pulumi.ComponentResourceOptions) {
-        const plan = parseRotatedAppRegistrationArgs(name, args, undefined, formerNames(opts?.aliases)[0]);
+        const former = formerNames(opts?.aliases);
+        const plan = parseRotatedAppRegistrationArgs(name, args, undefined, former[0]);
         const { secretName } = plan.vault;
         // A URL known only at deployment (a vault declared in the same program) is canonicalised once known;
         // the provider's check() then checks it, and the name, before any write.
@@ -181,7 +182,7 @@ export class RotatedAppRegistration extends pulumi.ComponentResource {
         // Application.ReadWrite.OwnedBy: the deploying principal must own the application and the
         // service principal (notes atop application.d.ts, servicePrincipal.d.ts, applicationPassword.d.ts
         // in @pulumi/azuread). Owners never follow whoever ran last: components/owners.ts.
-        const { owners, ignoreChanges } = ownersInput(plan.resource, name, declared, deployingPrincipal(), opts?.aliases);
+        const { owners, ignoreChanges } = ownersInput(plan.resource, name, declared, deployingPrincipal(), former);
         const tags = plan.consumers ? [...(args.application?.tags as string[] | undefined ?? []), consumersTag([...plan.consumers])] : args.application?.tags;
         this.application = new azuread.Application(name, { ...args.application, displayName, owners, ...(tags ? { tags } : {}) }, { parent: this, ignoreChanges });
         this.servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, { clientId: this.application.clientId, owners }, { parent: this, ignoreChanges });

@@ -25,6 +25,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { InputError, KeyrelayError } from "../lib/errors";
 import { isPulumiOutput } from "./validate";
+import { printable } from "../lib/terminalText";
 import { lastStateIndex } from "./lastState";
 import { ownerUnion, ownersAlreadyThere } from "./ownerUnion";
 
@@ -105,7 +106,7 @@ export function ownersInput(resource: string, name: string, declared: readonly p
             const listed = ownerIds(ids, resource);
             if (!listed.includes(caller.toLowerCase())) {
                 // Not an error: a person may run with a directory role. But a pipeline left out loses the app.
-                void pulumi.log.warn(`${resource}: owners does not list the deploying principal ${caller}; the provider removes it from the owners. ` +
+                void pulumi.log.warn(`${resource}: owners does not list the deploying principal ${printable(caller)}; the provider removes it from the owners. ` +
                     "Under Application.ReadWrite.OwnedBy list the pipeline's service principal object id in owners (or keyrelay:owners).");
             }
             return listed;
@@ -117,7 +118,7 @@ export function ownersInput(resource: string, name: string, declared: readonly p
         if (state !== undefined) return ownerUnion(ownersAlreadyThere(state, name, formerNames), caller);
         // A preview that cannot read the state shows the deployer alone; the update reads it (lastState.ts).
         if (!underMocks() && !pulumi.runtime.isDryRun()) {
-            throw new KeyrelayError("OwnersUnknown", `${resource}: owners: the stack's last state could not be read, so the owners already on the app are unknown, and a run that sent only ${caller} would remove them`,
+            throw new KeyrelayError("OwnersUnknown", `${resource}: owners: the stack's last state could not be read, so the owners already on the app are unknown, and a run that sent only ${printable(caller)} would remove them`,
                 { fix: "Declare the owners (the owners argument, or stack config keyrelay:owners) with the pipeline's service principal object id." });
         }
         return [caller.toLowerCase()];
